@@ -1,0 +1,503 @@
+"""The one HTTP client for the Krafta orders API, shared by the `krafta` CLI and the board.
+
+No command or screen talks to httpx directly: they call `KraftaClient` and catch the errors
+below. Wire shapes are the ones in docs/API.md; orders stay plain dicts with the API's
+camelCase keys so that `--json` output is exactly what the server sent.
+
+Error hierarchy (every error is a `KraftaError`; context is passed by keyword)::
+
+    KraftaError
+    ├── Unreachable(url=, reason=)        connection refused, DNS failure, timeout, dropped connection
+    └── ApiError(status_code=, code=)     the server answered with an error status
+        ├── NotLoggedIn                   401, or code "not_authenticated" (also a 403 on PUT)
+        ├── Forbidden                     403: the caller's role may not do this
+        ├── NotFound                      404
+        ├── Conflict(current_status=, next_statuses=)   409: moved meanwhile / not allowed now
+        ├── ValidationFailed(fields=)     400 / 413 / 422: bad input, `fields` names each culprit
+        ├── RateLimited(retry_after=)     429: too many failed logins
+        └── ServerError                   5xx (503 "unavailable": the database is down)
+
+Errors are mapped by the body's `code` first, then by the HTTP status, because the seed makes
+`PUT /api/orders` answer 403 for a missing session, where the status alone would say "forbidden".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from http import HTTPStatus
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "TOKEN_COOKIE",
+    "ApiError",
+    "Conflict",
+    "Forbidden",
+    "KraftaClient",
+    "KraftaError",
+    "LoginResult",
+    "NotFound",
+    "NotLoggedIn",
+    "Order",
+    "OrderPage",
+    "RateLimited",
+    "ServerError",
+    "Unreachable",
+    "ValidationFailed",
+    "error_from_response",
+]
+
+Order = dict[str, Any]
+"""One order exactly as the API returns it (see docs/API.md, "Order")."""
+
+TOKEN_COOKIE = "krafta-token"
+DEFAULT_TIMEOUT = 10.0
+# Page size used by iter_orders: large enough to keep round trips few, small enough that one
+# page of orders with full history stays a modest response.
+_ITER_PAGE_SIZE = 200
+# Longest server-provided message we show; a proxy's HTML error page must not flood a terminal.
+_MAX_MESSAGE = 300
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class KraftaError(Exception):
+    """Base of every error the client raises; `str(error)` is one line fit for a terminal."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class Unreachable(KraftaError):
+    """The server could not be reached at all (nothing listening, DNS, timeout, dropped)."""
+
+    def __init__(self, message: str | None = None, *, url: str, reason: str = "connection refused") -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(message or f"cannot reach {url}: {reason} — is `krafta serve` running?")
+
+
+class ApiError(KraftaError):
+    """The server answered with an error status; `message` is its one-sentence `error`."""
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        status_code: int,
+        code: str | None = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.code = code
+        self.body: dict[str, Any] = dict(body or {})
+        super().__init__(message or _status_phrase(status_code))
+
+
+class NotLoggedIn(ApiError):
+    """No session, a wrong password, or a token the server rejects (expired, bad signature)."""
+
+
+class Forbidden(ApiError):
+    """Logged in, but the role may not do this (e.g. TALLER confirming a payment)."""
+
+
+class NotFound(ApiError):
+    """No such order, user or route."""
+
+
+class Conflict(ApiError):
+    """The order is not where the caller thought: someone moved it, or the move is not allowed now."""
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        status_code: int = 409,
+        code: str | None = None,
+        body: Mapping[str, Any] | None = None,
+        current_status: str | None = None,
+        next_statuses: Sequence[str] = (),
+    ) -> None:
+        super().__init__(message, status_code=status_code, code=code, body=body)
+        self.current_status = current_status
+        self.next_statuses = list(next_statuses)
+
+
+class ValidationFailed(ApiError):
+    """Bad input; `fields` maps each field at fault (dotted when nested) to what is wrong."""
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        status_code: int = 400,
+        code: str | None = None,
+        body: Mapping[str, Any] | None = None,
+        fields: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message, status_code=status_code, code=code, body=body)
+        self.fields: dict[str, str] = dict(fields or {})
+
+
+class RateLimited(ApiError):
+    """Too many failed logins; `retry_after` is the server's hint in seconds, when given."""
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        status_code: int = 429,
+        code: str | None = None,
+        body: Mapping[str, Any] | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        super().__init__(message, status_code=status_code, code=code, body=body)
+        self.retry_after = retry_after
+
+
+class ServerError(ApiError):
+    """The server failed (5xx), e.g. 503 when the database is down and there is no fallback."""
+
+
+_BY_CODE: dict[str, type[ApiError]] = {
+    "invalid": ValidationFailed,
+    "too_large": ValidationFailed,
+    "not_authenticated": NotLoggedIn,
+    "forbidden": Forbidden,
+    "not_found": NotFound,
+    "conflict": Conflict,
+    "idempotency_conflict": Conflict,
+    "rate_limited": RateLimited,
+    "unavailable": ServerError,
+}
+
+_BY_STATUS: dict[int, type[ApiError]] = {
+    400: ValidationFailed,
+    401: NotLoggedIn,
+    403: Forbidden,
+    404: NotFound,
+    409: Conflict,
+    413: ValidationFailed,
+    422: ValidationFailed,
+    429: RateLimited,
+}
+
+
+def _status_phrase(status_code: int) -> str:
+    try:
+        return f"HTTP {status_code} {HTTPStatus(status_code).phrase}"
+    except ValueError:
+        return f"HTTP {status_code}"
+
+
+def _one_line(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= _MAX_MESSAGE else line[: _MAX_MESSAGE - 1] + "…"
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any] | None:
+    """The body as a JSON object, or None when it is not one (HTML from a proxy, empty, …)."""
+    try:
+        data = response.json()
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def error_from_response(response: httpx.Response) -> ApiError:
+    """Turn an error response into the matching `ApiError` subclass (code first, then status)."""
+    body = _json_object(response) or {}
+    code = body.get("code") if isinstance(body.get("code"), str) else None
+    status = response.status_code
+    cls = _BY_CODE.get(code or "") or _BY_STATUS.get(status)
+    if cls is None:
+        cls = ServerError if status >= 500 else ApiError
+    raw_message = body.get("error")
+    message = _one_line(raw_message) if isinstance(raw_message, str) and raw_message.strip() else None
+    common: dict[str, Any] = {"status_code": status, "code": code, "body": body}
+    if cls is Conflict:
+        current = body.get("currentStatus")
+        nexts = body.get("nextStatuses")
+        return Conflict(
+            message,
+            current_status=current if isinstance(current, str) else None,
+            next_statuses=[s for s in nexts if isinstance(s, str)] if isinstance(nexts, list) else [],
+            **common,
+        )
+    if cls is ValidationFailed:
+        fields = body.get("fields")
+        return ValidationFailed(
+            message,
+            fields={str(k): str(v) for k, v in fields.items()} if isinstance(fields, dict) else {},
+            **common,
+        )
+    if cls is RateLimited:
+        retry = response.headers.get("Retry-After", "")
+        return RateLimited(message, retry_after=int(retry) if retry.isdigit() else None, **common)
+    return cls(message, **common)
+
+
+def _transport_reason(exc: httpx.TransportError) -> str:
+    """A short human reason for a transport failure, e.g. "connection refused"."""
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return "not an http:// or https:// URL"
+    text = str(exc).lower()
+    if "refused" in text:
+        return "connection refused"
+    if "name or service not known" in text or "nodename nor servname" in text or "name resolution" in text:
+        return "host name not found"
+    if isinstance(exc, httpx.ConnectError):
+        return "cannot connect" + (f" ({_one_line(str(exc))})" if str(exc) else "")
+    # ReadError / RemoteProtocolError: the server went away in the middle of a request.
+    return "connection lost" + (f" ({_one_line(str(exc))})" if str(exc) else "")
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """A successful login: the JWT (from the `krafta-token` cookie), the user, and its expiry."""
+
+    token: str
+    user: dict[str, Any]
+    expires_at: str | None
+
+
+@dataclass(frozen=True)
+class OrderPage:
+    """One page of `GET /api/orders`; `next_cursor` is set only when more orders match."""
+
+    orders: list[Order]
+    next_cursor: str | None
+
+
+# --------------------------------------------------------------------------- client
+
+
+class KraftaClient:
+    """A synchronous client for one Krafta server, holding at most one session token.
+
+    Use as a context manager (or call `close()`): it owns one `httpx.Client`, so connections
+    are reused across calls. `transport` lets tests plug in `httpx.MockTransport`.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._token: str | None = None
+        try:
+            self._http = httpx.Client(
+                base_url=self.base_url,
+                timeout=httpx.Timeout(timeout),
+                transport=transport,
+                headers={"Accept": "application/json", "User-Agent": "krafta-cli"},
+            )
+        except (httpx.InvalidURL, TypeError, ValueError) as exc:
+            raise Unreachable(url=base_url, reason="not a valid URL") from exc
+        self.token = token
+
+    # -- session ---------------------------------------------------------------------------
+
+    @property
+    def token(self) -> str | None:
+        return self._token
+
+    @token.setter
+    def token(self, value: str | None) -> None:
+        self._token = value or None
+        if self._token:
+            self._http.headers["Authorization"] = f"Bearer {self._token}"
+        else:
+            self._http.headers.pop("Authorization", None)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> KraftaClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise Unreachable(url=self.base_url, reason=_transport_reason(exc)) from exc
+        except httpx.InvalidURL as exc:
+            raise Unreachable(url=self.base_url, reason="not a valid URL") from exc
+        # The Bearer header is the only credential we want to send: a cookie picked up from a
+        # response would keep an old session alive after the token was changed or dropped.
+        self._http.cookies.clear()
+        if response.status_code >= 400:
+            raise error_from_response(response)
+        return response
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        response = self._send(method, path, **kwargs)
+        body = _json_object(response)
+        if body is None:
+            raise ApiError(
+                f"the server at {self.base_url} sent a reply that is not JSON (is it a Krafta server?)",
+                status_code=response.status_code,
+            )
+        return body
+
+    @staticmethod
+    def _field(body: Mapping[str, Any], key: str, kind: type) -> Any:
+        value = body.get(key)
+        if not isinstance(value, kind):
+            raise ApiError(f"unexpected reply from the server: no {key!r} in it", status_code=200, body=body)
+        return value
+
+    # -- auth --------------------------------------------------------------------------------
+
+    def login(self, email: str, password: str) -> LoginResult:
+        """Log in; the token is kept on this client and returned for storage."""
+        response = self._send("POST", "/api/auth/login", json={"email": email, "password": password})
+        body = _json_object(response) or {}
+        token = response.cookies.get(TOKEN_COOKIE)
+        if not token:
+            raise ApiError(
+                f"the server did not send a {TOKEN_COOKIE} cookie",
+                status_code=response.status_code,
+                body=body,
+            )
+        user = self._field(body, "user", dict)
+        self.token = token
+        expires = body.get("expiresAt")
+        return LoginResult(token=token, user=user, expires_at=expires if isinstance(expires, str) else None)
+
+    def logout(self) -> None:
+        """Tell the server to end the session and forget the token here."""
+        try:
+            self._request("POST", "/api/auth/logout")
+        finally:
+            self.token = None
+
+    def me(self) -> dict[str, Any]:
+        """The current user (`id`, `email`, `role`) plus `expiresAt` when the server sends it."""
+        body = self._request("GET", "/api/auth/me")
+        user = dict(self._field(body, "user", dict))
+        if "expiresAt" in body:
+            user["expiresAt"] = body["expiresAt"]
+        return user
+
+    def health(self) -> dict[str, Any]:
+        return self._request("GET", "/api/health")
+
+    # -- orders ------------------------------------------------------------------------------
+
+    def list_orders(
+        self,
+        *,
+        status: Sequence[str] = (),
+        q: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> OrderPage:
+        """One page of orders, newest first; without `limit` the server returns every match."""
+        params: dict[str, Any] = {}
+        if status:
+            params["status"] = list(status)
+        if q:
+            params["q"] = q
+        if limit is not None:
+            params["limit"] = limit
+        if cursor:
+            params["cursor"] = cursor
+        body = self._request("GET", "/api/orders", params=params)
+        orders = self._field(body, "orders", list)
+        next_cursor = body.get("nextCursor")
+        return OrderPage(orders=orders, next_cursor=next_cursor if isinstance(next_cursor, str) else None)
+
+    def iter_orders(
+        self,
+        *,
+        status: Sequence[str] = (),
+        q: str | None = None,
+        page_size: int = _ITER_PAGE_SIZE,
+    ) -> Iterator[Order]:
+        """Every matching order, newest first, fetched page by page by following `nextCursor`."""
+        cursor: str | None = None
+        while True:
+            page = self.list_orders(status=status, q=q, limit=page_size, cursor=cursor)
+            yield from page.orders
+            if not page.next_cursor or page.next_cursor == cursor:
+                return
+            cursor = page.next_cursor
+
+    def get_order(self, id_or_number: str) -> Order:
+        """One order by uuid or number (`KRFT-482031`)."""
+        # quote(safe="") so that a typed "../users" can never address another endpoint.
+        body = self._request("GET", f"/api/orders/{quote(id_or_number.strip(), safe='')}")
+        return self._field(body, "order", dict)
+
+    def advance(
+        self,
+        order_id: str,
+        to: str,
+        *,
+        expected: str,
+        note: str | None = None,
+        force: bool = False,
+    ) -> Order:
+        """Move an order to `to`; `expected` is its status as the caller saw it (409 if it moved)."""
+        payload: dict[str, Any] = {"orderId": order_id, "status": to, "expectedStatus": expected}
+        if note:
+            payload["note"] = note
+        if force:
+            payload["force"] = True
+        body = self._request("PUT", "/api/orders", json=payload)
+        return self._field(body, "order", dict)
+
+    def cancel(self, order_id: str, *, expected: str, note: str) -> Order:
+        return self.advance(order_id, "CANCELLED", expected=expected, note=note)
+
+    def create_order(self, body: Mapping[str, Any], *, idempotency_key: str | None = None) -> dict[str, Any]:
+        """Submit an order as a customer would; returns `{orderId, orderNumber, status, …}`."""
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        return self._request("POST", "/api/orders", json=dict(body), headers=headers)
+
+    # -- users and catalog -------------------------------------------------------------------
+
+    def add_user(self, email: str, password: str, role: str) -> dict[str, Any]:
+        body = self._request("POST", "/api/users", json={"email": email, "password": password, "role": role})
+        return self._field(body, "user", dict)
+
+    def list_users(self) -> list[dict[str, Any]]:
+        return self._field(self._request("GET", "/api/users"), "users", list)
+
+    def import_catalog(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Upsert products and variants by id; returns `{products: N, variants: M}` counts."""
+        return self._request("PUT", "/api/catalog", json=dict(data))
+
+    def list_catalog(self) -> list[dict[str, Any]]:
+        return self._field(self._request("GET", "/api/catalog"), "products", list)
