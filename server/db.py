@@ -1,0 +1,111 @@
+"""Engine, sessions and the rules for talking to SQLite and PostgreSQL.
+
+Concurrency model (measured, see issue 2): endpoints are sync and run in the thread pool; each opens
+its session *inside* the endpoint and closes it before returning, so a connection is never held
+while a request waits for a thread. The pool is sized to the thread pool. On SQLite, writers queue
+on a process-wide lock instead of thrashing SQLite's own write lock with busy-retries.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, exc, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+__all__ = ["Database", "is_unavailable", "normalize_url"]
+
+# SQLite has no native decimal; SQLAlchemy quantizes to the column's scale on the way out.
+warnings.filterwarnings("ignore", message=r".*does \*not\* support Decimal objects natively.*")
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def normalize_url(url: str) -> str:
+    """Accept `postgres://` and `postgresql://` and use psycopg 3 for them."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """True when the database cannot be reached or written at all (the fallback's trigger).
+
+    Covers a refused connection, a server going away mid-query, SQLite's disk I/O, locked-past-timeout
+    and read-only errors (all `OperationalError`), and a pool with no connection to give.
+    """
+    if isinstance(error, exc.OperationalError | exc.InterfaceError | exc.TimeoutError):
+        return True
+    return isinstance(error, exc.DBAPIError) and bool(error.connection_invalidated)
+
+
+class Database:
+    def __init__(self, url: str, *, pool_size: int = 20) -> None:
+        self.url = normalize_url(url)
+        parsed = make_url(self.url)
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        kwargs: dict[str, Any] = {"pool_pre_ping": True}
+        if self.is_sqlite:
+            if parsed.database and parsed.database != ":memory:":
+                from pathlib import Path
+
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            kwargs |= {
+                "connect_args": {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+                "pool_size": pool_size,
+                "max_overflow": 0,
+            }
+        else:
+            kwargs |= {
+                # Fail fast when PostgreSQL is down, so a POST falls back within a request's patience.
+                "connect_args": {"connect_timeout": 3},
+                "pool_size": pool_size,
+                "max_overflow": 0,
+                "pool_timeout": 10,
+            }
+        self.engine: Engine = create_engine(self.url, **kwargs)
+        if self.is_sqlite:
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_lock = threading.Lock() if self.is_sqlite else None
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._sessions() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session in a transaction that commits on success; serialised on SQLite."""
+        with self._write_lock or nullcontext(), self._sessions() as session, session.begin():
+            yield session
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except Exception as error:
+            if is_unavailable(error) or isinstance(error, exc.DBAPIError):
+                return False
+            raise
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    # WAL + NORMAL stays consistent after a crash; only the last transactions before a power cut can go.
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()

@@ -1,0 +1,128 @@
+"""The JSON-file fallback: one file per order while the database is unavailable.
+
+Files are named by the order's server-made uuid (never by anything a client sent), written
+atomically (temporary file, flush + fsync, rename, fsync of the directory), and moved to
+`imported/` only after their order is committed to the database by the replay in `replay.py`.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+__all__ = ["FallbackStore", "canonical_uuid"]
+
+META = "_krafta"  # bookkeeping kept in the file, never sent to clients
+
+
+def canonical_uuid(value: str) -> str | None:
+    """The canonical form of a uuid string, or None: the only thing ever turned into a file name."""
+    try:
+        return str(uuid.UUID(value))
+    except (ValueError, AttributeError, TypeError):
+        return None
+
+
+class FallbackStore:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.imported = directory / "imported"
+        self._thread_lock = threading.Lock()
+
+    def _path(self, order_id: str) -> Path | None:
+        canonical = canonical_uuid(order_id)
+        return None if canonical is None else self.directory / f"{canonical}.json"
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Serialise read-modify-write of files across threads and across server processes."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with self._thread_lock, open(self.directory / ".lock", "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def write(self, order: dict[str, Any]) -> Path:
+        path = self._path(order["id"])
+        if path is None:
+            raise ValueError("fallback orders are named by a server-made uuid")
+        self.directory.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        data = json.dumps(order, ensure_ascii=False, indent=1).encode()
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        _fsync_dir(self.directory)
+        return path
+
+    def read(self, order_id: str) -> dict[str, Any] | None:
+        path = self._path(order_id)
+        if path is None:
+            return None
+        try:
+            return json.loads(path.read_text())
+        except FileNotFoundError:
+            return None
+
+    def pending(self) -> list[dict[str, Any]]:
+        """Every order waiting for the database, oldest first."""
+        if not self.directory.is_dir():
+            return []
+        orders = []
+        for path in self.directory.glob("*.json"):
+            try:
+                orders.append(json.loads(path.read_text()))
+            except (FileNotFoundError, json.JSONDecodeError):
+                # Moved to imported/ meanwhile, or not ours; atomic writes mean never half-written.
+                continue
+        orders.sort(key=lambda o: (o["createdAt"], o["id"]))
+        return orders
+
+    def count(self) -> int:
+        return sum(1 for _ in self.directory.glob("*.json")) if self.directory.is_dir() else 0
+
+    def update(self, order_id: str, change: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any] | None:
+        """Apply `change` to a stored order and rewrite it atomically; None when there is no such file."""
+        with self.lock():
+            order = self.read(order_id)
+            if order is None:
+                return None
+            updated = change(order)
+            self.write(updated)
+            return updated
+
+    def mark_imported(self, order_id: str) -> None:
+        path = self._path(order_id)
+        if path is None:
+            return
+        self.imported.mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(path, self.imported / path.name)
+        except FileNotFoundError:
+            return  # another server process imported it first
+        _fsync_dir(self.directory)
+
+    def find_idempotent(self, key: str) -> dict[str, Any] | None:
+        for order in self.pending():
+            if order.get(META, {}).get("idempotencyKey") == key:
+                return order
+        return None
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

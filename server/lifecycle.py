@@ -1,0 +1,124 @@
+"""The order lifecycle: statuses, the pipeline, and who may make each move.
+
+Pure Python, no I/O: the HTTP layer asks `check_move` before it writes and `next_statuses` for what
+to offer each caller, so no client carries a copy of these rules.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = [
+    "CLOSED",
+    "PIPELINE",
+    "STAFF_ROLES",
+    "MoveRefused",
+    "Role",
+    "Status",
+    "check_move",
+    "next_statuses",
+]
+
+
+class Status(StrEnum):
+    PENDING = "PENDING"
+    REPORTED = "REPORTED"
+    CONFIRMED = "CONFIRMED"
+    IN_PRODUCTION = "IN_PRODUCTION"
+    READY = "READY"
+    HANDED_TO_DELIVERY = "HANDED_TO_DELIVERY"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+
+
+class Role(StrEnum):
+    ADMIN = "ADMIN"
+    TALLER = "TALLER"
+    CLIENTE = "CLIENTE"
+    CREADOR = "CREADOR"
+
+
+STAFF_ROLES = frozenset({Role.ADMIN, Role.TALLER})
+CLOSED = frozenset({Status.COMPLETED, Status.CANCELLED})
+
+PIPELINE: tuple[Status, ...] = (
+    Status.PENDING,
+    Status.REPORTED,
+    Status.CONFIRMED,
+    Status.IN_PRODUCTION,
+    Status.READY,
+    Status.HANDED_TO_DELIVERY,
+    Status.COMPLETED,
+)
+
+# Each forward step and the roles allowed to make it. Verifying a payment is an ADMIN's call;
+# production steps are the workshop's too. PENDING → REPORTED happens only when a payment is
+# submitted, never through a status change.
+_STEPS: dict[tuple[Status, Status], frozenset[Role]] = {
+    (Status.REPORTED, Status.CONFIRMED): frozenset({Role.ADMIN}),
+    (Status.CONFIRMED, Status.IN_PRODUCTION): STAFF_ROLES,
+    (Status.IN_PRODUCTION, Status.READY): STAFF_ROLES,
+    (Status.READY, Status.HANDED_TO_DELIVERY): STAFF_ROLES,
+    (Status.HANDED_TO_DELIVERY, Status.COMPLETED): STAFF_ROLES,
+}
+_CANCELLERS = frozenset({Role.ADMIN})
+
+
+class MoveRefused(Exception):
+    """A status change the lifecycle does not allow.
+
+    `reason` is `"forbidden"` when the role may never make this move, `"conflict"` when the move is
+    not possible from the order's current status, `"invalid"` when the request itself is incomplete.
+    """
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def next_statuses(status: Status | str, role: Role | str | None) -> list[Status]:
+    """The statuses `role` may move an order in `status` to: pipeline step first, `CANCELLED` last."""
+    current = Status(status)
+    try:
+        who = Role(role) if role is not None else None
+    except ValueError:
+        return []
+    if who is None:
+        return []
+    moves = [to for (frm, to), roles in _STEPS.items() if frm == current and who in roles]
+    if current not in CLOSED and who in _CANCELLERS:
+        moves.append(Status.CANCELLED)
+    return moves
+
+
+def check_move(
+    current: Status | str,
+    target: Status | str,
+    role: Role | str,
+    *,
+    force: bool = False,
+    note: str | None = None,
+) -> None:
+    """Raise `MoveRefused` unless `role` may move an order from `current` to `target`."""
+    frm, to, who = Status(current), Status(target), Role(role)
+    if who not in STAFF_ROLES:
+        raise MoveRefused(f"the {who} role may not change an order's status", reason="forbidden")
+    if force:
+        if who is not Role.ADMIN:
+            raise MoveRefused("only an ADMIN may force a status correction", reason="forbidden")
+        if not (note and note.strip()):
+            raise MoveRefused("a forced correction needs a note saying why", reason="invalid")
+        if frm == to:
+            raise MoveRefused(f"the order is already {to}", reason="conflict")
+        return
+    if to in next_statuses(frm, who):
+        return
+    # Tell a role apart from a state problem: a TALLER asking for a move only an ADMIN makes is a 403,
+    # a move nobody can make from here (a skipped stage, a closed order) is a 409.
+    if any(to in next_statuses(frm, other) for other in Role):
+        raise MoveRefused(f"the {who} role may not move an order from {frm} to {to}", reason="forbidden")
+    if to == Status.CANCELLED and who not in _CANCELLERS:
+        raise MoveRefused(f"the {who} role may not cancel orders", reason="forbidden")
+    if (frm, to) in _STEPS and who not in _STEPS[(frm, to)]:
+        raise MoveRefused(f"the {who} role may not move an order from {frm} to {to}", reason="forbidden")
+    raise MoveRefused(f"an order cannot move from {frm} to {to}", reason="conflict")

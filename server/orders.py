@@ -1,0 +1,404 @@
+"""The order service: create, list, get and advance orders, over the database or the fallback.
+
+Each public method tries the database first. When the database is unavailable (`db.is_unavailable`)
+it carries on against the JSON fallback so that no order is lost and staff can keep working.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from server.auth import Principal
+from server.db import Database, is_unavailable
+from server.errors import Conflict, Forbidden, IdempotencyConflict, Invalid, NotFound
+from server.fallback import META, FallbackStore, canonical_uuid
+from server.lifecycle import STAFF_ROLES, MoveRefused, Status, check_move, next_statuses
+from server.models import DesignUpload, IdempotencyKey, Product, ProductVariant, utcnow
+from server.records import PriceInfo, build_record, event, insert_record, new_order_number
+from server.schemas import AdvanceIn, OrderIn
+from server.serialize import (
+    decode_cursor,
+    dump,
+    encode_cursor,
+    events_t,
+    iso,
+    orders_by_ids,
+    orders_t,
+    payments_t,
+    with_next,
+)
+
+__all__ = ["OrderService"]
+
+_NUMBER = re.compile(r"^KRFT-\d{6}$", re.IGNORECASE)
+PAGE = 500  # orders per query while streaming the full list
+_NUMBER_ATTEMPTS = 30
+
+
+def _visible(order: dict[str, Any], viewer: Principal) -> bool:
+    return viewer.role in STAFF_ROLES or order.get("userId") == viewer.id
+
+
+def _public(order: dict[str, Any], storage: str) -> dict[str, Any]:
+    clean = {k: v for k, v in order.items() if k != META}
+    clean["storage"] = storage
+    return clean
+
+
+class _NotInDatabase(Exception):
+    pass
+
+
+class OrderService:
+    def __init__(self, db: Database, store: FallbackStore) -> None:
+        self.db = db
+        self.store = store
+
+    # ---- create -----------------------------------------------------------------------------------
+
+    def create(
+        self, body: OrderIn, *, owner: Principal | None, idempotency_key: str | None, request_hash: str
+    ) -> tuple[int, dict[str, Any]]:
+        try:
+            if idempotency_key:
+                earlier = self._earlier_response(idempotency_key, request_hash)
+                if earlier is not None:
+                    return earlier
+            return self._create_in_db(body, owner=owner, key=idempotency_key, request_hash=request_hash)
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+        return self._create_in_fallback(body, owner=owner, key=idempotency_key, request_hash=request_hash)
+
+    def _earlier_response(self, key: str, request_hash: str) -> tuple[int, dict[str, Any]] | None:
+        stored = self.store.find_idempotent(key)
+        if stored is not None:
+            meta = stored[META]
+            if meta["requestHash"] != request_hash:
+                raise IdempotencyConflict("This Idempotency-Key was already used with a different request body.")
+            return 201, meta["response"]
+        with self.db.session() as session:
+            row = session.get(IdempotencyKey, key)
+            if row is None:
+                return None
+            if row.request_hash != request_hash:
+                raise IdempotencyConflict("This Idempotency-Key was already used with a different request body.")
+            return row.status_code, row.response_json
+
+    def _price(self, session: Session, body: OrderIn) -> PriceInfo:
+        found = session.execute(
+            select(ProductVariant.base_price, ProductVariant.active, Product.name, Product.active)
+            .join(Product, Product.id == ProductVariant.product_id)
+            .where(ProductVariant.id == body.variant_id)
+        ).first()
+        if found is None or not found[1] or not found[3]:
+            return PriceInfo("UNKNOWN_VARIANT")
+        base_price, _, name, _ = found
+        expected = (base_price * body.quantity).quantize(Decimal("0.01"))
+        if expected != body.subtotal:
+            return PriceInfo("MISMATCH", expected=expected, product_name=name, unit_price=base_price)
+        return PriceInfo("OK", product_name=name, unit_price=base_price)
+
+    def _create_in_db(
+        self, body: OrderIn, *, owner: Principal | None, key: str | None, request_hash: str
+    ) -> tuple[int, dict[str, Any]]:
+        with self.db.session() as session:
+            price = self._price(session, body)
+            if body.design_upload_id is not None and session.get(DesignUpload, body.design_upload_id) is None:
+                raise Invalid(
+                    "Invalid designUploadId: no such design upload.",
+                    fields={"designUploadId": "no design upload with this id"},
+                )
+        record = build_record(body, owner=owner, price=price)
+        response = _created(record)
+        for _ in range(_NUMBER_ATTEMPTS):
+            try:
+                with self.db.write() as session:
+                    insert_record(session, record)
+                    if key:
+                        session.add(
+                            IdempotencyKey(key=key, request_hash=request_hash, status_code=201, response_json=response)
+                        )
+                return 201, response
+            except IntegrityError:
+                # Either another request took this number, or one with the same Idempotency-Key won the race.
+                if key and (earlier := self._earlier_response(key, request_hash)) is not None:
+                    return earlier
+                record["orderNumber"] = new_order_number()
+                response = _created(record)
+        raise Conflict("Could not allocate a unique order number; try again.", current_status="", next_statuses=[])
+
+    def _create_in_fallback(
+        self, body: OrderIn, *, owner: Principal | None, key: str | None, request_hash: str
+    ) -> tuple[int, dict[str, Any]]:
+        record = build_record(body, owner=owner, price=PriceInfo("UNKNOWN_VARIANT"))
+        with self.store.lock():
+            if key and (stored := self.store.find_idempotent(key)) is not None:
+                if stored[META]["requestHash"] != request_hash:
+                    raise IdempotencyConflict("This Idempotency-Key was already used with a different request body.")
+                return 201, stored[META]["response"]
+            taken = {o["orderNumber"] for o in self.store.pending()}
+            while record["orderNumber"] in taken:
+                record["orderNumber"] = new_order_number()
+            response = _created(record)
+            record["storage"] = "fallback"
+            record[META] = {"idempotencyKey": key, "requestHash": request_hash, "response": response}
+            self.store.write(record)
+        return 201, response
+
+    # ---- read -------------------------------------------------------------------------------------
+
+    def _where(
+        self, viewer: Principal, statuses: list[Status], q: str | None, after: tuple[datetime, str] | None
+    ) -> list[ColumnElement[bool]]:
+        where: list[ColumnElement[bool]] = []
+        if viewer.role not in STAFF_ROLES:
+            where.append(orders_t.c.user_id == viewer.id)
+        if statuses:
+            where.append(orders_t.c.status.in_([s.value for s in statuses]))
+        if q:
+            pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            payer = exists().where(
+                payments_t.c.order_id == orders_t.c.id, func.lower(payments_t.c.payer_name).like(pattern, escape="\\")
+            )
+            where.append(
+                or_(
+                    func.lower(orders_t.c.order_number).like(pattern, escape="\\"),
+                    func.lower(orders_t.c.shipping_city).like(pattern, escape="\\"),
+                    func.lower(orders_t.c.shipping_state).like(pattern, escape="\\"),
+                    payer,
+                )
+            )
+        if after is not None:
+            created, oid = after
+            where.append(
+                or_(orders_t.c.created_at < created, and_(orders_t.c.created_at == created, orders_t.c.id < oid))
+            )
+        return where
+
+    def _db_page(
+        self, viewer: Principal, statuses: list[Status], q: str | None, after: tuple[datetime, str] | None,
+        size: int,
+    ) -> list[dict[str, Any]]:
+        query = (
+            select(orders_t)
+            .where(*self._where(viewer, statuses, q, after))
+            .order_by(orders_t.c.created_at.desc(), orders_t.c.id.desc())
+            .limit(size)
+        )
+        with self.db.session() as session:
+            rows = session.execute(query).mappings().all()
+            return orders_by_ids(session, rows)
+
+    def _fallback_orders(
+        self, viewer: Principal, statuses: list[Status], q: str | None, *, db_up: bool
+    ) -> list[dict[str, Any]]:
+        wanted = {s.value for s in statuses}
+        needle = (q or "").lower()
+        out = []
+        for order in self.store.pending():
+            if not _visible(order, viewer) or (wanted and order["status"] not in wanted):
+                continue
+            if needle:
+                hay = [order["orderNumber"], order["shippingCity"], order["shippingState"]]
+                hay += [p["payerName"] for p in order["payments"]]
+                if not any(needle in h.lower() for h in hay):
+                    continue
+            out.append(_public(order, "fallback"))
+        if out and db_up:
+            # A file whose order was just committed by a replay must not show twice.
+            with self.db.session() as session:
+                ids = [o["id"] for o in out]
+                imported = set(session.scalars(select(orders_t.c.id).where(orders_t.c.id.in_(ids))))
+            out = [o for o in out if o["id"] not in imported]
+        out.sort(key=lambda o: (o["createdAt"], o["id"]), reverse=True)
+        return out
+
+    def list_page(
+        self, viewer: Principal, *, statuses: list[Status], q: str | None, limit: int, cursor: str | None
+    ) -> dict[str, Any]:
+        after = self._cursor(cursor)
+        try:
+            db_orders = self._db_page(viewer, statuses, q, after, limit + 1)
+            db_up = True
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            db_orders, db_up = [], False
+        fallback = [o for o in self._fallback_orders(viewer, statuses, q, db_up=db_up) if _before(o, after)]
+        merged = sorted(db_orders + fallback, key=lambda o: (o["createdAt"], o["id"]), reverse=True)
+        page, more = merged[:limit], len(merged) > limit
+        body: dict[str, Any] = {
+            "success": True,
+            "orders": [with_next(o, viewer.role) for o in page],
+            "nextCursor": encode_cursor(page[-1]["createdAt"], page[-1]["id"]) if more and page else None,
+        }
+        if not db_up:
+            body["database"] = "down"
+        return body
+
+    def stream_all(self, viewer: Principal, *, statuses: list[Status], q: str | None) -> Iterator[str]:
+        """Every matching order as chunks of one JSON document, a page of rows at a time.
+
+        The first page is fetched before this returns, so a database that is down is noticed while
+        an error response (or the fallback-only answer) can still be sent.
+        """
+        first = self.list_page(viewer, statuses=statuses, q=q, limit=PAGE, cursor=None)
+        return self._stream(viewer, statuses, q, first)
+
+    def _stream(self, viewer: Principal, statuses: list[Status], q: str | None, first: dict[str, Any]) -> Iterator[str]:
+        yield '{"success":true,"orders":['
+        page, sep = first, ""
+        while True:
+            if page["orders"]:
+                yield sep + ",".join(dump(o) for o in page["orders"])
+                sep = ","
+            if not page["nextCursor"]:
+                break
+            page = self.list_page(viewer, statuses=statuses, q=q, limit=PAGE, cursor=page["nextCursor"])
+        tail = ',"database":"down"' if "database" in first else ""
+        yield '],"nextCursor":null' + tail + "}"
+
+    def _cursor(self, cursor: str | None) -> tuple[datetime, str] | None:
+        if cursor is None:
+            return None
+        after = decode_cursor(cursor)
+        if after is None:
+            raise Invalid("Invalid cursor: use the nextCursor of a previous page.", fields={"cursor": "not a cursor"})
+        return after
+
+    def get(self, viewer: Principal, ident: str) -> dict[str, Any]:
+        order_id = canonical_uuid(ident)
+        number = ident.upper() if _NUMBER.match(ident) else None
+        if order_id is None and number is None:
+            raise NotFound(f"No order {ident!r}: give an order number like KRFT-482031 or an order id.")
+        try:
+            with self.db.session() as session:
+                cond = orders_t.c.id == order_id if order_id else orders_t.c.order_number == number
+                rows = session.execute(select(orders_t).where(cond)).mappings().all()
+                found = orders_by_ids(session, rows)
+            if found and _visible(found[0], viewer):
+                return with_next(found[0], viewer.role)
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+        stored = (
+            self.store.read(order_id) if order_id
+            else next((o for o in self.store.pending() if o["orderNumber"] == number), None)
+        )
+        if stored is not None and _visible(stored, viewer):
+            return with_next(_public(stored, "fallback"), viewer.role)
+        raise NotFound(f"No order {ident}.")
+
+    # ---- advance ----------------------------------------------------------------------------------
+
+    def advance(self, actor: Principal, cmd: AdvanceIn) -> dict[str, Any]:
+        order_id = canonical_uuid(cmd.order_id)
+        if order_id is None:
+            raise NotFound(f"No order with orderId {cmd.order_id!r}.")
+        try:
+            return self._advance_in_db(actor, cmd, order_id)
+        except _NotInDatabase:
+            pass
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+        return self._advance_in_fallback(actor, cmd, order_id)
+
+    def _advance_in_db(self, actor: Principal, cmd: AdvanceIn, order_id: str) -> dict[str, Any]:
+        target = cmd.status
+        with self.db.write() as session:
+            current = session.scalar(select(orders_t.c.status).where(orders_t.c.id == order_id))
+            if current is None:
+                raise _NotInDatabase
+            _check(current, cmd, actor)
+            now = utcnow()
+            # The WHERE on the old status is the guard: of two concurrent advances only one matches.
+            moved = session.execute(
+                update(orders_t)
+                .where(orders_t.c.id == order_id, orders_t.c.status == current)
+                .values(status=target.value, updated_at=now)
+            )
+            if moved.rowcount != 1:
+                now_status = session.scalar(select(orders_t.c.status).where(orders_t.c.id == order_id)) or current
+                raise _conflict(f"Order was moved to {now_status} by someone else.", now_status, actor)
+            seq = session.scalar(select(func.coalesce(func.max(events_t.c.seq), 0)).where(events_t.c.order_id == order_id))
+            e = event(from_status=current, to_status=target, actor=actor, note=cmd.note or None, forced=cmd.force, at=now)
+            session.execute(
+                events_t.insert().values(
+                    id=e["id"], order_id=order_id, seq=(seq or 0) + 1, from_status=current, to_status=target.value,
+                    user_id=actor.id, user_email=actor.email, user_role=actor.role, at=now, note=e["note"],
+                    forced=cmd.force,
+                )
+            )
+            if target is Status.CONFIRMED:
+                session.execute(
+                    update(payments_t)
+                    .where(payments_t.c.order_id == order_id, payments_t.c.status == "REPORTED")
+                    .values(status="CONFIRMED", reviewed_at=now, reviewed_by=actor.email or actor.id)
+                )
+        with self.db.session() as session:
+            rows = session.execute(select(orders_t).where(orders_t.c.id == order_id)).mappings().all()
+            return with_next(orders_by_ids(session, rows)[0], actor.role)
+
+    def _advance_in_fallback(self, actor: Principal, cmd: AdvanceIn, order_id: str) -> dict[str, Any]:
+        def change(order: dict[str, Any]) -> dict[str, Any]:
+            current = order["status"]
+            _check(current, cmd, actor)
+            now = utcnow()
+            order["status"] = cmd.status.value
+            order["updatedAt"] = iso(now)
+            order["history"].append(
+                event(from_status=current, to_status=cmd.status, actor=actor, note=cmd.note or None,
+                      forced=cmd.force, at=now)
+            )
+            if cmd.status is Status.CONFIRMED:
+                for p in order["payments"]:
+                    if p["status"] == "REPORTED":
+                        p.update(status="CONFIRMED", reviewedAt=iso(now), reviewedBy=actor.email or actor.id)
+            return order
+
+        updated = self.store.update(order_id, change)
+        if updated is None:
+            raise NotFound(f"No order with orderId {order_id} in the database or the fallback store.")
+        return with_next(_public(updated, "fallback"), actor.role)
+
+
+def _created(record: dict[str, Any]) -> dict[str, Any]:
+    return {"success": True, "orderId": record["id"], "orderNumber": record["orderNumber"], "status": record["status"]}
+
+
+def _before(order: dict[str, Any], after: tuple[datetime, str] | None) -> bool:
+    if after is None:
+        return True
+    created = datetime.fromisoformat(order["createdAt"])
+    return (created, order["id"]) < after
+
+
+def _conflict(message: str, current: str, actor: Principal) -> Conflict:
+    return Conflict(
+        message, current_status=current, next_statuses=[s.value for s in next_statuses(current, actor.role)]
+    )
+
+
+def _check(current: str, cmd: AdvanceIn, actor: Principal) -> None:
+    if cmd.expected_status is not None and cmd.expected_status.value != current:
+        raise _conflict(
+            f"Order is {current}, not {cmd.expected_status.value}: it was moved by someone else.", current, actor
+        )
+    try:
+        check_move(current, cmd.status, actor.role, force=cmd.force, note=cmd.note)
+    except MoveRefused as refused:
+        if refused.reason == "forbidden":
+            raise Forbidden(str(refused).capitalize() + ".") from None
+        if refused.reason == "invalid":
+            raise Invalid(str(refused).capitalize() + ".", fields={"note": "required with force"}) from None
+        raise _conflict(str(refused).capitalize() + ".", current, actor) from None

@@ -1,0 +1,76 @@
+"""`/api/orders`: create (customers), list and get (staff and owners), advance (staff)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from server.deps import CurrentUser, OptionalUser, ServicesDep, StaffUser, body_hash, read_json
+from server.errors import Invalid
+from server.lifecycle import Status
+from server.schemas import AdvanceIn, OrderIn, parse
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/orders", tags=["orders"])
+
+
+@router.post("", status_code=201)
+async def create_order(
+    request: Request,
+    services: ServicesDep,
+    owner: OptionalUser,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    if idempotency_key is not None and not (1 <= len(idempotency_key) <= 255):
+        raise Invalid("Invalid Idempotency-Key: 1 to 255 characters.", fields={"Idempotency-Key": "1 to 255 characters"})
+    data = await read_json(request)
+    body = parse(OrderIn, data)
+    body.check_totals()
+    status, response = await run_in_threadpool(
+        services.orders.create, body, owner=owner, idempotency_key=idempotency_key, request_hash=body_hash(data)
+    )
+    return JSONResponse(response, status_code=status)
+
+
+def _statuses(values: list[str]) -> list[Status]:
+    try:
+        return [Status(v.upper()) for v in values]
+    except ValueError:
+        known = ", ".join(s.value for s in Status)
+        raise Invalid(f"Invalid status: use one of {known}.", fields={"status": f"one of {known}"}) from None
+
+
+@router.get("", response_model=None)
+def list_orders(
+    services: ServicesDep,
+    user: CurrentUser,
+    status: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies query defaults
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int | None, Query(ge=1, le=500)] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Any:
+    statuses = _statuses(status)
+    query = q.strip() or None if q else None
+    if limit is None:
+        if cursor is not None:
+            raise Invalid("Invalid cursor: a cursor needs a limit.", fields={"cursor": "only with limit"})
+        # The seed returns every order; stream them a page at a time so memory does not grow with the shop.
+        chunks = services.orders.stream_all(user, statuses=statuses, q=query)
+        return StreamingResponse(chunks, media_type="application/json")
+    return services.orders.list_page(user, statuses=statuses, q=query, limit=limit, cursor=cursor)
+
+
+@router.get("/{ident}")
+def get_order(ident: str, services: ServicesDep, user: CurrentUser) -> dict[str, Any]:
+    return {"success": True, "order": services.orders.get(user, ident.strip())}
+
+
+@router.put("")
+async def advance_order(request: Request, services: ServicesDep, user: StaffUser) -> dict[str, Any]:
+    cmd = parse(AdvanceIn, await read_json(request))
+    order = await run_in_threadpool(services.orders.advance, user, cmd)
+    return {"success": True, "order": order}

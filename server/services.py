@@ -1,0 +1,43 @@
+"""Everything a request needs, built once per app by `create_app` and reached through `deps.py`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from server.auth import TokenCodec
+from server.catalog import CatalogService
+from server.db import Database
+from server.fallback import FallbackStore
+from server.orders import OrderService
+from server.replay import Replayer
+from server.settings import Settings, load_jwt_secret
+from server.users import UserService
+
+__all__ = ["Services"]
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    store: FallbackStore
+    orders: OrderService
+    users: UserService
+    catalog: CatalogService
+    tokens: TokenCodec
+    replayer: Replayer
+
+    @classmethod
+    def build(cls, settings: Settings) -> Services:
+        db = Database(settings.db_url, pool_size=settings.db_pool_size)
+        store = FallbackStore(settings.orders_fallback_dir)
+        return cls(
+            settings=settings,
+            db=db,
+            store=store,
+            orders=OrderService(db, store),
+            users=UserService(db),
+            catalog=CatalogService(db),
+            tokens=TokenCodec(load_jwt_secret(settings), settings.token_ttl_seconds),
+            replayer=Replayer(db, store),
+        )
