@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any
@@ -46,7 +47,9 @@ __all__ = [
     "Order",
     "OrderPage",
     "RateLimited",
+    "Role",
     "ServerError",
+    "Status",
     "Unreachable",
     "ValidationFailed",
     "error_from_response",
@@ -54,6 +57,31 @@ __all__ = [
 
 Order = dict[str, Any]
 """One order exactly as the API returns it (see docs/API.md, "Order")."""
+
+
+
+class Status(StrEnum):
+    """Order statuses in pipeline order (wire vocabulary only: which moves are allowed is the
+    server's business, announced per order in `nextStatuses`)."""
+
+    PENDING = "PENDING"
+    REPORTED = "REPORTED"
+    CONFIRMED = "CONFIRMED"
+    IN_PRODUCTION = "IN_PRODUCTION"
+    READY = "READY"
+    HANDED_TO_DELIVERY = "HANDED_TO_DELIVERY"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+
+
+class Role(StrEnum):
+    """User roles as the API names them."""
+
+    ADMIN = "ADMIN"
+    TALLER = "TALLER"
+    CLIENTE = "CLIENTE"
+    CREADOR = "CREADOR"
+
 
 TOKEN_COOKIE = "krafta-token"
 DEFAULT_TIMEOUT = 10.0

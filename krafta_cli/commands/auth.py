@@ -1,0 +1,109 @@
+"""`krafta login`, `krafta logout`, `krafta whoami`: the session with one server."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from krafta_cli import render
+from krafta_cli.client import KraftaClient, KraftaError, NotLoggedIn
+from krafta_cli.config import ENV_TOKEN, forget_login, save_login
+from krafta_cli.errors_cli import cli_errors, fail
+from krafta_cli.exit_codes import ExitCode
+from krafta_cli.prompts import ask_email, read_password
+from krafta_cli.session import connect, current_session
+
+__all__ = ["register"]
+
+ServerOption = Annotated[
+    str | None,
+    typer.Option("--server", "-s", help="Server URL (default: KRAFTA_URL, the last login, http://127.0.0.1:8000)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the API's JSON instead of text.")]
+
+# Logout only tells the server as a courtesy (tokens are stateless JWTs); do not hang on it.
+_LOGOUT_TIMEOUT = 3.0
+
+
+def login(
+    server: ServerOption = None,
+    email: Annotated[
+        str | None, typer.Option("--email", "-e", help="Account e-mail (asked when omitted).")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")
+    ] = False,
+) -> None:
+    """Log in and save the token for this server (file mode 0600 in your config dir).
+
+    Example: krafta login --server http://127.0.0.1:8000 --email admin@krafta.demo
+    """
+    session = current_session(server)
+    address = ask_email(email)
+    password = read_password(from_stdin=password_stdin)
+    with cli_errors(session), KraftaClient(session.url) as client:
+        try:
+            result = client.login(address, password)
+        except NotLoggedIn as exc:
+            fail(f"login to {session.url} failed: {exc.message}", ExitCode.AUTH)
+        path = save_login(session.url, result.token, result.user, result.expires_at)
+    role = result.user.get("role", "?")
+    render.print_line(f"Logged in to {session.url} as {result.user.get('email', address)} ({role}).")
+    until = f", valid until {render.when(result.expires_at)}" if result.expires_at else ""
+    render.print_line(f"Token saved to {path}{until}.")
+    if session.token_source == "env":
+        render.print_line(f"Note: {ENV_TOKEN} is set and takes precedence over the saved token.")
+
+
+def logout(server: ServerOption = None) -> None:
+    """Forget the saved token for this server.
+
+    Example: krafta logout
+    """
+    session = current_session(server)
+    if session.token and session.token_source == "file":
+        try:
+            with KraftaClient(session.url, session.token, timeout=_LOGOUT_TIMEOUT) as client:
+                client.logout()
+        except KraftaError:
+            pass  # the local token is what matters; the server keeps no session to end
+    with cli_errors(session):
+        forgotten = forget_login(session.url)
+    render.print_line(f"Logged out of {session.url}." if forgotten else f"Not logged in to {session.url}.")
+    if session.token_source == "env":
+        render.print_line(f"Note: {ENV_TOKEN} is still set in your environment.")
+
+
+def whoami(server: ServerOption = None, as_json: JsonOption = False) -> None:
+    """Show the server, your e-mail, role and when the token expires.
+
+    Example: krafta whoami --json
+    """
+    session = current_session(server)
+    with connect(server) as client:
+        user = client.me()
+    expires = user.pop("expiresAt", None) or session.expires_at
+    if as_json:
+        render.print_json({"server": session.url, "user": user, "expiresAt": expires})
+        return
+    render.print_sections(
+        [
+            render.Section(
+                "Session",
+                [
+                    ("Server", session.url),
+                    ("E-mail", user.get("email")),
+                    ("Role", user.get("role")),
+                    ("Expires", render.when(expires)),
+                    ("Token from", ENV_TOKEN if session.token_source == "env" else "saved login"),
+                ],
+            )
+        ]
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command(rich_help_panel="Session")(login)
+    app.command(rich_help_panel="Session")(logout)
+    app.command(rich_help_panel="Session")(whoami)

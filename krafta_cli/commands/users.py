@@ -1,0 +1,59 @@
+"""`krafta users add|list` (ADMIN), through `POST/GET /api/users`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from krafta_cli import render
+from krafta_cli.client import Role
+from krafta_cli.prompts import read_password
+from krafta_cli.session import connect
+
+__all__ = ["register", "users_app"]
+
+users_app = typer.Typer(help="Staff and customer accounts (ADMIN).", no_args_is_help=True)
+
+
+@users_app.command("add")
+def add(
+    email: Annotated[str, typer.Argument(metavar="EMAIL", help="The new account's e-mail.")],
+    role: Annotated[Role, typer.Option("--role", "-r", case_sensitive=False, help="The account's role.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON instead of text.")] = False,
+) -> None:
+    """Create an account; the password is asked twice, hidden (at least 8 characters).
+
+    Example: krafta users add taller@krafta.example --role TALLER
+    """
+    password = read_password(from_stdin=password_stdin, confirm_twice=not password_stdin)
+    with connect() as client:
+        user = client.add_user(email.strip(), password, role.value)
+    if as_json:
+        render.print_json(user)
+    else:
+        who, what = user.get("email", email), user.get("role", role.value)
+        render.print_line(f"Added {what} {who} (id {user.get('id')}).")
+
+
+@users_app.command("list")
+def list_users(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON instead of text.")] = False,
+) -> None:
+    """List accounts.
+
+    Example: krafta users list
+    """
+    with connect() as client:
+        users = client.list_users()
+    if as_json:
+        render.print_json(users)
+    else:
+        render.print_users(users)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(users_app, name="users", rich_help_panel="Administration")

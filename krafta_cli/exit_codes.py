@@ -1,0 +1,33 @@
+"""Exit codes of `krafta`, one place for the code, the README and the tests.
+
+| code | meaning |
+|---|---|
+| 0 | success |
+| 1 | any other error (server error, unexpected reply, aborted) |
+| 2 | usage: bad option or argument, or a prompt impossible without a terminal |
+| 3 | authentication: not logged in, wrong password, expired or rejected token, rate limited |
+| 4 | not found: no such order or user |
+| 5 | conflict: the order is not in the status you expected (the message shows the current one) |
+| 6 | the server cannot be reached |
+| 7 | forbidden: your role may not do this |
+| 8 | invalid input: a bad field (named in the message) or an unreadable / non-JSON input file |
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+__all__ = ["ExitCode"]
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    ERROR = 1
+    # Click/Typer already exit with 2 on usage errors; we keep that meaning for our own.
+    USAGE = 2
+    AUTH = 3
+    NOT_FOUND = 4
+    CONFLICT = 5
+    UNREACHABLE = 6
+    FORBIDDEN = 7
+    INVALID = 8

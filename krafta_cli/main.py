@@ -1,0 +1,83 @@
+"""The root `krafta` Typer app and `main()`, the console-script entry point.
+
+Start-up stays light: nothing here (or in the command modules it imports) loads the server
+stack or Textual; `serve`/`admin`/`db`/`fallback`/`board`/`demo` import them inside their bodies.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import Annotated
+
+import typer
+
+from krafta_cli import __version__
+from krafta_cli.client import KraftaError
+from krafta_cli.commands import auth, board, catalog, orders, server_admin, users
+from krafta_cli.config import ConfigError
+from krafta_cli.errors_cli import InputError, describe, print_error
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="krafta",
+    help="Krafta orders: the staff command line. Run `krafta login`, then `krafta orders list`.",
+    no_args_is_help=True,
+    # Our errors are one line on stderr (see errors_cli); a rich traceback would bury that line.
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"krafta {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version and exit."),
+    ] = False,
+) -> None:
+    """Krafta orders: the staff command line.
+
+    Server and token come from `krafta login` (saved per server), or from KRAFTA_URL and
+    KRAFTA_TOKEN. Exit codes: 0 ok, 1 error, 2 usage, 3 auth, 4 not found, 5 conflict,
+    6 server unreachable, 7 forbidden, 8 invalid input.
+    """
+
+
+auth.register(app)
+orders.register(app)
+users.register(app)
+catalog.register(app)
+server_admin.register(app)
+board.register(app)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run `krafta`; errors that escape a command still end as one line and an exit code."""
+    # A non-UTF-8 terminal must get "?" for "→", not a UnicodeEncodeError traceback.
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
+    try:
+        app(args=list(argv) if argv is not None else None, prog_name="krafta")
+    except (KraftaError, ConfigError, InputError) as exc:
+        message, code = describe(exc)
+        print_error(message)
+        sys.exit(int(code))
+    except KeyboardInterrupt:
+        sys.stderr.write("\n")
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("KRAFTA_DEBUG"):
+            raise
+        print_error(f"unexpected error: {type(exc).__name__}: {exc} (KRAFTA_DEBUG=1 shows the traceback)")
+        sys.exit(1)
