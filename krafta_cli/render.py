@@ -262,7 +262,10 @@ def _history_row(event: Mapping[str, Any]) -> list[Any]:
     who = "system"
     if event.get("userEmail"):
         who = f"{clean(event.get('userEmail'))} ({clean(event.get('userRole'))})"
-    return [when(event.get("at")), move, who, event.get("note")]
+    at = _parse_time(event.get("at"))
+    # No "(3h ago)" here: one short fixed-width time per line keeps the history table readable.
+    stamp = f"{at.astimezone(UTC):%Y-%m-%d %H:%M:%S}" if at else clean(event.get("at"))
+    return [stamp, move, who, event.get("note")]
 
 
 def _order_parts(order: Mapping[str, Any]) -> list[Section | Grid]:
@@ -315,7 +318,7 @@ def _order_parts(order: Mapping[str, Any]) -> list[Section | Grid]:
     history = [h for h in order.get("history") or [] if isinstance(h, dict)]
     history_grid = Grid(
         "History",
-        ["WHEN", "MOVE", "BY", "NOTE"],
+        ["WHEN (UTC)", "MOVE", "BY", "NOTE"],
         [_history_row(h) for h in history],
     )
     parts: list[Section | Grid] = [summary, shipping, items_grid, money_section]
