@@ -50,6 +50,7 @@ class Settings:
             jwt_secret=env.get("KRAFTA_JWT_SECRET", ""),
             host=env.get("KRAFTA_HOST", "127.0.0.1"),
             port=int(env.get("KRAFTA_PORT", "8000")),
+            replay_interval_seconds=float(env.get("KRAFTA_REPLAY_INTERVAL", "5")),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **clean) if clean else settings

@@ -1,9 +1,191 @@
-"""Placeholder until its owner writes the real commands; `krafta_cli.main` registers it."""
+"""Server-side commands: `krafta serve`, `krafta admin create`, `krafta db upgrade`, `krafta fallback status|sync`.
+
+These run on the server machine and are the only CLI code that imports `server` — always inside the
+command body, so `krafta --help` and the staff commands never load FastAPI or SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
+from krafta_cli.errors_cli import fail
+from krafta_cli.exit_codes import ExitCode
+from krafta_cli.prompts import read_password
+
 __all__ = ["register"]
+
+DbOption = Annotated[
+    str | None, typer.Option("--db", help="Database URL (default: KRAFTA_DATABASE_URL, else SQLite in the data dir).")
+]
+DataDirOption = Annotated[
+    Path | None, typer.Option("--data-dir", help="Data directory (default: KRAFTA_DATA_DIR, else the platform's).")
+]
+
+admin_app = typer.Typer(help="Administration on the server machine (direct database access).", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+fallback_app = typer.Typer(help="Orders held in the JSON fallback while the database was down.", no_args_is_help=True)
+
+
+def _settings(db: str | None, data_dir: Path | None, **extra: object):  # type: ignore[no-untyped-def]
+    from server.settings import Settings
+
+    return Settings.from_env(database_url=db, data_dir=data_dir, **extra)
+
+
+def _migrate(url: str) -> None:
+    from server.db import is_unavailable
+    from server.migrate import upgrade
+
+    try:
+        upgrade(url)
+    except Exception as error:
+        if is_unavailable(error):
+            fail(f"cannot reach the database {_safe(url)}: {str(error).splitlines()[0]}", ExitCode.UNREACHABLE)
+        raise
+
+
+def _safe(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on (default: KRAFTA_HOST or 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: KRAFTA_PORT or 8000).")] = None,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    demo: Annotated[bool, typer.Option("--demo", help="Seed demo users, products and ~40 orders (once).")] = False,
+) -> None:
+    """Run the orders server (migrates the database first)."""
+    import uvicorn
+
+    from server.app import create_app
+    from server.db import Database
+    from server.demo import DEMO_ADMIN, DEMO_TALLER, seed_demo
+
+    settings = _settings(db, data_dir, host=host, port=port)
+    _migrate(settings.db_url)
+    if demo:
+        database = Database(settings.db_url, pool_size=2)
+        seeded = seed_demo(database, password=os.environ.get("KRAFTA_DEMO_PASSWORD") or None)
+        database.dispose()
+        if seeded.created:
+            typer.echo(f"demo data: {seeded.orders} orders; log in as {DEMO_ADMIN} or {DEMO_TALLER}")
+            typer.echo(f"demo password: {seeded.password}")
+        else:
+            typer.echo("demo data already present (the password was printed when it was first seeded)")
+    typer.echo(f"krafta server on http://{settings.host}:{settings.port} — database {_safe(settings.db_url)}")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=os.environ.get("KRAFTA_LOG_LEVEL", "info"),
+        timeout_graceful_shutdown=5,
+    )
+
+
+@admin_app.command("create")
+def admin_create(
+    email: Annotated[str, typer.Argument(help="The new user's email.")],
+    role: Annotated[str, typer.Option(help="ADMIN, TALLER, CLIENTE or CREADOR.")] = "ADMIN",
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Create a user directly in the database: the way to make the first admin."""
+    from server.errors import ApiError
+    from server.schemas import UserIn, parse
+    from server.users import UserService
+
+    password = read_password(from_stdin=password_stdin, confirm_twice=not password_stdin)
+    settings = _settings(db, data_dir)
+    try:
+        new = parse(UserIn, {"email": email, "password": password, "role": role.upper()})
+    except ApiError as error:
+        field, problem = next(iter(getattr(error, "fields", {"input": str(error)}).items()))
+        fail(f"invalid {field}: {problem}", ExitCode.INVALID)
+    _migrate(settings.db_url)
+    from server.db import Database
+
+    database = Database(settings.db_url, pool_size=1)
+    try:
+        user = UserService(database).create(email=new.email, password=new.password, role=new.role)
+    except ApiError as error:
+        fail(error.message, ExitCode.CONFLICT if error.status_code == 409 else ExitCode.ERROR)
+    finally:
+        database.dispose()
+    typer.echo(f"created {user['role']} {user['email']}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None, data_dir: DataDirOption = None) -> None:
+    """Apply the database migrations (krafta serve does this at start too)."""
+    settings = _settings(db, data_dir)
+    _migrate(settings.db_url)
+    typer.echo(f"database {_safe(settings.db_url)} is up to date")
+
+
+FallbackDirOption = Annotated[
+    Path | None, typer.Option("--fallback-dir", help="Fallback directory (default: KRAFTA_FALLBACK_DIR).")
+]
+
+
+@fallback_app.command("status")
+def fallback_status(
+    db: DbOption = None,
+    data_dir: DataDirOption = None,
+    fallback_dir: FallbackDirOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Show the orders waiting in the JSON fallback."""
+    from server.fallback import FallbackStore
+
+    settings = _settings(db, data_dir, fallback_dir=fallback_dir)
+    pending = FallbackStore(settings.orders_fallback_dir).pending()
+    rows = [
+        {"id": o["id"], "orderNumber": o["orderNumber"], "status": o["status"], "createdAt": o["createdAt"]}
+        for o in pending
+    ]
+    if as_json:
+        typer.echo(json.dumps({"directory": str(settings.orders_fallback_dir), "pending": rows}, ensure_ascii=False))
+        return
+    typer.echo(f"{len(rows)} order(s) waiting in {settings.orders_fallback_dir}")
+    for r in rows:
+        typer.echo(f"{r['orderNumber']}\t{r['status']}\t{r['createdAt']}\t{r['id']}")
+
+
+@fallback_app.command("sync")
+def fallback_sync(
+    db: DbOption = None, data_dir: DataDirOption = None, fallback_dir: FallbackDirOption = None
+) -> None:
+    """Import the fallback orders into the database (idempotent), then move their files to imported/."""
+    from server.db import Database
+    from server.fallback import FallbackStore
+    from server.replay import Replayer
+
+    settings = _settings(db, data_dir, fallback_dir=fallback_dir)
+    _migrate(settings.db_url)
+    database = Database(settings.db_url, pool_size=2)
+    try:
+        report = Replayer(database, FallbackStore(settings.orders_fallback_dir)).run()
+    finally:
+        database.dispose()
+    typer.echo(f"imported {len(report.imported)}, already in the database {len(report.already)}, "
+               f"still pending {report.pending}")
+    for old, new in report.renumbered.items():
+        typer.echo(f"renumbered {old} → {new} (the number was taken meanwhile)")
+    if report.database_down:
+        fail(f"the database stopped answering; {report.pending} order(s) still pending", ExitCode.UNREACHABLE)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app (none yet)."""
+    app.command("serve")(serve)
+    app.add_typer(admin_app, name="admin")
+    app.add_typer(db_app, name="db")
+    app.add_typer(fallback_app, name="fallback")

@@ -1,0 +1,41 @@
+"""Small helpers shared by the test suites: free ports, valid order bodies, creating orders over HTTP."""
+
+from __future__ import annotations
+
+import copy
+import json
+import socket
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tests.conftest import LiveServer
+
+__all__ = ["EXAMPLE", "PASSWORD", "create_order", "free_port", "order_body"]
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE: dict[str, Any] = json.loads((ROOT / "examples" / "order.json").read_text())
+PASSWORD = "correct-horse-1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def order_body(payment: dict[str, Any] | None = None, **overrides: Any) -> dict[str, Any]:
+    """A valid POST /api/orders body (examples/order.json) with top-level `overrides` and `payment` merged."""
+    body = copy.deepcopy(EXAMPLE)
+    body.update(overrides)
+    if payment:
+        body["payment"] = {**body["payment"], **payment}
+    return body
+
+
+def create_order(server: LiveServer, token: str | None = None, **overrides: Any) -> dict[str, Any]:
+    """POST an order (as `token`'s user, or a guest); asserts 201 and returns the response JSON."""
+    with server.client(token) as http:
+        response = http.post("/api/orders", json=order_body(**overrides))
+    assert response.status_code == 201, response.text
+    return response.json()
