@@ -1,0 +1,3 @@
+"""One module per screen or dialog of the board."""
+
+__all__: list[str] = []

@@ -1,0 +1,471 @@
+"""The board: one column per status, a card per order, and the keys that move orders on."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import HorizontalScroll
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Input, Static
+from textual.worker import Worker, WorkerState
+
+from tui.presentation import (
+    CLOSED_STATUSES,
+    advance_target,
+    can_cancel,
+    column_statuses,
+    group_by_status,
+    matches,
+    status_label,
+)
+from tui.screens.cancel_note import CancelDialog
+from tui.screens.confirm import ConfirmDialog
+from tui.screens.detail import DetailScreen
+from tui.screens.help import HelpScreen
+from tui.widgets.banner import OfflineBanner
+from tui.widgets.column import OrderColumn
+
+if TYPE_CHECKING:
+    from tui.app import BoardApp
+
+__all__ = ["BoardData", "BoardScreen", "Moved"]
+
+Order = Mapping[str, Any]
+
+# The open columns come in pages of the server's maximum size: one response per 500 orders
+# keeps each JSON parse in the worker thread short, so the UI thread (which needs the GIL to
+# answer a key press) is never starved for long — see bench/board_bench.py.
+PAGE_SIZE = 500
+
+# A card needs ~20 cells for "KRFT-482031  24 min"; at 120 columns five of these fit side by side,
+# at 80 three do and the row scrolls sideways.
+MIN_COLUMN_WIDTH = 24
+
+_MOVE = Binding.Group("move", compact=True)
+
+
+@dataclass(frozen=True)
+class BoardData:
+    """One refresh: who is looking, and their orders per status (newest first)."""
+
+    user: dict[str, Any]
+    by_status: dict[str, list[Order]]
+    show_closed: bool
+
+    @property
+    def total(self) -> int:
+        return sum(len(orders) for orders in self.by_status.values())
+
+
+@dataclass(frozen=True)
+class Moved:
+    number: str
+    source: str
+    order: dict[str, Any]
+
+
+class _Columns(HorizontalScroll, can_focus=False):
+    """The row of columns; scrolls sideways on narrow terminals, never takes the focus."""
+
+
+class BoardScreen(Screen[None]):
+    """Columns in pipeline order; the keys act on the selected card of the active column."""
+
+    # Nothing takes the focus: the screen's own bindings drive the columns. ("" rather than
+    # None, which would fall back to the app's "focus the first focusable widget".)
+    AUTO_FOCUS = ""
+
+    BINDINGS = [
+        Binding(
+            "up,k", "cursor_up", "Card above", id="board.up", group=_MOVE, tooltip="Select the card above"
+        ),
+        Binding(
+            "down,j",
+            "cursor_down",
+            "Card below",
+            id="board.down",
+            group=_MOVE,
+            tooltip="Select the card below",
+        ),
+        Binding(
+            "left,h", "cursor_left", "Column left", id="board.left", group=_MOVE, tooltip="Previous column"
+        ),
+        Binding(
+            "right,l", "cursor_right", "Column right", id="board.right", group=_MOVE, tooltip="Next column"
+        ),
+        Binding(
+            "enter", "open_order", "Details", id="board.open", tooltip="Shipping, items, payment, history"
+        ),
+        Binding(
+            "a", "advance", "Advance", id="board.advance", tooltip="Move to the next status (asks first)"
+        ),
+        Binding(
+            "c", "cancel_order", "Cancel", id="board.cancel", tooltip="Cancel the order with a note (ADMIN)"
+        ),
+        Binding("slash", "filter", "Filter", id="board.filter", tooltip="Filter by number, city or payer"),
+        Binding(
+            "escape",
+            "clear_filter",
+            "Clear filter",
+            id="board.clear_filter",
+            tooltip="Show every order again",
+        ),
+        Binding("r", "refresh", "Refresh", id="board.refresh", tooltip="Fetch the orders now"),
+        Binding(
+            "t",
+            "toggle_closed",
+            "Closed",
+            id="board.toggle_closed",
+            tooltip="Show/hide COMPLETED and CANCELLED",
+        ),
+        Binding(
+            "question_mark", "help", "Help", id="board.help", tooltip="Every key, and what the colours mean"
+        ),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._by_status: dict[str, list[Order]] = {}
+        self._statuses: tuple[str, ...] = ()
+        self._active = 0
+        self._filter = ""
+        self._show_closed = False
+        self._loaded = False
+        self._refreshing = False
+        self._refresh_again = False
+        self._updated: datetime | None = None
+        self._timer: Timer | None = None
+
+    @property
+    def board_app(self) -> BoardApp:
+        return cast("BoardApp", self.app)
+
+    # -- layout --------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield OfflineBanner(id="offline")
+        filter_input = Input(
+            placeholder="filter: number, city or payer — enter keeps it, escape clears", id="filter"
+        )
+        filter_input.display = False
+        yield filter_input
+        yield _Columns(id="columns")
+        yield Static("connecting…", id="status")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        await self._build_columns()
+        self.watch(self.board_app, "offline", self._offline_changed, init=False)
+        interval = self.board_app.refresh_interval
+        if interval:
+            self._timer = self.set_interval(interval, self.action_refresh)
+        self.action_refresh()
+
+    @property
+    def columns(self) -> list[OrderColumn]:
+        return list(self.query_one("#columns", _Columns).query_children(OrderColumn))
+
+    @property
+    def active_column(self) -> OrderColumn | None:
+        columns = self.columns
+        return columns[self._active] if 0 <= self._active < len(columns) else None
+
+    @property
+    def selected(self) -> Order | None:
+        column = self.active_column
+        return column.selected if column else None
+
+    async def _build_columns(self) -> None:
+        """(Re)create the columns when the role or the closed-orders toggle changes them."""
+        role = (self.board_app.user or {}).get("role")
+        statuses = column_statuses(role, show_closed=self._show_closed)
+        if statuses == self._statuses:
+            return
+        active_status = self._statuses[self._active] if 0 <= self._active < len(self._statuses) else None
+        self._statuses = statuses
+        container = self.query_one("#columns", _Columns)
+        await container.remove_children()
+        closed_note = f"latest {self.board_app.closed_limit}"
+        await container.mount_all(
+            OrderColumn(
+                status,
+                clock=self.board_app.clock,
+                caption=closed_note if status in CLOSED_STATUSES else "",
+                id=f"col-{status.lower()}",
+            )
+            for status in statuses
+        )
+        self._active = statuses.index(active_status) if active_status in statuses else 0
+        self._fit_columns()
+        self._show()
+
+    def _fit_columns(self) -> None:
+        """Share the width between the columns; past the minimum the row scrolls instead.
+
+        Done here rather than with `1fr` in the stylesheet because fractions inside a
+        horizontally scrolling container resolve against the whole row, not the share.
+        """
+        columns = self.columns
+        if not columns:
+            return
+        room = self.query_one("#columns", _Columns).size.width or self.app.size.width
+        base, extra = divmod(room, len(columns))
+        for index, column in enumerate(columns):
+            column.styles.width = max(MIN_COLUMN_WIDTH, base + (1 if index < extra else 0))
+
+    def on_resize(self) -> None:
+        self._fit_columns()
+
+    def _show(self) -> None:
+        """Fill the columns from the last refresh through the filter, keeping each cursor."""
+        for index, column in enumerate(self.columns):
+            orders = self._by_status.get(column.status, [])
+            if self._filter:
+                orders = [o for o in orders if matches(o, self._filter)]
+            current = column.selected
+            column.active = index == self._active
+            column.set_orders(orders, keep_id=current.get("id") if current else None)
+        self._update_status_line()
+        self.refresh_bindings()
+
+    def _update_status_line(self) -> None:
+        user = self.board_app.user or {}
+        parts: list[str] = []
+        if user:
+            parts.append(f"{user.get('email', '?')} ({user.get('role', '?')})")
+        open_count = sum(len(v) for k, v in self._by_status.items() if k not in CLOSED_STATUSES)
+        parts.append(f"{open_count} open orders" if self._loaded else "loading…")
+        if self._filter:
+            shown = sum(len(c.orders) for c in self.columns)
+            parts.append(f"filter “{self._filter}”: {shown} shown")
+        if self._updated:
+            parts.append(f"updated {self._updated:%H:%M:%S}")
+        self.query_one("#status", Static).update(" · ".join(parts))
+
+    def _activate(self, index: int) -> None:
+        columns = self.columns
+        if not columns:
+            return
+        index = max(0, min(index, len(columns) - 1))
+        self._active = index
+        for i, column in enumerate(columns):
+            column.active = i == index
+        self.query_one("#columns", _Columns).scroll_to_widget(columns[index], animate=False)
+        columns[index].scroll_to_cursor()
+        self.refresh_bindings()
+
+    # -- keys ----------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "advance":
+            order = self.selected
+            return True if order is not None and advance_target(order) else None
+        if action == "cancel_order":
+            order = self.selected
+            # Only offered when the server offers CANCELLED to this user for this order.
+            return order is not None and can_cancel(order)
+        if action == "open_order":
+            return True if self.selected is not None else None
+        if action == "clear_filter":
+            return bool(self._filter) or self.query_one("#filter", Input).display
+        return True
+
+    def _move_cursor(self, delta: int) -> None:
+        column = self.active_column
+        if column is not None:
+            column.move_cursor(delta)
+            self.refresh_bindings()
+
+    def action_cursor_up(self) -> None:
+        self._move_cursor(-1)
+
+    def action_cursor_down(self) -> None:
+        self._move_cursor(1)
+
+    def action_cursor_left(self) -> None:
+        self._activate(self._active - 1)
+
+    def action_cursor_right(self) -> None:
+        self._activate(self._active + 1)
+
+    @on(OrderColumn.Picked)
+    def on_card_picked(self, event: OrderColumn.Picked) -> None:
+        columns = self.columns
+        if event.column in columns:
+            self._activate(columns.index(event.column))
+            event.column.set_cursor(event.index)
+            self.refresh_bindings()
+            if event.open:
+                self.action_open_order()
+
+    def action_open_order(self) -> None:
+        order = self.selected
+        if order is not None:
+            self.app.push_screen(DetailScreen(order))
+
+    def action_help(self) -> None:
+        bindings = [*Binding.make_bindings(self.BINDINGS), *Binding.make_bindings(self.app.BINDINGS)]
+        self.app.push_screen(HelpScreen(bindings))
+
+    def action_advance(self) -> None:
+        order = self.selected
+        if order is None:
+            return
+        target = advance_target(order)
+        number = str(order.get("orderNumber"))
+        if target is None:
+            self.notify(f"{number}: no move is offered to you from {status_label(str(order.get('status')))}.")
+            return
+        source = str(order.get("status"))
+
+        def answered(accept: bool | None) -> None:
+            if accept:
+                self._move(dict(order), target, None)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Move {number} from {status_label(source)} to {status_label(target)}?", title="Advance"
+            ),
+            answered,
+        )
+
+    def action_cancel_order(self) -> None:
+        order = self.selected
+        if order is None or not can_cancel(order):
+            return
+
+        def answered(note: str | None) -> None:
+            if note:
+                self._move(dict(order), "CANCELLED", note)
+
+        self.app.push_screen(CancelDialog(str(order.get("orderNumber")), str(order.get("status"))), answered)
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+        self.refresh_bindings()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.value = ""
+        box.display = False
+        self._filter = ""
+        self.set_focus(None)
+        self._show()
+
+    @on(Input.Changed, "#filter")
+    def on_filter_changed(self, event: Input.Changed) -> None:
+        self._filter = event.value.strip()
+        self._show()
+
+    @on(Input.Submitted, "#filter")
+    def on_filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        # The filter stays applied and visible; the keys go back to the board.
+        self.set_focus(None)
+        if not self._filter:
+            event.input.display = False
+        self.refresh_bindings()
+
+    async def action_toggle_closed(self) -> None:
+        self._show_closed = not self._show_closed
+        await self._build_columns()
+        self.action_refresh()
+
+    # -- network -------------------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        """Fetch the orders now, or right after the fetch already running (never two at once)."""
+        if not self.board_app.client.token:
+            return
+        if self._refreshing:
+            self._refresh_again = True
+            return
+        self._refreshing = True
+        self._refresh_again = False
+        self._fetch(self._show_closed)
+
+    @work(thread=True, group="refresh", exit_on_error=False)
+    def _fetch(self, show_closed: bool) -> BoardData:
+        client = self.board_app.client
+        # Asked every time: a role changed by an admin shows on the board within one refresh.
+        user = client.me()
+        statuses = column_statuses(user.get("role"), show_closed=False)
+        orders: list[Order] = list(client.iter_orders(status=statuses, page_size=PAGE_SIZE))
+        if show_closed:
+            orders.extend(
+                client.list_orders(status=CLOSED_STATUSES, limit=self.board_app.closed_limit).orders
+            )
+        return BoardData(
+            user=user,
+            by_status=group_by_status(orders, column_statuses(user.get("role"), show_closed=show_closed)),
+            show_closed=show_closed,
+        )
+
+    @work(thread=True, group="move", exit_on_error=False)
+    def _move(self, order: dict[str, Any], target: str, note: str | None) -> Moved:
+        client = self.board_app.client
+        source = str(order.get("status"))
+        # `expected` is what the operator saw: if someone moved it meanwhile the server says 409.
+        if target == "CANCELLED":
+            updated = client.cancel(str(order["id"]), expected=source, note=note or "")
+        else:
+            updated = client.advance(str(order["id"]), target, expected=source, note=note)
+        return Moved(number=str(order.get("orderNumber")), source=source, order=updated)
+
+    @on(Worker.StateChanged)
+    async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if not worker.is_finished:
+            return
+        if worker.group == "refresh":
+            self._refreshing = False
+        if event.state is WorkerState.SUCCESS:
+            self.board_app.mark_online()
+            if isinstance(worker.result, BoardData):
+                await self._apply(worker.result)
+            elif isinstance(worker.result, Moved):
+                moved = worker.result
+                target = status_label(str(moved.order.get("status")))
+                self.notify(f"{moved.number}: {status_label(moved.source)} → {target}", title="Moved")
+                self.action_refresh()
+        elif event.state is WorkerState.ERROR and worker.error is not None:
+            self.board_app.report_error(worker.error)
+        if worker.group == "refresh" and self._refresh_again:
+            self.action_refresh()
+
+    async def _apply(self, data: BoardData) -> None:
+        self.board_app.user = data.user
+        # A stale answer from before the closed-orders toggle would fill the wrong columns.
+        if data.show_closed != self._show_closed:
+            self._refresh_again = True
+            return
+        self._by_status = data.by_status
+        self._loaded = True
+        self._updated = self.board_app.clock()
+        await self._build_columns()
+        self._show()
+        self.board_app.board_painted(data)
+
+    def _offline_changed(self, offline: bool) -> None:
+        banner = self.query_one("#offline", OfflineBanner)
+        if offline:
+            banner.show_offline(self.board_app.offline_reason, self.board_app.refresh_interval)
+        else:
+            banner.clear()
+
+    def sorted_numbers(self, status: str) -> Sequence[str]:
+        """The order numbers shown in `status`'s column, top to bottom (for tests and the bench)."""
+        for column in self.columns:
+            if column.status == status:
+                return [str(o.get("orderNumber")) for o in column.orders]
+        return []

@@ -1,0 +1,92 @@
+"""The login screen, shown when there is no token for the server or the server rejects it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Static
+from textual.worker import Worker, WorkerState
+
+from krafta_cli.client import LoginResult, NotLoggedIn
+from tui.errors import notice_for
+
+if TYPE_CHECKING:
+    from tui.app import BoardApp
+
+__all__ = ["LoginScreen"]
+
+
+class LoginScreen(Screen[None]):
+    """Email and password (hidden); on success the app stores the token and shows the board."""
+
+    AUTO_FOCUS = "#email"
+
+    BINDINGS = [
+        Binding("ctrl+q", "app.quit", "Quit", id="login.quit", tooltip="Leave without logging in"),
+    ]
+
+    def __init__(self, *, message: str = "", email: str = "") -> None:
+        super().__init__()
+        self.message = message
+        self.email = email
+
+    @property
+    def board_app(self) -> BoardApp:
+        return cast("BoardApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="login") as box:
+            box.border_title = "Krafta board — log in"
+            yield Static(f"Server: {self.board_app.client.base_url}", classes="server")
+            yield Input(value=self.email, placeholder="email", id="email")
+            yield Input(placeholder="password", password=True, id="password")
+            yield Button("Log in", id="login", variant="primary")
+            yield Static(self.message, id="message", classes="error")
+        yield Footer()
+
+    def _say(self, text: str) -> None:
+        self.query_one("#message", Static).update(text)
+
+    @on(Input.Submitted, "#email")
+    def on_email(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_one("#password", Input).focus()
+
+    @on(Input.Submitted, "#password")
+    @on(Button.Pressed, "#login")
+    def on_submit(self, event: Input.Submitted | Button.Pressed) -> None:
+        event.stop()
+        email = self.query_one("#email", Input).value.strip()
+        password = self.query_one("#password", Input).value
+        if not email or not password:
+            self._say("Enter your email and password.")
+            return
+        self._say("Logging in…")
+        self.query_one("#login", Button).disabled = True
+        self._login(email, password)
+
+    @work(thread=True, exclusive=True, group="login", exit_on_error=False)
+    def _login(self, email: str, password: str) -> LoginResult:
+        return self.board_app.client.login(email, password)
+
+    @on(Worker.StateChanged)
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "login" or not event.worker.is_finished:
+            return
+        self.query_one("#login", Button).disabled = False
+        if event.state is WorkerState.SUCCESS:
+            self.board_app.logged_in(cast(LoginResult, event.worker.result))
+        elif event.state is WorkerState.ERROR:
+            error = event.worker.error
+            # A 401 here is a wrong password, not an expired session: say so in place.
+            if isinstance(error, NotLoggedIn):
+                self._say("Wrong email or password.")
+            else:
+                self._say(notice_for(error).message if error else "Login failed.")
+            self.query_one("#password", Input).value = ""
+            self.query_one("#password", Input).focus()

@@ -1,0 +1,213 @@
+"""A board column: one status, its count in the title, and its cards painted on demand.
+
+It is a line-API `ScrollView`: `render_line` paints only the rows on screen, so a column of
+2,000 orders costs what a column of ten does (see `tui.widgets.card` for the measurement).
+The column holds a cursor but never the keyboard focus; the board screen moves it, so the same
+keys work whichever column is active.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tui.presentation import card_text, status_label
+from tui.widgets.card import CARD_HEIGHT, CardStyles, paint_card
+
+__all__ = ["OrderColumn"]
+
+Order = Mapping[str, Any]
+
+
+class OrderColumn(ScrollView, can_focus=False):
+    """The cards of one status, newest first, with a cursor the board screen drives."""
+
+    COMPONENT_CLASSES = {
+        "card--cursor",
+        "card--cursor-idle",
+        "card--number",
+        "card--muted",
+        "card--old",
+        "card--stuck",
+        "card--bar",
+        "card--bar-stuck",
+    }
+
+    active: reactive[bool] = reactive(False)
+    """Is this the column the keys act on (its cursor is drawn bright)?"""
+
+    class Picked(Message):
+        """A card was clicked (`open` on a double click)."""
+
+        def __init__(self, column: OrderColumn, index: int, *, open: bool) -> None:
+            super().__init__()
+            self.column = column
+            self.index = index
+            self.open = open
+
+    def __init__(
+        self,
+        status: str,
+        *,
+        clock: Callable[[], datetime],
+        caption: str = "",
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id, classes=f"column -{status.lower().replace('_', '-')}")
+        self.status = status
+        self.caption = caption
+        self._clock = clock
+        self._orders: list[Order] = []
+        self._cursor = 0
+        self._painted: dict[int, list[Strip]] = {}
+        self._styles: CardStyles | None = None
+        self.border_title = status_label(status)
+        self._update_title()
+
+    # -- data ----------------------------------------------------------------------------------
+
+    @property
+    def orders(self) -> Sequence[Order]:
+        return self._orders
+
+    @property
+    def cursor(self) -> int:
+        return self._cursor
+
+    @property
+    def selected(self) -> Order | None:
+        return self._orders[self._cursor] if 0 <= self._cursor < len(self._orders) else None
+
+    def set_orders(self, orders: Sequence[Order], *, keep_id: object = None) -> None:
+        """Show `orders`; the cursor stays on the order `keep_id` if still here, else on its row."""
+        self._orders = list(orders)
+        if keep_id is not None:
+            index = next((i for i, o in enumerate(self._orders) if o.get("id") == keep_id), None)
+            if index is not None:
+                self._cursor = index
+        self._cursor = max(0, min(self._cursor, len(self._orders) - 1))
+        self._update_title()
+        # Only the height changes: the scroll offset is kept, so an operator reading the middle
+        # of a long column is not thrown back to the top by the five-second refresh.
+        self.virtual_size = Size(0, len(self._orders) * CARD_HEIGHT)
+        self._repaint()
+        if self.active:
+            self.scroll_to_cursor()
+
+    def move_cursor(self, delta: int) -> None:
+        self.set_cursor(self._cursor + delta)
+
+    def set_cursor(self, index: int) -> None:
+        index = max(0, min(index, len(self._orders) - 1))
+        if index != self._cursor:
+            self._cursor = index
+            self._repaint()
+        self.scroll_to_cursor()
+
+    def scroll_to_cursor(self) -> None:
+        if not self._orders:
+            return
+        region = Region(0, self._cursor * CARD_HEIGHT, max(1, self.size.width), CARD_HEIGHT)
+        self.scroll_to_region(region, animate=False, immediate=True, x_axis=False)
+
+    def _update_title(self) -> None:
+        count = f"{len(self._orders)}"
+        self.border_subtitle = f"{count} {self.caption}".strip()
+
+    # -- painting ------------------------------------------------------------------------------
+
+    def _repaint(self) -> None:
+        self._painted.clear()
+        self.refresh()
+
+    def repaint(self) -> None:
+        """Paint again (the clock moved on, or the theme changed)."""
+        self._styles = None
+        self._repaint()
+
+    def watch_active(self) -> None:
+        self.set_class(self.active, "-active")
+        self._styles = None
+        self._repaint()
+
+    def on_resize(self) -> None:
+        self._repaint()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = None
+        self._painted.clear()
+
+    def _card_styles(self) -> CardStyles:
+        if self._styles is None:
+            # Resolved in full (so translucent theme colours are blended with the column's
+            # background), then split: text styles keep only their colour and weight, so that
+            # they never paint over the cursor's background.
+            def text(name: str) -> Style:
+                full = self.get_component_rich_style(name)
+                return Style(color=full.color, bold=full.bold, italic=full.italic, dim=full.dim)
+
+            def background(name: str) -> Style:
+                return Style(bgcolor=self.get_component_rich_style(name).bgcolor)
+
+            self._styles = CardStyles(
+                base=self.rich_style,
+                cursor=background("card--cursor" if self.active else "card--cursor-idle"),
+                number=text("card--number"),
+                muted=text("card--muted"),
+                old=text("card--old"),
+                stuck=text("card--stuck"),
+                bar=text("card--bar"),
+                bar_stuck=text("card--bar-stuck"),
+            )
+        return self._styles
+
+    def _card(self, index: int, width: int) -> list[Strip]:
+        strips = self._painted.get(index)
+        if strips is None or (strips and strips[0].cell_length != width):
+            card = card_text(self._orders[index], self._clock())
+            strips = paint_card(
+                self.app.console, card, width, self._card_styles(), cursor=index == self._cursor
+            )
+            self._painted[index] = strips
+        return strips
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        row = int(self.scroll_offset.y) + y
+        index, line = divmod(row, CARD_HEIGHT)
+        if not self._orders:
+            return self._note("no orders" if y == 1 else "", width)
+        if index >= len(self._orders):
+            return Strip.blank(width, self.rich_style)
+        return self._card(index, width)[line]
+
+    def _note(self, text: str, width: int) -> Strip:
+        styles = self._card_styles()
+        line = Text(f" {text}", style=styles.muted, no_wrap=True, end="")
+        return (
+            Strip(list(line.render(self.app.console)))
+            .apply_style(styles.base)
+            .crop_extend(0, width, styles.base)
+        )
+
+    # -- mouse ---------------------------------------------------------------------------------
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        index = (offset.y + int(self.scroll_offset.y)) // CARD_HEIGHT
+        if 0 <= index < len(self._orders):
+            event.stop()
+            self.post_message(self.Picked(self, index, open=event.chain >= 2))
