@@ -28,6 +28,8 @@ __all__ = ["BoardApp", "BoardSummary", "local_now"]
 REFRESH_SECONDS = 5.0
 # COMPLETED/CANCELLED only grow; the toggle shows the latest ones, not years of history.
 CLOSED_LIMIT = 100
+# A headless run that has not painted orders by then never will (server gone, bad token).
+FIRST_PAINT_TIMEOUT = 30.0
 
 
 def local_now() -> datetime:
@@ -93,6 +95,8 @@ class BoardApp(App[BoardSummary | None]):
 
     def on_mount(self) -> None:
         self.sub_title = self.client.base_url
+        if self.exit_after_first_paint:
+            self.set_timer(FIRST_PAINT_TIMEOUT, lambda: self.exit(None, return_code=1))
         if not self.client.token:
             self.request_login()
 
