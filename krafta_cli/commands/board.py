@@ -143,8 +143,8 @@ class DemoServer:
                 return
             except Unreachable as exc:
                 if time.monotonic() > deadline:
-                    tail = self.log_tail()
-                    raise DemoStartFailed(f"the demo server did not answer within {timeout:g} s:\n{tail}") from exc
+                    message = f"the demo server did not answer within {timeout:g} s:\n{self.log_tail()}"
+                    raise DemoStartFailed(message) from exc
                 time.sleep(0.1)
 
     def log_tail(self, lines: int = 15) -> str:
