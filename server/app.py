@@ -10,6 +10,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 from server.errors import install_handlers
+from server.migrate import upgrade
 from server.replay import ReplayLoop
 from server.routes import auth, catalog, health, orders, users
 from server.services import Services
@@ -27,7 +28,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
-        loop = ReplayLoop(services.replayer, settings.replay_interval_seconds)
+        migrate = (lambda: upgrade(settings.db_url)) if settings.migrate_when_reachable else None
+        loop = ReplayLoop(services.replayer, settings.replay_interval_seconds, migrate=migrate)
         loop.start()
         try:
             yield

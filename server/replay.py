@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -99,9 +100,12 @@ class Replayer:
 class ReplayLoop:
     """The server's own replay: looks for fallback files every few seconds while it runs."""
 
-    def __init__(self, replayer: Replayer, interval: float) -> None:
+    def __init__(self, replayer: Replayer, interval: float, *, migrate: Callable[[], None] | None = None) -> None:
         self.replayer = replayer
         self.interval = interval
+        # Set when the server started while the database was down: the schema is brought up to date
+        # as soon as it answers, before anything is replayed into it.
+        self._migrate = migrate
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="krafta-replay", daemon=True)
 
@@ -114,6 +118,15 @@ class ReplayLoop:
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
+            if self._migrate is not None:
+                try:
+                    self._migrate()
+                    self._migrate = None
+                    log.info("database reachable again: schema is up to date")
+                except Exception as error:
+                    if not is_unavailable(error):
+                        log.exception("migrations failed; will retry")
+                    continue
             if self.replayer.store.count() == 0:
                 continue
             try:

@@ -38,6 +38,8 @@ class Settings:
     # Connections per process. Fewer than threads is safe: no request holds one while it waits for
     # another thread, so a short queue at the pool is all that can happen, never a stall.
     db_pool_size: int = 20
+    # True when `krafta serve` could not migrate at start because the database was down.
+    migrate_when_reachable: bool = False
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

@@ -6,6 +6,7 @@ command body, so `krafta --help` and the staff commands never load FastAPI or SQ
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -37,16 +38,26 @@ def _settings(db: str | None, data_dir: Path | None, **extra: object):  # type: 
     return Settings.from_env(database_url=db, data_dir=data_dir, **extra)
 
 
-def _migrate(url: str) -> None:
+def _migrate(url: str, *, may_wait: bool = False) -> bool:
+    """Run the migrations; False when the database is down and `may_wait` (the server starts anyway)."""
     from server.db import is_unavailable
     from server.migrate import upgrade
 
     try:
         upgrade(url)
+        return True
     except Exception as error:
-        if is_unavailable(error):
-            fail(f"cannot reach the database {_safe(url)}: {str(error).splitlines()[0]}", ExitCode.UNREACHABLE)
-        raise
+        if not is_unavailable(error):
+            raise
+        reason = str(error).splitlines()[0]
+        if not may_wait:
+            fail(f"cannot reach the database {_safe(url)}: {reason}", ExitCode.UNREACHABLE)
+        typer.echo(
+            f"warning: cannot reach the database {_safe(url)} ({reason}); starting anyway: new orders go to the "
+            "JSON fallback and are replayed once it answers",
+            err=True,
+        )
+        return False
 
 
 def _safe(url: str) -> str:
@@ -70,7 +81,9 @@ def serve(
     from server.demo import DEMO_ADMIN, DEMO_TALLER, seed_demo
 
     settings = _settings(db, data_dir, host=host, port=port)
-    _migrate(settings.db_url)
+    # A shop's server must take orders even when the database is down at start: that is what the fallback is for.
+    if not _migrate(settings.db_url, may_wait=not demo):
+        settings = dataclasses.replace(settings, migrate_when_reachable=True)
     if demo:
         database = Database(settings.db_url, pool_size=2)
         seeded = seed_demo(database, password=os.environ.get("KRAFTA_DEMO_PASSWORD") or None)
