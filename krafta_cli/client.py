@@ -59,7 +59,6 @@ Order = dict[str, Any]
 """One order exactly as the API returns it (see docs/API.md, "Order")."""
 
 
-
 class Status(StrEnum):
     """Order statuses in pipeline order (wire vocabulary only: which moves are allowed is the
     server's business, announced per order in `nextStatuses`)."""

@@ -250,8 +250,12 @@ def _payment_section(index: int, count: int, payment: Mapping[str, Any]) -> Sect
             ("Payer", payment.get("payerName")),
             ("Receipt", payment.get("receiptUrl")),
             ("Reported at", when(payment.get("reportedAt"))),
-            ("Reviewed", f"{when(payment.get('reviewedAt'))} by {clean(payment.get('reviewedBy'))}"
-             if payment.get("reviewedAt") else None),
+            (
+                "Reviewed",
+                f"{when(payment.get('reviewedAt'))} by {clean(payment.get('reviewedBy'))}"
+                if payment.get("reviewedAt")
+                else None,
+            ),
         ],
     )
 
@@ -274,8 +278,12 @@ def _order_parts(order: Mapping[str, Any]) -> list[Section | Grid]:
         f"Order {clean(order.get('orderNumber'))}",
         [
             ("Status", order.get("status")),
-            ("Next", ", ".join(map(clean, next_statuses)) if isinstance(next_statuses, list) and next_statuses
-             else "— (nothing you may do now)"),
+            (
+                "Next",
+                ", ".join(map(clean, next_statuses))
+                if isinstance(next_statuses, list) and next_statuses
+                else "— (nothing you may do now)",
+            ),
             ("Id", order.get("id")),
             ("Created", when(order.get("createdAt"))),
             ("Updated", when(order.get("updatedAt"))),
@@ -308,8 +316,13 @@ def _order_parts(order: Mapping[str, Any]) -> list[Section | Grid]:
         "Items",
         ["PRODUCT", "VARIANT", "QTY", "UNIT USD", "PREVIEW"],
         [
-            [i.get("productName"), i.get("variantId"), i.get("quantity"), money(i.get("unitPrice")),
-             i.get("previewUrl") or (f"design {i['designUploadId']}" if i.get("designUploadId") else None)]
+            [
+                i.get("productName"),
+                i.get("variantId"),
+                i.get("quantity"),
+                money(i.get("unitPrice")),
+                i.get("previewUrl") or (f"design {i['designUploadId']}" if i.get("designUploadId") else None),
+            ]
             for i in items
             if isinstance(i, dict)
         ],
@@ -386,11 +399,16 @@ def print_catalog(products: Sequence[Mapping[str, Any]]) -> None:
     for product in products:
         variants = [v for v in product.get("variants") or [] if isinstance(v, dict)] or [{}]
         for v in variants:
-            rows.append([
-                product.get("id"), product.get("name"), v.get("id"), v.get("sku"),
-                money(v.get("basePrice")) if v else None,
-                bool(product.get("active", True)) and bool(v.get("active", True)),
-            ])
+            rows.append(
+                [
+                    product.get("id"),
+                    product.get("name"),
+                    v.get("id"),
+                    v.get("sku"),
+                    money(v.get("basePrice")) if v else None,
+                    bool(product.get("active", True)) and bool(v.get("active", True)),
+                ]
+            )
     if not stdout_is_tty():
         _print_tsv(rows)
         return

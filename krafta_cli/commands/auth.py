@@ -18,7 +18,9 @@ __all__ = ["register"]
 
 ServerOption = Annotated[
     str | None,
-    typer.Option("--server", "-s", help="Server URL (default: KRAFTA_URL, the last login, http://127.0.0.1:8000)."),
+    typer.Option(
+        "--server", "-s", help="Server URL (default: KRAFTA_URL, the last login, http://127.0.0.1:8000)."
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the API's JSON instead of text.")]
 

@@ -50,8 +50,10 @@ def _move(client: KraftaClient, order: Order, target: str, *, note: str | None, 
                 ExitCode.CONFLICT,
             )
         offered = ", ".join(exc.next_statuses) or "none"
-        fail(f"{number} cannot go from {now} to {target}: {exc.message} (you may move it to: {offered})",
-             ExitCode.CONFLICT)
+        fail(
+            f"{number} cannot go from {now} to {target}: {exc.message} (you may move it to: {offered})",
+            ExitCode.CONFLICT,
+        )
 
 
 @orders_app.command("list")

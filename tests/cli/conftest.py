@@ -1,0 +1,216 @@
+"""Running the real `krafta` executable against a live server, with its config dir in a temp dir.
+
+`Krafta` runs one command as a subprocess (stdin/stdout/stderr are pipes, so no TTY) and returns
+exit code and output; `run_on_tty` runs one under a pseudo-terminal for what only happens on a
+terminal (colours, confirmation prompts). Logged-in runners are package-scoped, like the server,
+so the whole package logs in once per role.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import select
+import struct
+import subprocess
+import termios
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import LiveServer, krafta_exe
+from tests.helpers import PASSWORD
+
+# Variables from the developer's shell that would change what krafta prints or where it looks.
+_SCRUB = (
+    "KRAFTA_",
+    "NO_COLOR",
+    "FORCE_COLOR",
+    "TTY_COMPATIBLE",
+    "TTY_INTERACTIVE",
+    "COLUMNS",
+    "LINES",
+    "TYPER_",
+)
+
+
+@dataclass(frozen=True)
+class Run:
+    args: tuple[str, ...]
+    code: int
+    out: str
+    err: str
+
+    def __str__(self) -> str:  # what pytest shows when an assertion on a Run fails
+        return f"krafta {' '.join(self.args)} -> {self.code}\n--- stdout\n{self.out}\n--- stderr\n{self.err}"
+
+
+class Krafta:
+    """`krafta` with its own HOME and XDG_CONFIG_HOME, pointed at one server by KRAFTA_URL."""
+
+    def __init__(self, home: Path, url: str | None) -> None:
+        self.home = home
+        self.url = url
+        (home / ".config").mkdir(parents=True, exist_ok=True)
+
+    @property
+    def credentials(self) -> Path:
+        return self.home / ".config" / "krafta" / "credentials.json"
+
+    def env(self, **overrides: str | None) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUB)}
+        env.update(HOME=str(self.home), XDG_CONFIG_HOME=str(self.home / ".config"))
+        if self.url:
+            env["KRAFTA_URL"] = self.url
+        for key, value in overrides.items():
+            if value is None:
+                env.pop(key, None)
+            else:
+                env[key] = value
+        return env
+
+    def __call__(self, *args: str, input: str = "", **env: str | None) -> Run:
+        proc = subprocess.run(
+            [krafta_exe(), *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            env=self.env(**env),
+            timeout=60,
+        )
+        return Run(tuple(args), proc.returncode, proc.stdout, proc.stderr)
+
+    def login(self, email: str, password: str = PASSWORD) -> Run:
+        run = self("login", "--email", email, "--password-stdin", input=password + "\n")
+        assert run.code == 0, run
+        return run
+
+
+def assert_error(run: Run, code: int, *fragments: str) -> str:
+    """One line on stderr, nothing on stdout, no traceback, the given exit code; returns the line."""
+    assert run.code == code, run
+    assert run.out == "", run
+    assert "Traceback" not in run.err, run
+    lines = run.err.splitlines()
+    assert len(lines) == 1, run
+    for fragment in fragments:
+        assert fragment in lines[0], run
+    return lines[0]
+
+
+@pytest.fixture(scope="package")
+def sqlite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One server for all of tests/cli (overrides the module-scoped fixture of tests/conftest.py).
+
+    Every CLI test makes its own orders and users and asserts only on those, so they can share
+    a server; starting one per module would cost more than the tests themselves.
+    """
+    base = tmp_path_factory.mktemp("cli-server")
+    live = LiveServer(f"sqlite:///{base / 'krafta.db'}", base)
+    live.start()
+    live.bootstrap()
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def krafta(sqlite_server: LiveServer, tmp_path: Path) -> Krafta:
+    """A fresh, logged-out krafta pointed at the module's server."""
+    return Krafta(tmp_path / "home", sqlite_server.url)
+
+
+def _logged_in(server: LiveServer, factory: pytest.TempPathFactory, email: str) -> Krafta:
+    runner = Krafta(factory.mktemp("home"), server.url)
+    runner.login(email)
+    return runner
+
+
+@pytest.fixture(scope="package")
+def admin(sqlite_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Krafta:
+    return _logged_in(sqlite_server, tmp_path_factory, "admin@test.krafta")
+
+
+@pytest.fixture(scope="package")
+def taller(sqlite_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Krafta:
+    return _logged_in(sqlite_server, tmp_path_factory, "taller@test.krafta")
+
+
+@dataclass(frozen=True)
+class TtyRun:
+    code: int
+    screen: str  # everything written to the terminal, escape codes included
+    err: str
+
+
+def run_on_tty(
+    runner: Krafta,
+    *args: str,
+    prompt: str | None = None,
+    before_answer: Callable[[], None] | None = None,
+    answer: str = "y\n",
+    columns: int = 160,
+    timeout: float = 30.0,
+    **env: str | None,
+) -> TtyRun:
+    """Run krafta with stdin and stdout on a pseudo-terminal (stderr stays a pipe).
+
+    When `prompt` shows up on the terminal, `before_answer()` runs (e.g. another user moves the
+    order) and then `answer` is typed.
+    """
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    proc = subprocess.Popen(
+        [krafta_exe(), *args],
+        stdin=slave,
+        stdout=slave,
+        stderr=subprocess.PIPE,
+        env=runner.env(TERM="xterm-256color", **env),
+        close_fds=True,
+    )
+    os.close(slave)
+    screen = b""
+    answered = False
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                screen += chunk
+                if prompt and not answered and prompt in screen.decode("utf-8", "replace"):
+                    if before_answer:
+                        before_answer()
+                    os.write(master, answer.encode())
+                    answered = True
+            elif proc.poll() is not None:
+                break
+        else:
+            proc.kill()
+            shown = screen.decode(errors="replace")
+            pytest.fail(f"krafta {' '.join(args)} did not finish within {timeout}s:\n{shown}")
+        code = proc.wait(timeout=timeout)
+        err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+    finally:
+        os.close(master)
+        if proc.stderr:
+            proc.stderr.close()
+    if prompt:
+        assert answered, f"the prompt {prompt!r} never appeared:\n{screen.decode(errors='replace')}"
+    return TtyRun(code, screen.decode("utf-8", "replace"), err)
+
+
+@pytest.fixture
+def unreachable_url() -> Iterator[str]:
+    """A URL where nothing listens (a port that was just free)."""
+    from tests.helpers import free_port
+
+    yield f"http://127.0.0.1:{free_port()}"
