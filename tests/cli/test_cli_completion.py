@@ -1,0 +1,55 @@
+"""Shell completion (Typer's `--install-completion` machinery) and the entry points."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.cli.conftest import Krafta
+from tests.conftest import krafta_exe
+
+
+def complete_bash(krafta: Krafta, line: str) -> list[str]:
+    """What bash completion offers for the last word of `line` (as the installed script asks)."""
+    words = line.split(" ")
+    proc = subprocess.run(
+        [krafta_exe()],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=krafta.env(_KRAFTA_COMPLETE="complete_bash", COMP_WORDS=line, COMP_CWORD=str(len(words) - 1)),
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.split()
+
+
+def test_completion_offers_commands_options_and_statuses(tmp_path: Path) -> None:
+    krafta = Krafta(tmp_path, None)
+
+    assert complete_bash(krafta, "krafta ord") == ["orders"]
+    assert complete_bash(krafta, "krafta orders ") == ["list", "show", "advance", "cancel", "create"]
+    assert complete_bash(krafta, "krafta orders list --st") == ["--status"]
+    assert complete_bash(krafta, "krafta orders list --status RE") == ["REPORTED", "READY"]
+    assert complete_bash(krafta, "krafta users add x --role T") == ["TALLER"]
+
+
+def test_show_completion_prints_a_script_for_the_shell(tmp_path: Path) -> None:
+    krafta = Krafta(tmp_path, None)
+
+    run = krafta("--show-completion", "bash")
+
+    assert run.code == 0, run
+    assert "_krafta_completion" in run.out and "_KRAFTA_COMPLETE=complete_bash" in run.out
+
+
+def test_version_and_python_dash_m(tmp_path: Path) -> None:
+    krafta = Krafta(tmp_path, None)
+
+    version = krafta("--version")
+    module = subprocess.run(
+        [sys.executable, "-m", "krafta_cli", "--version"], capture_output=True, text=True, env=krafta.env()
+    )
+
+    assert version.code == 0 and version.out == "krafta 0.1.0\n", version
+    assert module.returncode == 0 and module.stdout == version.out, module
