@@ -33,11 +33,20 @@ RESULTS = ROOT / "bench" / "results" / "server.json"
 
 def start_server(data_dir: Path, db_url: str) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    env = {**os.environ, "KRAFTA_DATA_DIR": str(data_dir), "KRAFTA_DATABASE_URL": db_url,
-           "KRAFTA_LOG_LEVEL": "warning", "KRAFTA_JWT_SECRET": "bench-secret-0123456789abcdef0123456789"}
+    env = {
+        **os.environ,
+        "KRAFTA_DATA_DIR": str(data_dir),
+        "KRAFTA_DATABASE_URL": db_url,
+        "KRAFTA_LOG_LEVEL": "warning",
+        "KRAFTA_JWT_SECRET": "bench-secret-0123456789abcdef0123456789",
+    }
     exe = Path(sys.executable).parent / "krafta"
-    proc = subprocess.Popen([str(exe), "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(exe), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -75,9 +84,13 @@ def timed(n: int, workers: int, fn) -> dict[str, float]:  # type: ignore[no-unty
         list(pool.map(one, range(n)))
     wall = time.perf_counter() - start
     latencies.sort()
-    return {"requests": n, "workers": workers, "per_second": round(n / wall, 1),
-            "p50_ms": round(statistics.median(latencies) * 1000, 2),
-            "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2)}
+    return {
+        "requests": n,
+        "workers": workers,
+        "per_second": round(n / wall, 1),
+        "p50_ms": round(statistics.median(latencies) * 1000, 2),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2),
+    }
 
 
 def seed_bulk(db_url: str, count: int) -> None:
@@ -97,24 +110,80 @@ def seed_bulk(db_url: str, count: int) -> None:
         for n in range(start, min(count, start + batch)):
             r = build_record(body, owner=None, price=PriceInfo("OK"), number=f"KRFT-{n:06d}"[:11])
             when = base - timedelta(seconds=n)
-            orders.append({"id": r["id"], "order_number": f"B{n:09d}", "user_id": None, "guest_id": r["guestId"],
-                           "status": "CONFIRMED", "shipping_address": r["shippingAddress"],
-                           "shipping_city": r["shippingCity"], "shipping_state": r["shippingState"],
-                           "shipping_cost": 3, "subtotal": 12, "total": 15, "total_bs": 600, "exchange_rate": 40,
-                           "price_check": "OK", "price_expected": None, "created_at": when, "updated_at": when})
+            orders.append(
+                {
+                    "id": r["id"],
+                    "order_number": f"B{n:09d}",
+                    "user_id": None,
+                    "guest_id": r["guestId"],
+                    "status": "CONFIRMED",
+                    "shipping_address": r["shippingAddress"],
+                    "shipping_city": r["shippingCity"],
+                    "shipping_state": r["shippingState"],
+                    "shipping_cost": 3,
+                    "subtotal": 12,
+                    "total": 15,
+                    "total_bs": 600,
+                    "exchange_rate": 40,
+                    "price_check": "OK",
+                    "price_expected": None,
+                    "created_at": when,
+                    "updated_at": when,
+                }
+            )
             i, p, e = r["items"][0], r["payments"][0], r["history"][0]
-            items.append({"id": i["id"], "order_id": r["id"], "variant_id": "var-1", "product_name": "Franela",
-                          "quantity": 1, "unit_price": 12, "design_upload_id": None, "preview_url": i["previewUrl"],
-                          "design_views_json": i["designViewsJson"]})
-            payments.append({"id": p["id"], "order_id": r["id"], "method": p["method"], "amount_reported": 600,
-                             "amount_expected": 600, "reference": p["reference"], "origin_bank": p["originBank"],
-                             "payer_name": p["payerName"], "receipt_url": p["receiptUrl"], "status": "REPORTED",
-                             "reported_at": when, "reviewed_at": None, "reviewed_by": None})
-            events.append({"id": e["id"], "order_id": r["id"], "seq": 1, "from_status": None, "to_status": "REPORTED",
-                           "user_id": None, "user_email": None, "user_role": None, "at": when, "note": None,
-                           "forced": False})
+            items.append(
+                {
+                    "id": i["id"],
+                    "order_id": r["id"],
+                    "variant_id": "var-1",
+                    "product_name": "Franela",
+                    "quantity": 1,
+                    "unit_price": 12,
+                    "design_upload_id": None,
+                    "preview_url": i["previewUrl"],
+                    "design_views_json": i["designViewsJson"],
+                }
+            )
+            payments.append(
+                {
+                    "id": p["id"],
+                    "order_id": r["id"],
+                    "method": p["method"],
+                    "amount_reported": 600,
+                    "amount_expected": 600,
+                    "reference": p["reference"],
+                    "origin_bank": p["originBank"],
+                    "payer_name": p["payerName"],
+                    "receipt_url": p["receiptUrl"],
+                    "status": "REPORTED",
+                    "reported_at": when,
+                    "reviewed_at": None,
+                    "reviewed_by": None,
+                }
+            )
+            events.append(
+                {
+                    "id": e["id"],
+                    "order_id": r["id"],
+                    "seq": 1,
+                    "from_status": None,
+                    "to_status": "REPORTED",
+                    "user_id": None,
+                    "user_email": None,
+                    "user_role": None,
+                    "at": when,
+                    "note": None,
+                    "forced": False,
+                }
+            )
         with db.write() as session:
-            for table, rows in ((orders_t, orders), (items_t, items), (payments_t, payments), (events_t, events)):
+            for table, rows in (
+                (orders_t, orders),
+                (items_t, items),
+                (payments_t, payments),
+                (events_t, events),
+            ):
                 session.execute(table.insert(), rows)
     db.dispose()
 
@@ -144,12 +213,16 @@ def main() -> None:
             db = Database(db_url, pool_size=1)
             UserService(db).create(email="bench@krafta.test", password="bench-password", role="ADMIN")
             db.dispose()
-            token = httpx.post(f"{url}/api/auth/login",
-                               json={"email": "bench@krafta.test", "password": "bench-password"}).cookies["krafta-token"]
+            token = httpx.post(
+                f"{url}/api/auth/login", json={"email": "bench@krafta.test", "password": "bench-password"}
+            ).cookies["krafta-token"]
             client = httpx.Client(base_url=url, timeout=60, limits=httpx.Limits(max_connections=64))
             body = order_body()
-            results: dict[str, object] = {"machine": f"{platform.machine()} {os.cpu_count()} cpu",
-                                          "python": platform.python_version(), "database": "sqlite"}
+            results: dict[str, object] = {
+                "machine": f"{platform.machine()} {os.cpu_count()} cpu",
+                "python": platform.python_version(),
+                "database": "sqlite",
+            }
             health_1 = timed(400, 1, lambda i: client.get("/api/health"))
             health_16 = timed(800, 16, lambda i: client.get("/api/health"))
             create_1 = timed(args.creates, 1, lambda i: client.post("/api/orders", json=body))
@@ -158,9 +231,12 @@ def main() -> None:
             results["baseline_health_16_clients"] = health_16
             results["create_1_client"] = create_1
             results["create_16_clients"] = create_16
-            results["create_vs_health_throughput_1_client"] = round(create_1["per_second"] / health_1["per_second"], 3)
+            results["create_vs_health_throughput_1_client"] = round(
+                create_1["per_second"] / health_1["per_second"], 3
+            )
             results["create_vs_health_throughput_16_clients"] = round(
-                create_16["per_second"] / health_16["per_second"], 3)
+                create_16["per_second"] / health_16["per_second"], 3
+            )
 
             seed_bulk(db_url, 1000 - args.creates * 2)
             rss_before = rss_kb(proc.pid)
@@ -170,13 +246,18 @@ def main() -> None:
             big_t, big_n = full_list(url, token)
             big_peak = rss_peak_kb(proc.pid)
             results["list_small"] = {"orders": small_n, "seconds": round(small_t, 3)}
-            results["list_big"] = {"orders": big_n, "seconds": round(big_t, 3),
-                                   "orders_per_second": round(big_n / big_t)}
+            results["list_big"] = {
+                "orders": big_n,
+                "seconds": round(big_t, 3),
+                "orders_per_second": round(big_n / big_t),
+            }
             results["list_time_ratio_big_vs_small"] = round(big_t / small_t, 1)
             results["list_size_ratio_big_vs_small"] = round(big_n / small_n, 1)
-            results["server_rss_mb"] = {"before_lists": round(rss_before / 1024, 1),
-                                        "peak_after_small_list": round(small_peak / 1024, 1),
-                                        "peak_after_big_list": round(big_peak / 1024, 1)}
+            results["server_rss_mb"] = {
+                "before_lists": round(rss_before / 1024, 1),
+                "peak_after_small_list": round(small_peak / 1024, 1),
+                "peak_after_big_list": round(big_peak / 1024, 1),
+            }
             results["rss_peak_ratio_big_vs_small"] = round(big_peak / small_peak, 2)
             client.close()
         finally:

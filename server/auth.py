@@ -9,7 +9,7 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-__all__ = ["Principal", "TokenCodec", "hash_password", "verify_password", "verify_dummy"]
+__all__ = ["Principal", "TokenCodec", "hash_password", "verify_dummy", "verify_password"]
 
 _hasher = PasswordHasher()  # argon2-cffi's default type is Argon2id
 # Verified against when the email is unknown, so both failures cost the same time.
@@ -66,4 +66,6 @@ class TokenCodec:
         if not isinstance(sub, str) or not isinstance(role, str):
             return None
         email = claims.get("email") if isinstance(claims.get("email"), str) else ""
-        return Principal(id=sub, email=email, role=role, expires_at=datetime.fromtimestamp(claims["exp"], UTC))
+        return Principal(
+            id=sub, email=email, role=role, expires_at=datetime.fromtimestamp(claims["exp"], UTC)
+        )

@@ -21,15 +21,22 @@ class CatalogService:
 
     def list(self) -> list[dict[str, Any]]:
         with self.db.session() as session:
-            products = session.scalars(select(Product).options(selectinload(Product.variants)).order_by(Product.id))
+            products = session.scalars(
+                select(Product).options(selectinload(Product.variants)).order_by(Product.id)
+            )
             return [
                 {
                     "id": p.id,
                     "name": p.name,
                     "active": p.active,
                     "variants": [
-                        {"id": v.id, "sku": v.sku, "basePrice": money(v.base_price), "attributes": v.attributes,
-                         "active": v.active}
+                        {
+                            "id": v.id,
+                            "sku": v.sku,
+                            "basePrice": money(v.base_price),
+                            "attributes": v.attributes,
+                            "active": v.active,
+                        }
                         for v in p.variants
                     ],
                 }

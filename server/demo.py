@@ -30,35 +30,94 @@ DEMO_TALLER = "taller@krafta.demo"
 
 CATALOG = {
     "products": [
-        {"id": "franela", "name": "Franela blanca", "variants": [
-            {"id": "var-1", "sku": "FRA-BLA-M", "basePrice": 12.00, "attributes": {"talla": "M", "color": "blanco"}},
-            {"id": "var-2", "sku": "FRA-BLA-L", "basePrice": 12.00, "attributes": {"talla": "L", "color": "blanco"}},
-            {"id": "var-3", "sku": "FRA-NEG-M", "basePrice": 13.50, "attributes": {"talla": "M", "color": "negro"}},
-        ]},
-        {"id": "taza", "name": "Taza de cerámica", "variants": [
-            {"id": "var-4", "sku": "TAZ-11OZ", "basePrice": 8.00, "attributes": {"capacidad": "11oz"}},
-        ]},
-        {"id": "gorra", "name": "Gorra bordada", "variants": [
-            {"id": "var-5", "sku": "GOR-AJU", "basePrice": 15.00, "attributes": {"ajuste": "snapback"}},
-        ]},
-        {"id": "poster", "name": "Póster A3", "variants": [
-            {"id": "var-6", "sku": "POS-A3", "basePrice": 6.50, "attributes": {"papel": "mate"}},
-        ]},
+        {
+            "id": "franela",
+            "name": "Franela blanca",
+            "variants": [
+                {
+                    "id": "var-1",
+                    "sku": "FRA-BLA-M",
+                    "basePrice": 12.00,
+                    "attributes": {"talla": "M", "color": "blanco"},
+                },
+                {
+                    "id": "var-2",
+                    "sku": "FRA-BLA-L",
+                    "basePrice": 12.00,
+                    "attributes": {"talla": "L", "color": "blanco"},
+                },
+                {
+                    "id": "var-3",
+                    "sku": "FRA-NEG-M",
+                    "basePrice": 13.50,
+                    "attributes": {"talla": "M", "color": "negro"},
+                },
+            ],
+        },
+        {
+            "id": "taza",
+            "name": "Taza de cerámica",
+            "variants": [
+                {"id": "var-4", "sku": "TAZ-11OZ", "basePrice": 8.00, "attributes": {"capacidad": "11oz"}},
+            ],
+        },
+        {
+            "id": "gorra",
+            "name": "Gorra bordada",
+            "variants": [
+                {"id": "var-5", "sku": "GOR-AJU", "basePrice": 15.00, "attributes": {"ajuste": "snapback"}},
+            ],
+        },
+        {
+            "id": "poster",
+            "name": "Póster A3",
+            "variants": [
+                {"id": "var-6", "sku": "POS-A3", "basePrice": 6.50, "attributes": {"papel": "mate"}},
+            ],
+        },
     ]
 }
 
 PLACES = [
-    ("Caracas", "Distrito Capital"), ("Maracaibo", "Zulia"), ("Valencia", "Carabobo"), ("Barquisimeto", "Lara"),
-    ("Maracay", "Aragua"), ("Mérida", "Mérida"), ("San Cristóbal", "Táchira"), ("Puerto La Cruz", "Anzoátegui"),
-    ("Ciudad Guayana", "Bolívar"), ("Maturín", "Monagas"), ("Barinas", "Barinas"), ("Cumaná", "Sucre"),
-    ("Porlamar", "Nueva Esparta"), ("Coro", "Falcón"), ("Valera", "Trujillo"),
+    ("Caracas", "Distrito Capital"),
+    ("Maracaibo", "Zulia"),
+    ("Valencia", "Carabobo"),
+    ("Barquisimeto", "Lara"),
+    ("Maracay", "Aragua"),
+    ("Mérida", "Mérida"),
+    ("San Cristóbal", "Táchira"),
+    ("Puerto La Cruz", "Anzoátegui"),
+    ("Ciudad Guayana", "Bolívar"),
+    ("Maturín", "Monagas"),
+    ("Barinas", "Barinas"),
+    ("Cumaná", "Sucre"),
+    ("Porlamar", "Nueva Esparta"),
+    ("Coro", "Falcón"),
+    ("Valera", "Trujillo"),
 ]
 PAYERS = [
-    "María Pérez", "José Rodríguez", "Ana González", "Luis Hernández", "Carmen Díaz", "Carlos Martínez",
-    "Daniela Rojas", "Miguel Suárez", "Valentina Torres", "Andrés Ramírez", "Gabriela Morales", "Jesús Castillo",
+    "María Pérez",
+    "José Rodríguez",
+    "Ana González",
+    "Luis Hernández",
+    "Carmen Díaz",
+    "Carlos Martínez",
+    "Daniela Rojas",
+    "Miguel Suárez",
+    "Valentina Torres",
+    "Andrés Ramírez",
+    "Gabriela Morales",
+    "Jesús Castillo",
 ]
 BANKS = ["Banesco", "Banco de Venezuela", "Mercantil", "Provincial", "BNC", "Bancamiga"]
-STREETS = ["Av. Libertador", "Calle Bolívar", "Av. Urdaneta", "Calle Sucre", "Av. Las Delicias", "Calle Miranda"]
+STREETS = [
+    "Av. Libertador",
+    "Calle Bolívar",
+    "Av. Urdaneta",
+    "Calle Sucre",
+    "Av. Las Delicias",
+    "Calle Miranda",
+]
 
 
 @dataclass
@@ -82,11 +141,18 @@ def seed_demo(db: Database, *, password: str | None = None, orders: int = 40, rn
     taller_p = Principal(id=taller["id"], email=DEMO_TALLER, role="TALLER", expires_at=utcnow())
 
     rnd = random.Random(rng_seed)
-    variants = [(v["id"], Decimal(str(v["basePrice"])), p["name"]) for p in CATALOG["products"] for v in p["variants"]]
+    variants = [
+        (v["id"], Decimal(str(v["basePrice"])), p["name"]) for p in CATALOG["products"] for v in p["variants"]
+    ]
     # Spread over the pipeline: a living shop has more early orders than finished ones.
     statuses = (
-        [Status.REPORTED] * 7 + [Status.CONFIRMED] * 8 + [Status.IN_PRODUCTION] * 8 + [Status.READY] * 6
-        + [Status.HANDED_TO_DELIVERY] * 5 + [Status.COMPLETED] * 4 + [Status.CANCELLED] * 2
+        [Status.REPORTED] * 7
+        + [Status.CONFIRMED] * 8
+        + [Status.IN_PRODUCTION] * 8
+        + [Status.READY] * 6
+        + [Status.HANDED_TO_DELIVERY] * 5
+        + [Status.COMPLETED] * 4
+        + [Status.CANCELLED] * 2
     )
     now = utcnow()
     with db.write() as session:
@@ -99,19 +165,27 @@ def seed_demo(db: Database, *, password: str | None = None, orders: int = 40, rn
             subtotal = base * qty
             rate = Decimal("40.00")
             total = subtotal + shipping
-            body = OrderIn.model_validate({
-                "variantId": variant_id, "quantity": qty,
-                "shippingAddress": f"{rnd.choice(STREETS)} {rnd.randint(1, 300)}",
-                "shippingCity": city, "shippingState": state,
-                "shippingCost": float(shipping), "subtotal": float(subtotal), "total": float(total),
-                "totalBs": float(total * rate), "exchangeRate": float(rate),
-                "previewUrl": f"https://cdn.krafta.demo/previews/{variant_id}-{n}.png",
-                "payment": {
-                    "method": rnd.choice(["PAGO_MOVIL", "TRANSFERENCIA"]),
-                    "reference": f"{rnd.randint(10**10, 10**11 - 1)}",
-                    "originBank": rnd.choice(BANKS), "payerName": rnd.choice(PAYERS),
-                },
-            })
+            body = OrderIn.model_validate(
+                {
+                    "variantId": variant_id,
+                    "quantity": qty,
+                    "shippingAddress": f"{rnd.choice(STREETS)} {rnd.randint(1, 300)}",
+                    "shippingCity": city,
+                    "shippingState": state,
+                    "shippingCost": float(shipping),
+                    "subtotal": float(subtotal),
+                    "total": float(total),
+                    "totalBs": float(total * rate),
+                    "exchangeRate": float(rate),
+                    "previewUrl": f"https://cdn.krafta.demo/previews/{variant_id}-{n}.png",
+                    "payment": {
+                        "method": rnd.choice(["PAGO_MOVIL", "TRANSFERENCIA"]),
+                        "reference": f"{rnd.randint(10**10, 10**11 - 1)}",
+                        "originBank": rnd.choice(BANKS),
+                        "payerName": rnd.choice(PAYERS),
+                    },
+                }
+            )
             record = build_record(body, owner=None, price=PriceInfo("OK", product_name=name, unit_price=base))
             age = timedelta(hours=rnd.randint(1, 24 * 6), minutes=rnd.randint(0, 59))
             created = now - age
@@ -135,7 +209,9 @@ def _walk(record: dict, target: Status, created, age, admin: Principal, taller: 
         note = "cliente pidió cancelar" if to is Status.CANCELLED else None
         record["history"].append(event(from_status=current, to_status=to, actor=actor, note=note, at=at))
         if to is Status.CONFIRMED:
-            record["payments"][0].update(status="CONFIRMED", reviewedAt=at.isoformat(), reviewedBy=admin.email)
+            record["payments"][0].update(
+                status="CONFIRMED", reviewedAt=at.isoformat(), reviewedBy=admin.email
+            )
         current = to
         record["updatedAt"] = at.isoformat()
     record["status"] = current.value

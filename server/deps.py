@@ -1,4 +1,5 @@
-"""Request dependencies as `Annotated` aliases: `ServicesDep`, `OptionalUser`, `CurrentUser`, `StaffUser`, `AdminUser`.
+"""Request dependencies as `Annotated` aliases: `ServicesDep`, `OptionalUser`, `CurrentUser`, `StaffUser`,
+`AdminUser`.
 
 There is deliberately no `SessionDep` yielding a session per request: a yield-dependency keeps its
 connection checked out until the response is sent, and with sync endpoints that was measured to
@@ -22,12 +23,12 @@ from server.services import Services
 from server.settings import MAX_BODY_BYTES
 
 __all__ = [
+    "TOKEN_COOKIE",
     "AdminUser",
     "CurrentUser",
     "OptionalUser",
     "ServicesDep",
     "StaffUser",
-    "TOKEN_COOKIE",
     "body_hash",
     "read_json",
 ]
@@ -85,7 +86,9 @@ def staff_user(user: OptionalUser) -> Principal:
     if user is None:
         raise NotAuthenticated("Not logged in: an ADMIN or TALLER session is required.", status_code=403)
     if user.role not in (Role.ADMIN, Role.TALLER):
-        raise Forbidden(f"The {user.role} role may not change orders; an ADMIN or TALLER session is required.")
+        raise Forbidden(
+            f"The {user.role} role may not change orders; an ADMIN or TALLER session is required."
+        )
     return user
 
 

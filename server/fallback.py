@@ -92,7 +92,9 @@ class FallbackStore:
     def count(self) -> int:
         return sum(1 for _ in self.directory.glob("*.json")) if self.directory.is_dir() else 0
 
-    def update(self, order_id: str, change: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any] | None:
+    def update(
+        self, order_id: str, change: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> dict[str, Any] | None:
         """Apply `change` to a stored order and rewrite it atomically; None when there is no such file."""
         with self.lock():
             order = self.read(order_id)

@@ -94,7 +94,9 @@ class Product(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    variants: Mapped[list[ProductVariant]] = relationship(back_populates="product", order_by="ProductVariant.id")
+    variants: Mapped[list[ProductVariant]] = relationship(
+        back_populates="product", order_by="ProductVariant.id"
+    )
 
 
 class ProductVariant(Base):

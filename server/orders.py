@@ -83,14 +83,18 @@ class OrderService:
         if stored is not None:
             meta = stored[META]
             if meta["requestHash"] != request_hash:
-                raise IdempotencyConflict("This Idempotency-Key was already used with a different request body.")
+                raise IdempotencyConflict(
+                    "This Idempotency-Key was already used with a different request body."
+                )
             return 201, meta["response"]
         with self.db.session() as session:
             row = session.get(IdempotencyKey, key)
             if row is None:
                 return None
             if row.request_hash != request_hash:
-                raise IdempotencyConflict("This Idempotency-Key was already used with a different request body.")
+                raise IdempotencyConflict(
+                    "This Idempotency-Key was already used with a different request body."
+                )
             return row.status_code, row.response_json
 
     def _price(self, session: Session, body: OrderIn) -> PriceInfo:
@@ -125,7 +129,9 @@ class OrderService:
                     insert_record(session, record)
                     if key:
                         session.add(
-                            IdempotencyKey(key=key, request_hash=request_hash, status_code=201, response_json=response)
+                            IdempotencyKey(
+                                key=key, request_hash=request_hash, status_code=201, response_json=response
+                            )
                         )
                 return 201, response
             except IntegrityError:
@@ -134,7 +140,9 @@ class OrderService:
                     return earlier
                 record["orderNumber"] = new_order_number()
                 response = _created(record)
-        raise Conflict("Could not allocate a unique order number; try again.", current_status="", next_statuses=[])
+        raise Conflict(
+            "Could not allocate a unique order number; try again.", current_status="", next_statuses=[]
+        )
 
     def _create_in_fallback(
         self, body: OrderIn, *, owner: Principal | None, key: str | None, request_hash: str
@@ -143,7 +151,9 @@ class OrderService:
         with self.store.lock():
             if key and (stored := self.store.find_idempotent(key)) is not None:
                 if stored[META]["requestHash"] != request_hash:
-                    raise IdempotencyConflict("This Idempotency-Key was already used with a different request body.")
+                    raise IdempotencyConflict(
+                        "This Idempotency-Key was already used with a different request body."
+                    )
                 return 201, stored[META]["response"]
             taken = {o["orderNumber"] for o in self.store.pending()}
             while record["orderNumber"] in taken:
@@ -167,7 +177,8 @@ class OrderService:
         if q:
             pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             payer = exists().where(
-                payments_t.c.order_id == orders_t.c.id, func.lower(payments_t.c.payer_name).like(pattern, escape="\\")
+                payments_t.c.order_id == orders_t.c.id,
+                func.lower(payments_t.c.payer_name).like(pattern, escape="\\"),
             )
             where.append(
                 or_(
@@ -180,12 +191,19 @@ class OrderService:
         if after is not None:
             created, oid = after
             where.append(
-                or_(orders_t.c.created_at < created, and_(orders_t.c.created_at == created, orders_t.c.id < oid))
+                or_(
+                    orders_t.c.created_at < created,
+                    and_(orders_t.c.created_at == created, orders_t.c.id < oid),
+                )
             )
         return where
 
     def _db_page(
-        self, viewer: Principal, statuses: list[Status], q: str | None, after: tuple[datetime, str] | None,
+        self,
+        viewer: Principal,
+        statuses: list[Status],
+        q: str | None,
+        after: tuple[datetime, str] | None,
         size: int,
     ) -> list[dict[str, Any]]:
         query = (
@@ -254,7 +272,9 @@ class OrderService:
         first = self.list_page(viewer, statuses=statuses, q=q, limit=PAGE, cursor=None)
         return self._stream(viewer, statuses, q, first)
 
-    def _stream(self, viewer: Principal, statuses: list[Status], q: str | None, first: dict[str, Any]) -> Iterator[str]:
+    def _stream(
+        self, viewer: Principal, statuses: list[Status], q: str | None, first: dict[str, Any]
+    ) -> Iterator[str]:
         yield '{"success":true,"orders":['
         page, sep = first, ""
         while True:
@@ -272,7 +292,9 @@ class OrderService:
             return None
         after = decode_cursor(cursor)
         if after is None:
-            raise Invalid("Invalid cursor: use the nextCursor of a previous page.", fields={"cursor": "not a cursor"})
+            raise Invalid(
+                "Invalid cursor: use the nextCursor of a previous page.", fields={"cursor": "not a cursor"}
+            )
         return after
 
     def get(self, viewer: Principal, ident: str) -> dict[str, Any]:
@@ -291,7 +313,8 @@ class OrderService:
             if not is_unavailable(error):
                 raise
         stored = (
-            self.store.read(order_id) if order_id
+            self.store.read(order_id)
+            if order_id
             else next((o for o in self.store.pending() if o["orderNumber"] == number), None)
         )
         if stored is not None and _visible(stored, viewer):
@@ -328,14 +351,33 @@ class OrderService:
                 .values(status=target.value, updated_at=now)
             )
             if moved.rowcount != 1:
-                now_status = session.scalar(select(orders_t.c.status).where(orders_t.c.id == order_id)) or current
+                now_status = (
+                    session.scalar(select(orders_t.c.status).where(orders_t.c.id == order_id)) or current
+                )
                 raise _conflict(f"Order was moved to {now_status} by someone else.", now_status, actor)
-            seq = session.scalar(select(func.coalesce(func.max(events_t.c.seq), 0)).where(events_t.c.order_id == order_id))
-            e = event(from_status=current, to_status=target, actor=actor, note=cmd.note or None, forced=cmd.force, at=now)
+            seq = session.scalar(
+                select(func.coalesce(func.max(events_t.c.seq), 0)).where(events_t.c.order_id == order_id)
+            )
+            e = event(
+                from_status=current,
+                to_status=target,
+                actor=actor,
+                note=cmd.note or None,
+                forced=cmd.force,
+                at=now,
+            )
             session.execute(
                 events_t.insert().values(
-                    id=e["id"], order_id=order_id, seq=(seq or 0) + 1, from_status=current, to_status=target.value,
-                    user_id=actor.id, user_email=actor.email, user_role=actor.role, at=now, note=e["note"],
+                    id=e["id"],
+                    order_id=order_id,
+                    seq=(seq or 0) + 1,
+                    from_status=current,
+                    to_status=target.value,
+                    user_id=actor.id,
+                    user_email=actor.email,
+                    user_role=actor.role,
+                    at=now,
+                    note=e["note"],
                     forced=cmd.force,
                 )
             )
@@ -357,8 +399,14 @@ class OrderService:
             order["status"] = cmd.status.value
             order["updatedAt"] = iso(now)
             order["history"].append(
-                event(from_status=current, to_status=cmd.status, actor=actor, note=cmd.note or None,
-                      forced=cmd.force, at=now)
+                event(
+                    from_status=current,
+                    to_status=cmd.status,
+                    actor=actor,
+                    note=cmd.note or None,
+                    forced=cmd.force,
+                    at=now,
+                )
             )
             if cmd.status is Status.CONFIRMED:
                 for p in order["payments"]:
@@ -373,7 +421,12 @@ class OrderService:
 
 
 def _created(record: dict[str, Any]) -> dict[str, Any]:
-    return {"success": True, "orderId": record["id"], "orderNumber": record["orderNumber"], "status": record["status"]}
+    return {
+        "success": True,
+        "orderId": record["id"],
+        "orderNumber": record["orderNumber"],
+        "status": record["status"],
+    }
 
 
 def _before(order: dict[str, Any], after: tuple[datetime, str] | None) -> bool:
@@ -392,7 +445,9 @@ def _conflict(message: str, current: str, actor: Principal) -> Conflict:
 def _check(current: str, cmd: AdvanceIn, actor: Principal) -> None:
     if cmd.expected_status is not None and cmd.expected_status.value != current:
         raise _conflict(
-            f"Order is {current}, not {cmd.expected_status.value}: it was moved by someone else.", current, actor
+            f"Order is {current}, not {cmd.expected_status.value}: it was moved by someone else.",
+            current,
+            actor,
         )
     try:
         check_move(current, cmd.status, actor.role, force=cmd.force, note=cmd.note)

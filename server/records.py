@@ -29,7 +29,11 @@ def new_order_number() -> str:
 
 class PriceInfo:
     def __init__(
-        self, check: str, *, expected: Decimal | None = None, product_name: str | None = None,
+        self,
+        check: str,
+        *,
+        expected: Decimal | None = None,
+        product_name: str | None = None,
         unit_price: Decimal | None = None,
     ) -> None:
         self.check = check
@@ -39,8 +43,13 @@ class PriceInfo:
 
 
 def event(
-    *, from_status: str | None, to_status: str, actor: Principal | None, note: str | None,
-    forced: bool = False, at: datetime | None = None,
+    *,
+    from_status: str | None,
+    to_status: str,
+    actor: Principal | None,
+    note: str | None,
+    forced: bool = False,
+    at: datetime | None = None,
 ) -> dict[str, Any]:
     return {
         "id": new_id(),
@@ -95,7 +104,9 @@ def build_record(
             {
                 "id": new_id(),
                 "method": pay.method,
-                "amountReported": money(pay.amount_reported if pay.amount_reported is not None else body.total_bs),
+                "amountReported": money(
+                    pay.amount_reported if pay.amount_reported is not None else body.total_bs
+                ),
                 "amountExpected": money(body.total_bs),
                 "reference": pay.reference,
                 "originBank": pay.origin_bank,
@@ -108,8 +119,13 @@ def build_record(
             }
         ],
         "history": [
-            event(from_status=None, to_status=Status.REPORTED, actor=owner, note="order created, payment reported",
-                  at=now)
+            event(
+                from_status=None,
+                to_status=Status.REPORTED,
+                actor=owner,
+                note="order created, payment reported",
+                at=now,
+            )
         ],
     }
 
@@ -146,25 +162,45 @@ def insert_record(session: Session, record: dict[str, Any]) -> None:
     )
     order.items = [
         OrderItem(
-            id=i["id"], variant_id=i["variantId"], product_name=i["productName"], quantity=i["quantity"],
-            unit_price=_dec(i["unitPrice"]), design_upload_id=i["designUploadId"], preview_url=i["previewUrl"],
+            id=i["id"],
+            variant_id=i["variantId"],
+            product_name=i["productName"],
+            quantity=i["quantity"],
+            unit_price=_dec(i["unitPrice"]),
+            design_upload_id=i["designUploadId"],
+            preview_url=i["previewUrl"],
             design_views_json=i["designViewsJson"],
         )
         for i in record["items"]
     ]
     order.payments = [
         PaymentSubmission(
-            id=p["id"], method=p["method"], amount_reported=_dec(p["amountReported"]),
-            amount_expected=_dec(p["amountExpected"]), reference=p["reference"], origin_bank=p["originBank"],
-            payer_name=p["payerName"], receipt_url=p["receiptUrl"], status=p["status"],
-            reported_at=_dt(p["reportedAt"]), reviewed_at=_dt(p["reviewedAt"]), reviewed_by=p["reviewedBy"],
+            id=p["id"],
+            method=p["method"],
+            amount_reported=_dec(p["amountReported"]),
+            amount_expected=_dec(p["amountExpected"]),
+            reference=p["reference"],
+            origin_bank=p["originBank"],
+            payer_name=p["payerName"],
+            receipt_url=p["receiptUrl"],
+            status=p["status"],
+            reported_at=_dt(p["reportedAt"]),
+            reviewed_at=_dt(p["reviewedAt"]),
+            reviewed_by=p["reviewedBy"],
         )
         for p in record["payments"]
     ]
     order.events = [
         OrderEvent(
-            id=e["id"], seq=n, from_status=e["fromStatus"], to_status=e["toStatus"], user_id=e["userId"],
-            user_email=e["userEmail"], user_role=e["userRole"], at=_dt(e["at"]), note=e["note"],
+            id=e["id"],
+            seq=n,
+            from_status=e["fromStatus"],
+            to_status=e["toStatus"],
+            user_id=e["userId"],
+            user_email=e["userEmail"],
+            user_role=e["userRole"],
+            at=_dt(e["at"]),
+            note=e["note"],
             forced=bool(e["forced"]),
         )
         for n, e in enumerate(record["history"], start=1)

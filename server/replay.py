@@ -71,7 +71,9 @@ class Replayer:
                 report.renumbered[old] = new
                 record["history"].append(
                     event(
-                        from_status=record["status"], to_status=record["status"], actor=None,
+                        from_status=record["status"],
+                        to_status=record["status"],
+                        actor=None,
                         note=f"renumbered from {old} to {new}: {old} was taken while the database was down",
                     )
                 )
@@ -84,8 +86,12 @@ class Replayer:
                     key = meta.get("idempotencyKey")
                     if key and session.get(IdempotencyKey, key) is None:
                         session.add(
-                            IdempotencyKey(key=key, request_hash=meta["requestHash"], status_code=201,
-                                           response_json=meta["response"])
+                            IdempotencyKey(
+                                key=key,
+                                request_hash=meta["requestHash"],
+                                status_code=201,
+                                response_json=meta["response"],
+                            )
                         )
                 report.imported.append(record["id"])
                 break
@@ -100,7 +106,9 @@ class Replayer:
 class ReplayLoop:
     """The server's own replay: looks for fallback files every few seconds while it runs."""
 
-    def __init__(self, replayer: Replayer, interval: float, *, migrate: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, replayer: Replayer, interval: float, *, migrate: Callable[[], None] | None = None
+    ) -> None:
         self.replayer = replayer
         self.interval = interval
         # Set when the server started while the database was down: the schema is brought up to date

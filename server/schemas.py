@@ -109,8 +109,10 @@ def _preview(value: str) -> str:
     return _http_url(value)
 
 
-def Text(max_length: int) -> Any:  # noqa: N802 - reads as a type in field declarations
-    return Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=max_length)]
+def Text(max_length: int) -> Any:
+    return Annotated[
+        str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=max_length)
+    ]
 
 
 UsdAmount = Annotated[Decimal, BeforeValidator(_decimal), AfterValidator(_money(MAX_USD))]
@@ -143,10 +145,12 @@ class OrderIn(_Wire):
     total: UsdAmount
     total_bs: BsAmount
     exchange_rate: Rate
-    design_upload_id: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=64)] | None = None
-    preview_url: Annotated[str, StringConstraints(strict=True, max_length=3_000_000), AfterValidator(_preview)] | None = (
+    design_upload_id: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=64)] | None = (
         None
     )
+    preview_url: (
+        Annotated[str, StringConstraints(strict=True, max_length=3_000_000), AfterValidator(_preview)] | None
+    ) = None
     design_views: Annotated[list[dict[str, Any]], Field(max_length=20)] | None = None
     payment: PaymentIn
 
@@ -157,7 +161,9 @@ class OrderIn(_Wire):
             fields["total"] = f"must equal subtotal + shippingCost ({self.subtotal + self.shipping_cost})"
         expected_bs = self.total * self.exchange_rate
         if abs(self.total_bs - expected_bs) > expected_bs * Decimal("0.005") + Decimal("0.005"):
-            fields["totalBs"] = f"must equal total × exchangeRate ({expected_bs.quantize(Decimal('0.01'))}) within 0.5%"
+            fields["totalBs"] = (
+                f"must equal total × exchangeRate ({expected_bs.quantize(Decimal('0.01'))}) within 0.5%"
+            )
         if fields:
             first = next(iter(fields))
             raise Invalid(f"Invalid {first}: {fields[first]}.", fields=fields)

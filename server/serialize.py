@@ -121,7 +121,9 @@ def orders_by_ids(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[d
         return []
     ids = [r["id"] for r in rows]
     children: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
-    for r in session.execute(select(items_t).where(items_t.c.order_id.in_(ids)).order_by(items_t.c.id)).mappings():
+    for r in session.execute(
+        select(items_t).where(items_t.c.order_id.in_(ids)).order_by(items_t.c.id)
+    ).mappings():
         children[r["order_id"]]["items"].append(_item(r))
     query = select(payments_t).where(payments_t.c.order_id.in_(ids)).order_by(payments_t.c.reported_at)
     for r in session.execute(query).mappings():

@@ -27,8 +27,13 @@ class AlreadyExists(ApiError):
 
 
 def user_json(user: User) -> dict[str, Any]:
-    return {"id": user.id, "email": user.email, "role": user.role, "active": user.active,
-            "createdAt": iso(user.created_at)}
+    return {
+        "id": user.id,
+        "email": user.email,
+        "role": user.role,
+        "active": user.active,
+        "createdAt": iso(user.created_at),
+    }
 
 
 class UserService:
@@ -61,12 +66,13 @@ class UserService:
             return session.get(User, user_id)
 
     def authenticate(self, email: str, password: str) -> User:
-        """The user for these credentials, or an error that reads the same for unknown email and bad password."""
+        """The user for these credentials, or an error, the same for unknown email and bad password."""
         email = email.strip().lower()
         now = utcnow()
         with self.db.session() as session:
             recent = session.scalar(
-                select(func.count()).select_from(LoginFailure)
+                select(func.count())
+                .select_from(LoginFailure)
                 .where(LoginFailure.email == email, LoginFailure.at > now - FAILURE_WINDOW)
             )
             if (recent or 0) >= MAX_FAILURES:
@@ -84,5 +90,3 @@ class UserService:
             session.add(LoginFailure(email=email))
             # Keep the table small: rows older than the window no longer count for anything.
             session.execute(delete(LoginFailure).where(LoginFailure.at < utcnow() - 10 * FAILURE_WINDOW))
-
-

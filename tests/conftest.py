@@ -27,13 +27,22 @@ PG_ADMIN_URL = os.environ.get("KRAFTA_TEST_PG_URL", "postgresql://root@127.0.0.1
 JWT_SECRET = "test-secret-0123456789abcdef0123456789abcdef"
 CATALOG = {
     "products": [
-        {"id": "franela", "name": "Franela blanca", "variants": [
-            {"id": "var-1", "sku": "FRA-BLA-M", "basePrice": 12.00},
-            {"id": "var-2", "sku": "FRA-BLA-L", "basePrice": 12.00},
-        ]},
-        {"id": "retirado", "name": "Producto retirado", "active": False, "variants": [
-            {"id": "var-old", "sku": "OLD", "basePrice": 5.00},
-        ]},
+        {
+            "id": "franela",
+            "name": "Franela blanca",
+            "variants": [
+                {"id": "var-1", "sku": "FRA-BLA-M", "basePrice": 12.00},
+                {"id": "var-2", "sku": "FRA-BLA-L", "basePrice": 12.00},
+            ],
+        },
+        {
+            "id": "retirado",
+            "name": "Producto retirado",
+            "active": False,
+            "variants": [
+                {"id": "var-old", "sku": "OLD", "basePrice": 5.00},
+            ],
+        },
     ]
 }
 
@@ -75,7 +84,9 @@ class LiveServer:
         log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child process
         self.process = subprocess.Popen(
             [krafta_exe(), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -135,7 +146,9 @@ class LiveServer:
             db.dispose()
 
     def login(self, email: str, password: str = PASSWORD) -> str:
-        response = httpx.post(f"{self.url}/api/auth/login", json={"email": email, "password": password}, timeout=30)
+        response = httpx.post(
+            f"{self.url}/api/auth/login", json={"email": email, "password": password}, timeout=30
+        )
         assert response.status_code == 200, response.text
         return response.cookies["krafta-token"]
 
@@ -153,11 +166,13 @@ def _pg_admin_connect() -> Any:
     import psycopg
 
     try:
-        return psycopg.connect(PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://"), autocommit=True,
-                               connect_timeout=5)
+        return psycopg.connect(
+            PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://"), autocommit=True, connect_timeout=5
+        )
     except psycopg.OperationalError as error:
         pytest.fail(
-            f"PostgreSQL at {PG_ADMIN_URL} does not answer ({error}). The PostgreSQL tests must run: start it "
+            f"PostgreSQL at {PG_ADMIN_URL} does not answer ({error}). "
+            "The PostgreSQL tests must run: start it "
             "(pg_ctlcluster ... main start) or set KRAFTA_TEST_PG_URL.",
             pytrace=False,
         )
@@ -200,7 +215,9 @@ def sqlite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServ
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, pg_url_factory: Callable[[], str]
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    pg_url_factory: Callable[[], str],
 ) -> Iterator[LiveServer]:
     base = tmp_path_factory.mktemp(f"{request.param}-server")
     url = f"sqlite:///{base / 'krafta.db'}" if request.param == "sqlite" else pg_url_factory()

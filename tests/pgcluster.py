@@ -6,6 +6,7 @@ PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgr
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -24,7 +25,9 @@ __all__ = ["OwnPostgres"]
 def _bindir() -> Path:
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
     if shutil.which("pg_config"):
-        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=False).stdout.strip()
+        out = subprocess.run(
+            ["pg_config", "--bindir"], capture_output=True, text=True, check=False
+        ).stdout.strip()
         candidates.insert(0, out)
     for c in candidates:
         if c and (Path(c) / "initdb").exists():
@@ -55,7 +58,19 @@ class OwnPostgres:
 
     def start(self) -> None:
         opts = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run("pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(self.root / "log"), "-w", "-t", "30", "start")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-o",
+            opts,
+            "-l",
+            str(self.root / "log"),
+            "-w",
+            "-t",
+            "30",
+            "start",
+        )
         deadline = time.monotonic() + 15
         import psycopg
 
@@ -71,8 +86,6 @@ class OwnPostgres:
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def destroy(self) -> None:
-        try:
+        with contextlib.suppress(RuntimeError):
             self.stop()
-        except RuntimeError:
-            pass
         shutil.rmtree(self.root, ignore_errors=True)

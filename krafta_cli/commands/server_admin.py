@@ -1,4 +1,4 @@
-"""Server-side commands: `krafta serve`, `krafta admin create`, `krafta db upgrade`, `krafta fallback status|sync`.
+"""Server-side commands: `krafta serve`, `admin create`, `db upgrade`, `fallback status|sync`.
 
 These run on the server machine and are the only CLI code that imports `server` — always inside the
 command body, so `krafta --help` and the staff commands never load FastAPI or SQLAlchemy.
@@ -21,15 +21,21 @@ from krafta_cli.prompts import read_password
 __all__ = ["register"]
 
 DbOption = Annotated[
-    str | None, typer.Option("--db", help="Database URL (default: KRAFTA_DATABASE_URL, else SQLite in the data dir).")
+    str | None,
+    typer.Option("--db", help="Database URL (default: KRAFTA_DATABASE_URL, else SQLite in the data dir)."),
 ]
 DataDirOption = Annotated[
-    Path | None, typer.Option("--data-dir", help="Data directory (default: KRAFTA_DATA_DIR, else the platform's).")
+    Path | None,
+    typer.Option("--data-dir", help="Data directory (default: KRAFTA_DATA_DIR, else the platform's)."),
 ]
 
-admin_app = typer.Typer(help="Administration on the server machine (direct database access).", no_args_is_help=True)
+admin_app = typer.Typer(
+    help="Administration on the server machine (direct database access).", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-fallback_app = typer.Typer(help="Orders held in the JSON fallback while the database was down.", no_args_is_help=True)
+fallback_app = typer.Typer(
+    help="Orders held in the JSON fallback while the database was down.", no_args_is_help=True
+)
 
 
 def _settings(db: str | None, data_dir: Path | None, **extra: object):  # type: ignore[no-untyped-def]
@@ -53,7 +59,8 @@ def _migrate(url: str, *, may_wait: bool = False) -> bool:
         if not may_wait:
             fail(f"cannot reach the database {_safe(url)}: {reason}", ExitCode.UNREACHABLE)
         typer.echo(
-            f"warning: cannot reach the database {_safe(url)} ({reason}); starting anyway: new orders go to the "
+            f"warning: cannot reach the database {_safe(url)} ({reason}); starting anyway: "
+            "new orders go to the "
             "JSON fallback and are replayed once it answers",
             err=True,
         )
@@ -67,11 +74,15 @@ def _safe(url: str) -> str:
 
 
 def serve(
-    host: Annotated[str | None, typer.Option(help="Interface to listen on (default: KRAFTA_HOST or 127.0.0.1).")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Interface to listen on (default: KRAFTA_HOST or 127.0.0.1).")
+    ] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: KRAFTA_PORT or 8000).")] = None,
     db: DbOption = None,
     data_dir: DataDirOption = None,
-    demo: Annotated[bool, typer.Option("--demo", help="Seed demo users, products and ~40 orders (once).")] = False,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Seed demo users, products and ~40 orders (once).")
+    ] = False,
 ) -> None:
     """Run the orders server (migrates the database first)."""
     import uvicorn
@@ -81,7 +92,7 @@ def serve(
     from server.demo import DEMO_ADMIN, DEMO_TALLER, seed_demo
 
     settings = _settings(db, data_dir, host=host, port=port)
-    # A shop's server must take orders even when the database is down at start: that is what the fallback is for.
+    # A shop's server must take orders even when the database is down at start: the fallback is for that.
     if not _migrate(settings.db_url, may_wait=not demo):
         settings = dataclasses.replace(settings, migrate_when_reachable=True)
     if demo:
@@ -107,7 +118,9 @@ def serve(
 def admin_create(
     email: Annotated[str, typer.Argument(help="The new user's email.")],
     role: Annotated[str, typer.Option(help="ADMIN, TALLER, CLIENTE or CREADOR.")] = "ADMIN",
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
     db: DbOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
@@ -166,7 +179,9 @@ def fallback_status(
         for o in pending
     ]
     if as_json:
-        typer.echo(json.dumps({"directory": str(settings.orders_fallback_dir), "pending": rows}, ensure_ascii=False))
+        typer.echo(
+            json.dumps({"directory": str(settings.orders_fallback_dir), "pending": rows}, ensure_ascii=False)
+        )
         return
     typer.echo(f"{len(rows)} order(s) waiting in {settings.orders_fallback_dir}")
     for r in rows:
@@ -189,8 +204,10 @@ def fallback_sync(
         report = Replayer(database, FallbackStore(settings.orders_fallback_dir)).run()
     finally:
         database.dispose()
-    typer.echo(f"imported {len(report.imported)}, already in the database {len(report.already)}, "
-               f"still pending {report.pending}")
+    typer.echo(
+        f"imported {len(report.imported)}, already in the database {len(report.already)}, "
+        f"still pending {report.pending}"
+    )
     for old, new in report.renumbered.items():
         typer.echo(f"renumbered {old} → {new} (the number was taken meanwhile)")
     if report.database_down:

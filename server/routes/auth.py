@@ -30,8 +30,11 @@ async def login(request: Request, response: Response, services: ServicesDep) -> 
         secure=request.url.scheme == "https",
         path="/",
     )
-    return {"success": True, "user": {"id": user.id, "email": user.email, "role": user.role},
-            "expiresAt": iso(expires)}
+    return {
+        "success": True,
+        "user": {"id": user.id, "email": user.email, "role": user.role},
+        "expiresAt": iso(expires),
+    }
 
 
 @router.post("/logout")
@@ -42,5 +45,8 @@ def logout(response: Response) -> dict[str, Any]:
 
 @router.get("/me")
 def me(user: CurrentUser) -> dict[str, Any]:
-    return {"success": True, "user": {"id": user.id, "email": user.email, "role": user.role},
-            "expiresAt": iso(user.expires_at)}
+    return {
+        "success": True,
+        "user": {"id": user.id, "email": user.email, "role": user.role},
+        "expiresAt": iso(user.expires_at),
+    }

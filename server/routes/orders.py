@@ -26,12 +26,18 @@ async def create_order(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> JSONResponse:
     if idempotency_key is not None and not (1 <= len(idempotency_key) <= 255):
-        raise Invalid("Invalid Idempotency-Key: 1 to 255 characters.", fields={"Idempotency-Key": "1 to 255 characters"})
+        raise Invalid(
+            "Invalid Idempotency-Key: 1 to 255 characters.", fields={"Idempotency-Key": "1 to 255 characters"}
+        )
     data = await read_json(request)
     body = parse(OrderIn, data)
     body.check_totals()
     status, response = await run_in_threadpool(
-        services.orders.create, body, owner=owner, idempotency_key=idempotency_key, request_hash=body_hash(data)
+        services.orders.create,
+        body,
+        owner=owner,
+        idempotency_key=idempotency_key,
+        request_hash=body_hash(data),
     )
     return JSONResponse(response, status_code=status)
 

@@ -19,7 +19,9 @@ router = APIRouter(prefix="/api/users", tags=["users"])
 @router.post("", status_code=201)
 async def add_user(request: Request, services: ServicesDep, _admin: AdminUser) -> JSONResponse:
     new = parse(UserIn, await read_json(request, limit=64 * 1024))
-    user = await run_in_threadpool(services.users.create, email=new.email, password=new.password, role=new.role)
+    user = await run_in_threadpool(
+        services.users.create, email=new.email, password=new.password, role=new.role
+    )
     return JSONResponse({"success": True, "user": user}, status_code=201)
 
 

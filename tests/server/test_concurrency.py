@@ -13,7 +13,9 @@ from tests.helpers import create_order, order_body
 def _confirmed_order(server: LiveServer) -> str:
     order_id = create_order(server)["orderId"]
     with server.client(server.admin_token) as http:
-        r = http.put("/api/orders", json={"orderId": order_id, "status": "CONFIRMED", "expectedStatus": "REPORTED"})
+        r = http.put(
+            "/api/orders", json={"orderId": order_id, "status": "CONFIRMED", "expectedStatus": "REPORTED"}
+        )
     assert r.status_code == 200, r.text
     return order_id
 
@@ -38,7 +40,9 @@ def test_eight_simultaneous_advances_make_exactly_one_change(server: LiveServer)
     assert order["status"] == "IN_PRODUCTION" and len(moves) == 1
 
 
-def test_eight_simultaneous_advances_without_expected_status_still_make_one_change(server: LiveServer) -> None:
+def test_eight_simultaneous_advances_without_expected_status_still_make_one_change(
+    server: LiveServer,
+) -> None:
     order_id = _confirmed_order(server)
 
     def advance(_: int) -> int:

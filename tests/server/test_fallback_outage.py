@@ -48,7 +48,9 @@ def _all_orders(live: LiveServer) -> list[dict]:  # type: ignore[type-arg]
 
 
 def _sync(live: LiveServer) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([krafta_exe(), "fallback", "sync"], env=live.env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [krafta_exe(), "fallback", "sync"], env=live.env, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_outage_orders_land_as_files_and_replay_exactly_once(live: LiveServer, pg: OwnPostgres) -> None:
@@ -59,13 +61,20 @@ def test_outage_orders_land_as_files_and_replay_exactly_once(live: LiveServer, p
     pg.stop()
     try:
         with live.client() as http:
-            created = [http.post("/api/orders", json=order_body(shippingCity=f"Ciudad {i}")) for i in range(5)]
+            created = [
+                http.post("/api/orders", json=order_body(shippingCity=f"Ciudad {i}")) for i in range(5)
+            ]
             keyed = [
-                http.post("/api/orders", json=order_body(shippingCity="Coro"), headers={"Idempotency-Key": "k-outage"})
+                http.post(
+                    "/api/orders",
+                    json=order_body(shippingCity="Coro"),
+                    headers={"Idempotency-Key": "k-outage"},
+                )
                 for _ in range(2)
             ]
-            other_body = http.post("/api/orders", json=order_body(shippingCity="Mérida"),
-                                   headers={"Idempotency-Key": "k-outage"})
+            other_body = http.post(
+                "/api/orders", json=order_body(shippingCity="Mérida"), headers={"Idempotency-Key": "k-outage"}
+            )
         assert [r.status_code for r in created] == [201] * 5
         assert [r.status_code for r in keyed] == [201, 201]
         assert keyed[0].json() == keyed[1].json()
@@ -91,20 +100,30 @@ def test_outage_orders_land_as_files_and_replay_exactly_once(live: LiveServer, p
             target = created[0].json()
             one = http.get(f"/api/orders/{target['orderNumber']}")
             assert one.status_code == 200 and one.json()["order"]["storage"] == "fallback"
-            moved = http.put("/api/orders", json={"orderId": target["orderId"], "status": "CONFIRMED",
-                                                  "expectedStatus": "REPORTED", "note": "pago verificado"})
+            moved = http.put(
+                "/api/orders",
+                json={
+                    "orderId": target["orderId"],
+                    "status": "CONFIRMED",
+                    "expectedStatus": "REPORTED",
+                    "note": "pago verificado",
+                },
+            )
             assert moved.status_code == 200, moved.text
             assert moved.json()["order"]["status"] == "CONFIRMED"
             assert moved.json()["order"]["payments"][0]["status"] == "CONFIRMED"
             on_disk = json.loads((live.fallback_dir / f"{target['orderId']}.json").read_text())
             assert on_disk["status"] == "CONFIRMED" and len(on_disk["history"]) == 2
-            again = http.put("/api/orders", json={"orderId": target["orderId"], "status": "CONFIRMED",
-                                                  "expectedStatus": "REPORTED"})
+            again = http.put(
+                "/api/orders",
+                json={"orderId": target["orderId"], "status": "CONFIRMED", "expectedStatus": "REPORTED"},
+            )
             assert again.status_code == 409 and again.json()["currentStatus"] == "CONFIRMED"
 
             # An order in neither place is a 404, and ids that look like paths never reach the file system.
-            unknown = http.put("/api/orders", json={"orderId": "3f1c1d8e-0000-4000-8000-000000000000",
-                                                    "status": "CONFIRMED"})
+            unknown = http.put(
+                "/api/orders", json={"orderId": "3f1c1d8e-0000-4000-8000-000000000000", "status": "CONFIRMED"}
+            )
             assert unknown.status_code == 404
             for evil in ["../../etc/passwd", "../imported/x", "/tmp/evil", "..%2F..%2Fx", "a" * 64]:
                 r = http.put("/api/orders", json={"orderId": evil, "status": "CONFIRMED"})
@@ -116,7 +135,8 @@ def test_outage_orders_land_as_files_and_replay_exactly_once(live: LiveServer, p
         assert still_down.returncode == 6, still_down.stdout + still_down.stderr
         assert len(_files(live.fallback_dir)) == 6
     finally:
-        live.stop()  # so that `krafta fallback sync` does the replay here; the server's own loop is tested below
+        # Stopped so that `krafta fallback sync` does this replay; the server's own loop is tested below.
+        live.stop()
         pg.start()
     try:
         result = _sync(live)
@@ -134,12 +154,16 @@ def test_outage_orders_land_as_files_and_replay_exactly_once(live: LiveServer, p
     assert all(orders[i]["storage"] == "database" for i in ids)
     confirmed = orders[target["orderId"]]
     assert confirmed["status"] == "CONFIRMED"
-    assert [(e["fromStatus"], e["toStatus"]) for e in confirmed["history"]] == [(None, "REPORTED"),
-                                                                                ("REPORTED", "CONFIRMED")]
+    assert [(e["fromStatus"], e["toStatus"]) for e in confirmed["history"]] == [
+        (None, "REPORTED"),
+        ("REPORTED", "CONFIRMED"),
+    ]
     assert confirmed["history"][1]["note"] == "pago verificado"
     # The idempotency key made during the outage still holds after the replay.
     with live.client() as http:
-        replayed = http.post("/api/orders", json=order_body(shippingCity="Coro"), headers={"Idempotency-Key": "k-outage"})
+        replayed = http.post(
+            "/api/orders", json=order_body(shippingCity="Coro"), headers={"Idempotency-Key": "k-outage"}
+        )
     assert replayed.status_code == 201 and replayed.json()["orderId"] == keyed[0].json()["orderId"]
     assert len(_all_orders(live)) == len(orders)
 
