@@ -18,6 +18,7 @@ from krafta_cli.client import KraftaError
 from krafta_cli.commands import auth, board, catalog, orders, server_admin, users
 from krafta_cli.config import ConfigError
 from krafta_cli.errors_cli import InputError, describe, print_error
+from krafta_cli.exit_codes import ExitCode
 
 __all__ = ["app", "main"]
 
@@ -60,15 +61,31 @@ server_admin.register(app)
 board.register(app)
 
 
+def _usage_error(exc: typer.TyperException) -> int:
+    """Click's usage errors as our one line, with a pointer to the right `--help`."""
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        return exc.exit_code  # bare `krafta` / `krafta orders`: the help is already on screen
+    ctx = getattr(exc, "ctx", None)
+    hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+    print_error(exc.format_message() + hint)
+    return exc.exit_code
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    """Run `krafta`; errors that escape a command still end as one line and an exit code."""
+    """Run `krafta`; every error ends as one line on stderr and a documented exit code."""
     # A non-UTF-8 terminal must get "?" for "→", not a UnicodeEncodeError traceback.
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="replace")
     try:
-        app(args=list(argv) if argv is not None else None, prog_name="krafta")
+        # standalone_mode=False: Typer would print usage errors as a multi-line box; we want one line.
+        result = app(args=list(argv) if argv is not None else None, prog_name="krafta", standalone_mode=False)
+    except typer.TyperException as exc:
+        sys.exit(_usage_error(exc))
+    except typer.Abort:
+        print_error("aborted, nothing changed")
+        sys.exit(int(ExitCode.ERROR))
     except (KraftaError, ConfigError, InputError) as exc:
         message, code = describe(exc)
         print_error(message)
@@ -80,4 +97,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         if os.environ.get("KRAFTA_DEBUG"):
             raise
         print_error(f"unexpected error: {type(exc).__name__}: {exc} (KRAFTA_DEBUG=1 shows the traceback)")
-        sys.exit(1)
+        sys.exit(int(ExitCode.ERROR))
+    # Without standalone mode Typer returns the code of a `typer.Exit` (our `fail`), else None.
+    sys.exit(result if isinstance(result, int) else 0)

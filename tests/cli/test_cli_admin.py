@@ -50,7 +50,7 @@ def test_users_add_duplicate_and_unknown_role(admin: Krafta) -> None:
     bad_role = admin(
         "users", "add", "x@test.krafta", "--role", "JEFE", "--password-stdin", input=NEW_PASSWORD + "\n"
     )
-    assert bad_role.code == 2, bad_role
+    assert_error(bad_role, 2, "--role", "JEFE")
 
 
 def test_users_need_an_admin(taller: Krafta) -> None:

@@ -103,8 +103,9 @@ def test_list_limit_and_all(admin: Krafta, sqlite_server: LiveServer) -> None:
 
 
 def test_unknown_status_is_a_usage_error(admin: Krafta) -> None:
-    run = admin("orders", "list", "--status", "SHIPPED")
-    assert run.code == 2 and "Traceback" not in run.err, run
+    assert_error(
+        admin("orders", "list", "--status", "SHIPPED"), 2, "--status", "SHIPPED", "krafta orders list --help"
+    )
 
 
 def test_list_on_a_terminal_is_a_coloured_table_and_no_color_turns_colour_off(
@@ -179,6 +180,24 @@ def test_show_on_a_terminal_has_panels(admin: Krafta, sqlite_server: LiveServer)
     for title in ("Shipping", "Items", "Amounts", "Payment evidence", "History"):
         assert title in run.screen
     assert "╭─ Order " + order["orderNumber"] in run.screen
+
+
+def test_control_characters_from_the_server_never_reach_the_terminal(
+    admin: Krafta, sqlite_server: LiveServer
+) -> None:
+    # A customer-typed payer name with an escape sequence must not repaint the operator's terminal.
+    order = new_order(
+        sqlite_server, shippingCity="Coro\x1b[2J", payment={"payerName": "Ana\x1b]0;pwned\x07 Díaz"}
+    )
+
+    piped = admin("orders", "show", order["orderNumber"])
+    listed = admin("orders", "list", "--search", order["orderNumber"])
+    on_tty = run_on_tty(admin, "orders", "show", order["orderNumber"], NO_COLOR="1")
+
+    assert piped.code == listed.code == on_tty.code == 0, (piped, listed, on_tty)
+    assert "\x1b" not in piped.out + listed.out
+    assert "Payer: Ana ]0;pwned  Díaz" in piped.out
+    assert "\x1b[2J" not in on_tty.screen and "\x1b]0;" not in on_tty.screen
 
 
 def test_unknown_order_is_not_found(admin: Krafta, sqlite_server: LiveServer) -> None:
@@ -289,7 +308,7 @@ def test_cancel_needs_a_note_and_records_it(admin: Krafta, sqlite_server: LiveSe
     missing = admin("orders", "cancel", order["orderNumber"])
     run = admin("orders", "cancel", order["orderNumber"], "--note", "customer asked, refund sent")
 
-    assert missing.code == 2, missing
+    assert_error(missing, 2, "Missing option '--note'")
     assert run.code == 0, run
     assert run.out == f"{order['orderNumber']}: CONFIRMED {ARROW} CANCELLED\n"
     after = api_order(sqlite_server, order["id"], sqlite_server.admin_token)
