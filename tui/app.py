@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from textual.app import App, SystemCommand
@@ -49,7 +50,8 @@ class BoardSummary:
 class BoardApp(App[BoardSummary | None]):
     """The workshop board over one `KraftaClient`."""
 
-    CSS_PATH = "board.tcss"
+    # Absolute, because Textual resolves a relative CSS_PATH beside the module of the *subclass*.
+    CSS_PATH = Path(__file__).with_name("board.tcss")
     TITLE = "Krafta board"
 
     BINDINGS = [

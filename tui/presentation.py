@@ -157,7 +157,8 @@ def card_text(order: Order, now: datetime) -> CardText:
         items=_items_text(order),
         total=money_usd(order.get("total")),
         stuck_for=stuck_for,
-        old=created is not None and age > OLD_AFTER,
+        # Age is a warning only while there is still work to do; a closed order is just old.
+        old=created is not None and age > OLD_AFTER and status in OPEN_STATUSES,
     )
 
 

@@ -244,5 +244,5 @@ def demo(headless: HeadlessOption = False) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add `board` and `demo` to the root app."""
-    app.command("board")(board)
+    app.command("board", rich_help_panel="Work")(board)
     app.command("demo")(demo)

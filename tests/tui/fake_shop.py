@@ -148,7 +148,7 @@ def make_order(
             }
         ],
         "history": history,
-        "nextStatuses": list(_NEXT[status]),
+        "nextStatuses": list(_NEXT.get(status, [])),
     }
 
 
@@ -205,6 +205,13 @@ class FakeShop:
         self.user = {"id": "u-1", "email": f"{role.lower()}@krafta.demo", "role": role}
         self.requests: list[tuple[str, str]] = []
 
+    def _offered(self, order: dict[str, Any]) -> dict[str, Any]:
+        """The order as this user gets it: only an ADMIN is offered cancellation or the payment check."""
+        if self.user["role"] == "ADMIN":
+            return order
+        offered = [s for s in order["nextStatuses"] if s != "CANCELLED" and order["status"] != "REPORTED"]
+        return {**order, "nextStatuses": offered}
+
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
 
@@ -220,7 +227,7 @@ class FakeShop:
             )
         if path == "/api/orders" and request.method == "GET":
             statuses = request.url.params.get_list("status")
-            found = [o for o in self.orders if not statuses or o["status"] in statuses]
+            found = [self._offered(o) for o in self.orders if not statuses or o["status"] in statuses]
             limit = request.url.params.get("limit")
             start = int(request.url.params.get("cursor") or 0)
             if limit is None:
@@ -232,7 +239,7 @@ class FakeShop:
             key = unquote(path.rsplit("/", 1)[1])
             for order in self.orders:
                 if key in (order["id"], order["orderNumber"]):
-                    return self._json(200, {"success": True, "order": order})
+                    return self._json(200, {"success": True, "order": self._offered(order)})
             return self._json(404, {"success": False, "error": "No such order.", "code": "not_found"})
         if path == "/api/orders" and request.method == "PUT":
             body = json.loads(request.content)

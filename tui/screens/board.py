@@ -162,7 +162,7 @@ class BoardScreen(Screen[None]):
         yield Footer()
 
     async def on_mount(self) -> None:
-        await self._build_columns()
+        # No columns yet: which ones depends on the role, known after the first answer.
         self.watch(self.board_app, "offline", self._offline_changed, init=False)
         interval = self.board_app.refresh_interval
         if interval:
@@ -193,12 +193,11 @@ class BoardScreen(Screen[None]):
         self._statuses = statuses
         container = self.query_one("#columns", _Columns)
         await container.remove_children()
-        closed_note = f"latest {self.board_app.closed_limit}"
         await container.mount_all(
             OrderColumn(
                 status,
                 clock=self.board_app.clock,
-                caption=closed_note if status in CLOSED_STATUSES else "",
+                limit=self.board_app.closed_limit if status in CLOSED_STATUSES else None,
                 id=f"col-{status.lower()}",
             )
             for status in statuses
@@ -463,7 +462,7 @@ class BoardScreen(Screen[None]):
         else:
             banner.clear()
 
-    def sorted_numbers(self, status: str) -> Sequence[str]:
+    def numbers_in(self, status: str) -> Sequence[str]:
         """The order numbers shown in `status`'s column, top to bottom (for tests and the bench)."""
         for column in self.columns:
             if column.status == status:

@@ -74,7 +74,8 @@ def _amount_check(payment: Mapping[str, Any]) -> Text:
     if not isinstance(expected, int | float) or not isinstance(reported, int | float):
         return Text("cannot compare", style="yellow")
     if abs(reported - expected) > abs(expected) * _AMOUNT_TOLERANCE:
-        return Text(f"DIFFERS: reported {money_bs(reported - expected)} vs expected", style="bold red")
+        way = "more" if reported > expected else "less"
+        return Text(f"DIFFERS: {money_bs(abs(reported - expected))} {way} than expected", style="bold red")
     return Text("reported matches expected", style="green")
 
 

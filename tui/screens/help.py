@@ -26,7 +26,7 @@ class HelpScreen(ModalScreen[None]):
 
     def __init__(self, bindings: Iterable[Binding]) -> None:
         super().__init__(classes="dialog-screen")
-        self._bindings = list(bindings)
+        self._key_bindings = list(bindings)
 
     def _keys_table(self) -> Table:
         table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), expand=False)
@@ -34,7 +34,7 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("does")
         keys: dict[str, list[str]] = {}
         described: dict[str, Binding] = {}
-        for binding in self._bindings:
+        for binding in self._key_bindings:
             keys.setdefault(binding.action, []).append(self.app.get_key_display(binding))
             described.setdefault(binding.action, binding)
         for action, binding in described.items():

@@ -62,7 +62,8 @@ def paint_card(
     """The `CARD_HEIGHT` strips of one card, `width` cells wide."""
     background = styles.base + styles.cursor if cursor else styles.base
     bar_style = styles.bar_stuck if card.stuck else styles.bar
-    bar = Strip([*Text(_BAR, style=bar_style).render(console)], len(_BAR)).apply_style(background)
+    # assemble() makes the style a span: Text.render() ignores a Text's own base style.
+    bar = Strip(list(Text.assemble((_BAR, bar_style)).render(console)), len(_BAR)).apply_style(background)
     age_style = styles.old if card.old else styles.muted
     stuck = Text(f"stuck {card.stuck_for}", style=styles.stuck) if card.stuck_for else Text()
     rows = [

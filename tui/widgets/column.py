@@ -60,12 +60,12 @@ class OrderColumn(ScrollView, can_focus=False):
         status: str,
         *,
         clock: Callable[[], datetime],
-        caption: str = "",
+        limit: int | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id, classes=f"column -{status.lower().replace('_', '-')}")
         self.status = status
-        self.caption = caption
+        self.limit = limit
         self._clock = clock
         self._orders: list[Order] = []
         self._cursor = 0
@@ -121,8 +121,9 @@ class OrderColumn(ScrollView, can_focus=False):
         self.scroll_to_region(region, animate=False, immediate=True, x_axis=False)
 
     def _update_title(self) -> None:
-        count = f"{len(self._orders)}"
-        self.border_subtitle = f"{count} {self.caption}".strip()
+        count = len(self._orders)
+        # A capped column (closed orders) says so: "100+" rather than a misleading "100".
+        self.border_subtitle = f"{count}+" if self.limit is not None and count >= self.limit else str(count)
 
     # -- painting ------------------------------------------------------------------------------
 
@@ -194,7 +195,7 @@ class OrderColumn(ScrollView, can_focus=False):
 
     def _note(self, text: str, width: int) -> Strip:
         styles = self._card_styles()
-        line = Text(f" {text}", style=styles.muted, no_wrap=True, end="")
+        line = Text.assemble((f" {text}", styles.muted), no_wrap=True, end="")
         return (
             Strip(list(line.render(self.app.console)))
             .apply_style(styles.base)

@@ -1,0 +1,152 @@
+"""The pure parts of the board: what a card says, what a filter matches, how errors read."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from rich.console import Console
+from rich.style import Style
+
+from krafta_cli.client import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    NotLoggedIn,
+    RateLimited,
+    ServerError,
+    Unreachable,
+    ValidationFailed,
+)
+from tests.tui.fake_shop import NOW, make_order
+from tui.errors import notice_for
+from tui.presentation import (
+    advance_target,
+    age_text,
+    can_cancel,
+    card_text,
+    column_statuses,
+    group_by_status,
+    matches,
+    since_status,
+)
+from tui.widgets.card import CARD_HEIGHT, CardStyles, paint_card
+
+
+@pytest.mark.parametrize(
+    ("delta", "text"),
+    [
+        (timedelta(seconds=-5), "now"),
+        (timedelta(seconds=59), "now"),
+        (timedelta(minutes=12), "12 min"),
+        (timedelta(hours=3, minutes=59), "3 h"),
+        (timedelta(hours=23, minutes=59), "23 h"),
+        (timedelta(days=2, hours=5), "2 d"),
+    ],
+)
+def test_age_text(delta: timedelta, text: str) -> None:
+    assert age_text(delta) == text
+
+
+def test_card_warns_past_two_days_and_flags_orders_stuck_a_day() -> None:
+    fresh = card_text(make_order(1, "CONFIRMED", hours_ago=3, in_status_hours=2), NOW)
+    assert (fresh.number, fresh.age, fresh.old, fresh.stuck) == ("KRFT-107919", "3 h", False, False)
+    assert fresh.place == "Barquisimeto, Lara"
+    assert fresh.items == "Franela blanca × 1"
+    assert fresh.total == "$15.00"
+
+    old = card_text(make_order(2, "READY", hours_ago=49, in_status_hours=25), NOW)
+    assert (old.age, old.old, old.stuck_for) == ("2 d", True, "1 d")
+
+    # Exactly two days is not yet "older than two days".
+    assert not card_text(make_order(3, "READY", hours_ago=48, in_status_hours=1), NOW).old
+    # A closed order is neither stuck nor a warning.
+    done = card_text(make_order(4, "COMPLETED", hours_ago=200, in_status_hours=100), NOW)
+    assert (done.old, done.stuck) == (False, False)
+
+
+def test_time_in_status_comes_from_the_latest_move_into_it() -> None:
+    order = make_order(1, "IN_PRODUCTION", hours_ago=50, in_status_hours=30)
+    entered = since_status(order)
+    assert entered is not None
+    assert NOW - entered == timedelta(hours=30)
+
+
+def test_card_tolerates_missing_fields() -> None:
+    card = card_text({"id": "x", "status": "CONFIRMED", "createdAt": "garbage"}, NOW)
+    assert (card.number, card.age, card.place, card.items, card.total) == (
+        "x",
+        "?",
+        "no address",
+        "no items",
+        "$?",
+    )
+
+
+def test_filter_matches_number_city_state_or_payer_ignoring_case_and_accents() -> None:
+    order = make_order(5, "READY", hours_ago=1, city="Mérida", state="Mérida", payer="José Núñez")
+    for query in ("mérida", "MERIDA", "KRFT-1", "jose nu", "  NÚÑEZ ", ""):
+        assert matches(order, query), query
+    for query in ("caracas", "Banesco", "600"):
+        assert not matches(order, query), query
+
+
+def test_advance_target_is_the_first_offered_move_that_is_not_cancel() -> None:
+    assert advance_target({"nextStatuses": ["CONFIRMED", "CANCELLED"]}) == "CONFIRMED"
+    assert advance_target({"nextStatuses": ["CANCELLED", "READY"]}) == "READY"
+    assert advance_target({"nextStatuses": ["CANCELLED"]}) is None
+    assert advance_target({"nextStatuses": []}) is None
+    assert advance_target({}) is None
+    assert can_cancel({"nextStatuses": ["READY", "CANCELLED"]})
+    assert not can_cancel({"nextStatuses": ["READY"]})
+
+
+def test_columns_per_role() -> None:
+    assert column_statuses("ADMIN", show_closed=False) == (
+        "REPORTED", "CONFIRMED", "IN_PRODUCTION", "READY", "HANDED_TO_DELIVERY",
+    )  # fmt: skip
+    assert column_statuses("TALLER", show_closed=False)[0] == "CONFIRMED"
+    assert "REPORTED" not in column_statuses("TALLER", show_closed=True)
+    assert column_statuses("TALLER", show_closed=True)[-2:] == ("COMPLETED", "CANCELLED")
+
+
+def test_group_by_status_keeps_the_servers_order_and_drops_other_statuses() -> None:
+    orders = [
+        make_order(n, s, hours_ago=n)
+        for n, s in [(1, "READY"), (2, "PENDING"), (3, "READY"), (4, "REPORTED")]
+    ]
+    grouped = group_by_status(orders, ("REPORTED", "READY"))
+    assert [o["id"] for o in grouped["READY"]] == [orders[0]["id"], orders[2]["id"]]
+    assert [o["id"] for o in grouped["REPORTED"]] == [orders[3]["id"]]
+    assert set(grouped) == {"REPORTED", "READY"}
+
+
+@pytest.mark.parametrize("width", [8, 20, 24, 40])
+def test_a_card_is_always_exactly_its_width_and_height(width: int) -> None:
+    plain = Style()
+    styles = CardStyles(plain, Style(bgcolor="red"), plain, plain, plain, plain, plain, plain)
+    order = make_order(
+        7, "IN_PRODUCTION", hours_ago=80, in_status_hours=70, city="Ciudad Guayana", state="Bolívar"
+    )
+    strips = paint_card(Console(), card_text(order, NOW), width, styles, cursor=True)
+    assert len(strips) == CARD_HEIGHT
+    assert [strip.cell_length for strip in strips] == [width] * CARD_HEIGHT
+    if width >= 24:
+        assert "stuck 2 d" in strips[3].text
+        assert strips[0].text.startswith("▌ KRFT-")
+
+
+def test_error_notices() -> None:
+    offline = notice_for(Unreachable(url="http://x", reason="connection refused"))
+    assert offline.offline and "offline — retrying" in offline.message
+    assert notice_for(NotLoggedIn(status_code=401)).login
+    conflict = notice_for(Conflict(current_status="READY", next_statuses=["HANDED_TO_DELIVERY"]))
+    assert (conflict.message, conflict.refresh) == ("moved by someone else — refreshed (now READY)", True)
+    forbidden = notice_for(Forbidden("Only an admin may cancel", status_code=403), role="TALLER")
+    assert "as TALLER" in forbidden.message and "Only an admin may cancel" in forbidden.message
+    assert notice_for(NotFound(status_code=404)).refresh
+    invalid = notice_for(ValidationFailed("Bad note", fields={"note": "too long"}))
+    assert "note: too long" in invalid.message
+    assert "30 s" in notice_for(RateLimited("Too many", retry_after=30)).message
+    assert notice_for(ServerError("db down", status_code=503)).severity == "error"
+    assert "Bug" in notice_for(ZeroDivisionError("x")).title

@@ -1,0 +1,95 @@
+"""Pixel snapshots of the board (pytest-textual-snapshot), from fixed orders and a frozen clock.
+
+The orders come from `FakeShop` through `httpx.MockTransport` — fixed data is what makes a
+snapshot comparable; the live-server behaviour is covered in test_board_live.py. Regenerate
+with `pytest tests/tui/test_snapshots.py --snapshot-update` and look at the SVGs before committing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from textual.pilot import Pilot
+
+from krafta_cli.client import KraftaClient
+from tests.tui.fake_shop import FakeShop, frozen_clock
+from tests.tui.pilot_helpers import wait_until
+from tui.app import BoardApp
+from tui.screens.detail import DetailScreen
+from tui.screens.help import HelpScreen
+
+SnapCompare = Callable[..., bool]
+WIDE = (120, 36)
+NARROW = (80, 24)
+
+
+def make_app(role: str = "ADMIN", shop: FakeShop | None = None) -> BoardApp:
+    shop = shop or FakeShop(role=role)
+    client = KraftaClient("http://krafta.test", token="fixed-token", transport=shop.transport())
+    # No timer: a refresh in the middle of the screenshot would make it flaky.
+    return BoardApp(client, clock=frozen_clock, refresh_interval=None)
+
+
+def after(
+    *keys: str, until: Callable[[BoardApp], bool] | None = None
+) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    """A `run_before` that waits for the first paint, presses `keys`, then waits for `until`."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        assert isinstance(app, BoardApp)
+        await wait_until(pilot, lambda: app.first_paint is not None, what="first paint")
+        if keys:
+            await pilot.press(*keys)
+        if until is not None:
+            await wait_until(pilot, lambda: until(app), what="the screen under test")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+    return run_before
+
+
+def fetched_one_order(shop: FakeShop) -> Callable[[BoardApp], bool]:
+    """The detail screen is up and has asked for its order (so its worker exists to wait for)."""
+    return lambda app: (
+        isinstance(app.screen, DetailScreen)
+        and any(method == "GET" and path.startswith("/api/orders/") for method, path in shop.requests)
+    )
+
+
+class TestBoardSnapshots:
+    """Board, detail and help at 120×36; the board at 80×24 (columns scroll sideways)."""
+
+    def test_board_wide(self, snap_compare: SnapCompare) -> None:
+        # Cursor on the second CONFIRMED card: an old (2 d, warning colour), stuck order.
+        assert snap_compare(make_app(), terminal_size=WIDE, run_before=after("right", "down"))
+
+    def test_board_narrow(self, snap_compare: SnapCompare) -> None:
+        assert snap_compare(make_app(), terminal_size=NARROW, run_before=after("right", "right"))
+
+    def test_board_taller_with_closed_orders(self, snap_compare: SnapCompare) -> None:
+        assert snap_compare(
+            make_app(role="TALLER"),
+            terminal_size=WIDE,
+            run_before=after("t", until=lambda app: app.screen.query("#col-completed").first().orders != []),
+        )
+
+    def test_detail(self, snap_compare: SnapCompare) -> None:
+        # The MISMATCH order whose reported payment differs from the expected amount.
+        shop = FakeShop()
+        assert snap_compare(
+            make_app(shop=shop),
+            terminal_size=WIDE,
+            run_before=after("right", "down", "down", "enter", until=fetched_one_order(shop)),
+        )
+
+    def test_help(self, snap_compare: SnapCompare) -> None:
+        assert snap_compare(
+            make_app(),
+            terminal_size=WIDE,
+            run_before=after("question_mark", until=lambda app: isinstance(app.screen, HelpScreen)),
+        )
+
+    def test_confirm_advance(self, snap_compare: SnapCompare) -> None:
+        assert snap_compare(make_app(), terminal_size=NARROW, run_before=after("right", "a"))
