@@ -109,6 +109,26 @@ def _preview(value: str) -> str:
     return _http_url(value)
 
 
+MAX_JSON_DEPTH = 16
+
+
+def _depth(value: Any, limit: int) -> int:
+    """Nesting depth of a JSON value, counting no further than `limit + 1`."""
+    if limit < 0 or not isinstance(value, dict | list):
+        return 0
+    children = value.values() if isinstance(value, dict) else value
+    return 1 + max((_depth(child, limit - 1) for child in children), default=0)
+
+
+def _shallow(value: Any) -> Any:
+    # Free-form JSON (design views, variant attributes) is flat in practice. Without a bound, a value
+    # nested a few hundred levels deep was stored and then broke every response carrying it (the
+    # serialiser's depth limit, a 500): one client's body could make an order impossible to show or advance.
+    if _depth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        raise ValueError(f"must not be nested more than {MAX_JSON_DEPTH} levels deep")
+    return value
+
+
 def Text(max_length: int) -> Any:
     return Annotated[
         str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=max_length)
@@ -151,7 +171,9 @@ class OrderIn(_Wire):
     preview_url: (
         Annotated[str, StringConstraints(strict=True, max_length=3_000_000), AfterValidator(_preview)] | None
     ) = None
-    design_views: Annotated[list[dict[str, Any]], Field(max_length=20)] | None = None
+    design_views: Annotated[list[dict[str, Any]], Field(max_length=20), AfterValidator(_shallow)] | None = (
+        None
+    )
     payment: PaymentIn
 
     def check_totals(self) -> None:
@@ -207,7 +229,7 @@ class VariantIn(_Wire):
     id: Text(64)
     sku: Text(64)
     base_price: UsdAmount
-    attributes: dict[str, Any] = Field(default_factory=dict)
+    attributes: Annotated[dict[str, Any], AfterValidator(_shallow)] = Field(default_factory=dict)
     active: StrictBool = True
 
 
