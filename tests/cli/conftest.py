@@ -16,7 +16,7 @@ import struct
 import subprocess
 import termios
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,21 +146,28 @@ class TtyRun:
     err: str
 
 
+def _take_terminal() -> None:
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
 def run_on_tty(
     runner: Krafta,
     *args: str,
     prompt: str | None = None,
     before_answer: Callable[[], None] | None = None,
     answer: str = "y\n",
+    script: Sequence[tuple[str, str]] = (),
     columns: int = 160,
     timeout: float = 30.0,
     **env: str | None,
 ) -> TtyRun:
     """Run krafta with stdin and stdout on a pseudo-terminal (stderr stays a pipe).
 
-    When `prompt` shows up on the terminal, `before_answer()` runs (e.g. another user moves the
-    order) and then `answer` is typed.
+    `script` is a list of (text to wait for, what to type); `prompt`/`answer` is the one-step
+    form. `before_answer()` runs just before the first answer (e.g. another user moves the order
+    while the operator looks at the confirmation prompt).
     """
+    steps = list(script) or ([(prompt, answer)] if prompt else [])
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
     proc = subprocess.Popen(
@@ -170,10 +177,15 @@ def run_on_tty(
         stderr=subprocess.PIPE,
         env=runner.env(TERM="xterm-256color", **env),
         close_fds=True,
+        # Make the pty the child's controlling terminal, as in a real login shell: getpass
+        # talks to /dev/tty, and without one it falls back to reading stdin with echo on.
+        start_new_session=True,
+        preexec_fn=_take_terminal,
     )
     os.close(slave)
     screen = b""
-    answered = False
+    seen = 0  # where to look for the next prompt: after the previous one
+    done = 0
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
@@ -186,11 +198,13 @@ def run_on_tty(
                 if not chunk:
                     break
                 screen += chunk
-                if prompt and not answered and prompt in screen.decode("utf-8", "replace"):
-                    if before_answer:
+                text = screen.decode("utf-8", "replace")
+                if done < len(steps) and steps[done][0] in text[seen:]:
+                    if done == 0 and before_answer:
                         before_answer()
-                    os.write(master, answer.encode())
-                    answered = True
+                    seen = len(text)
+                    os.write(master, steps[done][1].encode())
+                    done += 1
             elif proc.poll() is not None:
                 break
         else:
@@ -203,9 +217,11 @@ def run_on_tty(
         os.close(master)
         if proc.stderr:
             proc.stderr.close()
-    if prompt:
-        assert answered, f"the prompt {prompt!r} never appeared:\n{screen.decode(errors='replace')}"
-    return TtyRun(code, screen.decode("utf-8", "replace"), err)
+    shown = screen.decode("utf-8", "replace")
+    assert done == len(steps), (
+        f"prompt {steps[done][0]!r} never appeared:\n{shown}" if done < len(steps) else ""
+    )
+    return TtyRun(code, shown, err)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
-from tests.cli.conftest import Krafta, assert_error
+from tests.cli.conftest import Krafta, assert_error, run_on_tty
 from tests.conftest import LiveServer
 from tests.helpers import PASSWORD
 
@@ -154,3 +154,21 @@ def test_a_corrupt_credentials_file_is_one_line_not_a_traceback(krafta: Krafta) 
     krafta.credentials.write_text("{ this is not json")
 
     assert_error(krafta("orders", "list"), 1, str(krafta.credentials))
+
+
+def test_login_on_a_terminal_asks_for_email_and_a_hidden_password(
+    krafta: Krafta, sqlite_server: LiveServer
+) -> None:
+    run = run_on_tty(
+        krafta,
+        "login",
+        # Wait for the space getpass writes after turning echo off: typing sooner races it.
+        script=[("E-mail:", "admin@test.krafta\n"), ("Password: ", PASSWORD + "\n")],
+    )
+
+    assert run.code == 0, run
+    assert "Logged in to" in run.screen and "admin@test.krafta (ADMIN)" in run.screen
+    # The terminal echoes what is typed at the e-mail prompt, but not the password.
+    assert "admin@test.krafta" in run.screen.split("Password:")[0]
+    assert PASSWORD not in run.screen + run.err
+    assert stat.S_IMODE(krafta.credentials.stat().st_mode) == 0o600
