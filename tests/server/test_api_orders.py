@@ -90,8 +90,16 @@ def test_posted_values_come_back_nested(server: LiveServer, admin: httpx.Client)
 
     assert order["id"] == created["orderId"] and order["orderNumber"] == created["orderNumber"]
     assert order["status"] == "REPORTED" and order["storage"] == "database"
-    for key in ("shippingAddress", "shippingCity", "shippingState", "shippingCost", "subtotal", "total",
-                "totalBs", "exchangeRate"):
+    for key in (
+        "shippingAddress",
+        "shippingCity",
+        "shippingState",
+        "shippingCost",
+        "subtotal",
+        "total",
+        "totalBs",
+        "exchangeRate",
+    ):
         assert order[key] == body[key], key
     assert order["userId"] is None and order["guestId"].startswith("guest-")
     created_at = datetime.fromisoformat(order["createdAt"])
@@ -131,10 +139,18 @@ def test_amount_reported_defaults_to_total_bs(server: LiveServer, admin: httpx.C
 
 def test_money_keeps_its_cents_exactly(server: LiveServer, admin: httpx.Client) -> None:
     # 0.1-style values are where a float column would show 19.989999…; Numeric keeps them.
-    body = order_body(variantId="var-nope", subtotal=19.99, shippingCost=0.01, total=20.00,
-                      exchangeRate=36.55, totalBs=731.00, payment={"amountReported": 731.10})
-    created = create_order(server, **{k: v for k, v in body.items() if k != "payment"},
-                           payment=body["payment"])
+    body = order_body(
+        variantId="var-nope",
+        subtotal=19.99,
+        shippingCost=0.01,
+        total=20.00,
+        exchangeRate=36.55,
+        totalBs=731.00,
+        payment={"amountReported": 731.10},
+    )
+    created = create_order(
+        server, **{k: v for k, v in body.items() if k != "payment"}, payment=body["payment"]
+    )
     order = _get(admin, created["orderId"])
     assert (order["subtotal"], order["shippingCost"], order["total"]) == (19.99, 0.01, 20.0)
     assert (order["exchangeRate"], order["totalBs"]) == (36.55, 731.0)
@@ -166,14 +182,22 @@ def test_creator_of_a_logged_in_order_is_recorded(server: LiveServer, admin: htt
 # ---- price check ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("overrides", "check", "expected"), [
-    ({}, "OK", None),
-    ({"quantity": 3, "subtotal": 36.00, "total": 39.00, "totalBs": 1560.00}, "OK", None),
-    ({"subtotal": 10.00, "total": 13.00, "totalBs": 520.00}, "MISMATCH", 12.0),
-    ({"quantity": 2, "subtotal": 12.00}, "MISMATCH", 24.0),
-    ({"variantId": "var-does-not-exist"}, "UNKNOWN_VARIANT", None),
-    ({"variantId": "var-old", "subtotal": 5.00, "total": 8.00, "totalBs": 320.00}, "UNKNOWN_VARIANT", None),
-], ids=["ok", "ok-quantity-3", "mismatch-discount", "mismatch-quantity", "unknown", "inactive"])
+@pytest.mark.parametrize(
+    ("overrides", "check", "expected"),
+    [
+        ({}, "OK", None),
+        ({"quantity": 3, "subtotal": 36.00, "total": 39.00, "totalBs": 1560.00}, "OK", None),
+        ({"subtotal": 10.00, "total": 13.00, "totalBs": 520.00}, "MISMATCH", 12.0),
+        ({"quantity": 2, "subtotal": 12.00}, "MISMATCH", 24.0),
+        ({"variantId": "var-does-not-exist"}, "UNKNOWN_VARIANT", None),
+        (
+            {"variantId": "var-old", "subtotal": 5.00, "total": 8.00, "totalBs": 320.00},
+            "UNKNOWN_VARIANT",
+            None,
+        ),
+    ],
+    ids=["ok", "ok-quantity-3", "mismatch-discount", "mismatch-quantity", "unknown", "inactive"],
+)
 def test_price_check(
     server: LiveServer, admin: httpx.Client, overrides: dict[str, Any], check: str, expected: float | None
 ) -> None:
@@ -392,8 +416,11 @@ def test_get_unknown_order_is_404(server: LiveServer, admin: httpx.Client) -> No
 # ---- who sees what --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer nope"}, {"Cookie": "krafta-token=nope"}],
-                         ids=["none", "bad-bearer", "bad-cookie"])
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer nope"}, {"Cookie": "krafta-token=nope"}],
+    ids=["none", "bad-bearer", "bad-cookie"],
+)
 def test_reading_orders_needs_a_session(server: LiveServer, headers: dict[str, str]) -> None:
     created = create_order(server)
     with server.client() as http:

@@ -30,7 +30,11 @@ PENDING_NOTE = "test: payment evidence withdrawn"
 EMAILS = {"ADMIN": ADMIN_EMAIL, "TALLER": TALLER_EMAIL, "CLIENTE": CLIENTE_EMAIL}
 # The route from a fresh (REPORTED) order to each pipeline status, one ADMIN step at a time.
 _PIPELINE = [
-    Status.CONFIRMED, Status.IN_PRODUCTION, Status.READY, Status.HANDED_TO_DELIVERY, Status.COMPLETED,
+    Status.CONFIRMED,
+    Status.IN_PRODUCTION,
+    Status.READY,
+    Status.HANDED_TO_DELIVERY,
+    Status.COMPLETED,
 ]
 
 
@@ -147,8 +151,9 @@ def test_lifecycle_table(
 def test_expected_status_guards_against_a_double_move(server: LiveServer, orders: Orders) -> None:
     order = orders.new(Status.REPORTED)
     with server.client(server.admin_token) as http:
-        wrong = http.put("/api/orders", json={"orderId": order["id"], "status": "CONFIRMED",
-                                              "expectedStatus": "CONFIRMED"})
+        wrong = http.put(
+            "/api/orders", json={"orderId": order["id"], "status": "CONFIRMED", "expectedStatus": "CONFIRMED"}
+        )
         assert wrong.status_code == 409, wrong.text
         assert wrong.json()["currentStatus"] == "REPORTED"
         assert wrong.json()["nextStatuses"] == ["CONFIRMED", "CANCELLED"]
@@ -169,27 +174,32 @@ def test_expected_status_guards_against_a_double_move(server: LiveServer, orders
 def test_taller_gets_its_own_next_statuses_in_a_409(server: LiveServer, orders: Orders) -> None:
     order = orders.new(Status.CONFIRMED)
     with server.client(server.taller_token) as http:
-        response = http.put("/api/orders", json={"orderId": order["id"], "status": "READY",
-                                                  "expectedStatus": "IN_PRODUCTION"})
+        response = http.put(
+            "/api/orders", json={"orderId": order["id"], "status": "READY", "expectedStatus": "IN_PRODUCTION"}
+        )
     assert response.status_code == 409, response.text[:500]
     assert response.json()["currentStatus"] == "CONFIRMED"
     assert response.json()["nextStatuses"] == ["IN_PRODUCTION"]
 
 
-@pytest.mark.parametrize(("frm", "to"), [
-    (Status.REPORTED, Status.READY),
-    (Status.COMPLETED, Status.IN_PRODUCTION),
-    (Status.CANCELLED, Status.REPORTED),
-    (Status.READY, Status.CONFIRMED),
-])
+@pytest.mark.parametrize(
+    ("frm", "to"),
+    [
+        (Status.REPORTED, Status.READY),
+        (Status.COMPLETED, Status.IN_PRODUCTION),
+        (Status.CANCELLED, Status.REPORTED),
+        (Status.READY, Status.CONFIRMED),
+    ],
+)
 def test_admin_force_with_note_is_recorded(
     server: LiveServer, orders: Orders, frm: Status, to: Status
 ) -> None:
     order = orders.new(frm)
     note = f"correction: customer called about {order['orderNumber']}"
     with server.client(server.admin_token) as http:
-        response = http.put("/api/orders", json={"orderId": order["id"], "status": to.value, "force": True,
-                                                 "note": note})
+        response = http.put(
+            "/api/orders", json={"orderId": order["id"], "status": to.value, "force": True, "note": note}
+        )
     assert response.status_code == 200, response.text[:500]
     moved = response.json()["order"]
     assert moved["status"] == to.value
@@ -205,8 +215,9 @@ def test_admin_force_with_note_is_recorded(
 def test_force_into_the_same_status_is_a_conflict(server: LiveServer, orders: Orders) -> None:
     order = orders.new(Status.READY)
     with server.client(server.admin_token) as http:
-        response = http.put("/api/orders", json={"orderId": order["id"], "status": "READY", "force": True,
-                                                 "note": "no-op"})
+        response = http.put(
+            "/api/orders", json={"orderId": order["id"], "status": "READY", "force": True, "note": "no-op"}
+        )
     assert response.status_code == 409, response.text[:500]
     assert response.json()["currentStatus"] == "READY"
     assert len(orders.get(order["id"])["history"]) == len(order["history"])
@@ -231,8 +242,10 @@ def test_force_by_taller_is_403(server: LiveServer, orders: Orders, target: str)
     # IN_PRODUCTION is a move the TALLER may make unforced; forcing it is still an ADMIN-only act.
     order = orders.new(Status.CONFIRMED)
     with server.client(server.taller_token) as http:
-        response = http.put("/api/orders", json={"orderId": order["id"], "status": target, "force": True,
-                                                 "note": "I know what I am doing"})
+        response = http.put(
+            "/api/orders",
+            json={"orderId": order["id"], "status": target, "force": True, "note": "I know what I am doing"},
+        )
     assert response.status_code == 403, response.text[:500]
     assert response.json()["code"] == "forbidden"
     assert orders.get(order["id"])["status"] == "CONFIRMED"
@@ -248,8 +261,9 @@ NO_SESSION = [{}, {"Authorization": "Bearer not-a-jwt"}, {"Cookie": "krafta-toke
 def test_put_without_a_session_is_403(server: LiveServer, orders: Orders, headers: dict[str, str]) -> None:
     order = orders.new(Status.REPORTED)
     with server.client() as http:
-        response = http.put("/api/orders", json={"orderId": order["id"], "status": "CONFIRMED"},
-                            headers=headers)
+        response = http.put(
+            "/api/orders", json={"orderId": order["id"], "status": "CONFIRMED"}, headers=headers
+        )
     assert response.status_code == 403, response.text[:500]
     body = response.json()
     assert body == {"success": False, "error": body["error"], "code": "not_authenticated"}
@@ -275,8 +289,18 @@ def _tree(root: Path) -> set[str]:
     return {str(p.relative_to(root)) for p in root.rglob("*")} if root.exists() else set()
 
 
-PATH_LIKE = ["../../etc/passwd", "..%2F..", "..%2F..%2Fetc%2Fpasswd", "/etc/passwd", "..\\..\\evil",
-             "orders/../../x", "KRFT-123456", ".", "..", "a" * 64]
+PATH_LIKE = [
+    "../../etc/passwd",
+    "..%2F..",
+    "..%2F..%2Fetc%2Fpasswd",
+    "/etc/passwd",
+    "..\\..\\evil",
+    "orders/../../x",
+    "KRFT-123456",
+    ".",
+    "..",
+    "a" * 64,
+]
 
 
 @pytest.mark.parametrize("order_id", PATH_LIKE)
@@ -298,14 +322,18 @@ def test_path_like_order_id_is_404_and_touches_no_file(server: LiveServer, order
     assert not list(server.base_dir.rglob("passwd")) and not list(server.base_dir.rglob("evil*"))
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"status": "CONFIRMED"}, "orderId"),
-    ({"orderId": UNKNOWN_ID}, "status"),
-    ({}, "orderId"),
-    ({"orderId": UNKNOWN_ID, "status": "SHIPPED"}, "status"),
-    ({"orderId": UNKNOWN_ID, "status": ""}, "status"),
-    ({"orderId": UNKNOWN_ID, "status": None}, "status"),
-], ids=["no-orderId", "no-status", "empty", "unknown-status", "empty-status", "null-status"])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"status": "CONFIRMED"}, "orderId"),
+        ({"orderId": UNKNOWN_ID}, "status"),
+        ({}, "orderId"),
+        ({"orderId": UNKNOWN_ID, "status": "SHIPPED"}, "status"),
+        ({"orderId": UNKNOWN_ID, "status": ""}, "status"),
+        ({"orderId": UNKNOWN_ID, "status": None}, "status"),
+    ],
+    ids=["no-orderId", "no-status", "empty", "unknown-status", "empty-status", "null-status"],
+)
 def test_missing_or_unknown_fields_are_400(server: LiveServer, body: dict[str, Any], field: str) -> None:
     with server.client(server.admin_token) as http:
         response = http.put("/api/orders", json=body)

@@ -57,7 +57,7 @@ def expected_next(status: Status | str, role: Role | str | None) -> list[str]:
 
 
 def expected_outcome(frm: Status | str, to: Status | str, role: Role | str) -> str:
-    """"ok", "forbidden" (the role lacks the right: 403) or "conflict" (nobody can, from here: 409)."""
+    """ "ok", "forbidden" (the role lacks the right: 403) or "conflict" (nobody can, from here: 409)."""
     frm, to, role = Status(frm), Status(to), Role(role)
     if role in (CLIENTE, CREADOR):
         return "forbidden"  # customers never change a status
