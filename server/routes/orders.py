@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from server.deps import CurrentUser, OptionalUser, ServicesDep, StaffUser, body_hash, read_json
+from server.deps import NUL_MESSAGE, CurrentUser, OptionalUser, ServicesDep, StaffUser, body_hash, read_json
 from server.errors import Invalid
 from server.lifecycle import Status
 from server.schemas import AdvanceIn, OrderIn, parse
@@ -60,6 +60,9 @@ def list_orders(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Any:
     statuses = _statuses(status)
+    if q and "\x00" in q:
+        # PostgreSQL cannot even compare text holding NUL: refuse it here rather than answer 500.
+        raise Invalid("Invalid q: must not contain NUL characters.", fields={"q": NUL_MESSAGE})
     query = q.strip() or None if q else None
     if limit is None:
         if cursor is not None:
