@@ -144,6 +144,22 @@ EDITS: list[tuple[str, Callable[[Body], Body], str]] = [
     ("previewUrl-relative", _with(previewUrl="/previews/x.png"), "previewUrl"),
     ("previewUrl-data-over-2MB", _with(previewUrl=_data_uri("image/png", 2 * 1024 * 1024 + 1)), "previewUrl"),
     ("receiptUrl-javascript", _with(payment__receiptUrl="javascript:alert(1)"), "payment.receiptUrl"),
+    # NUL characters: PostgreSQL refuses them in text, which must surface as a 400, not a 500
+    ("shippingCity-NUL", _with(shippingCity="Barqui\u0000simeto"), "shippingCity"),
+    ("payerName-NUL", _with(payment__payerName="María\u0000"), "payment.payerName"),
+    ("variantId-NUL", _with(variantId="var-1\u0000"), "variantId"),
+    ("designUploadId-NUL", _with(designUploadId="\u0000"), "designUploadId"),
+    ("previewUrl-NUL", _with(previewUrl="https://cdn.example.com/a\u0000.png"), "previewUrl"),
+    (
+        "receiptUrl-NUL",
+        _with(payment__receiptUrl="https://cdn.example.com/r\u0000.jpg"),
+        "payment.receiptUrl",
+    ),
+    (
+        "designViews-NUL",
+        _with(designViews=[{"view": "front", "imageUrl": "x\u0000"}]),
+        "designViews.0.imageUrl",
+    ),
 ]
 
 # (id, raw request body, expected status, the field `fields` must name — None for non-400s)
@@ -318,6 +334,12 @@ def test_an_idempotency_key_over_255_characters_is_400(admin: httpx.Client, gues
 
 # ---- GET query parameters -------------------------------------------------------------------------------
 
+A_UUID = "00000000-0000-4000-8000-000000000000"
+
+
+def _cursor(created_at: str, order_id: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps([created_at, order_id]).encode()).decode().rstrip("=")
+
 
 @pytest.mark.parametrize(
     ("params", "field"),
@@ -337,16 +359,39 @@ def test_an_idempotency_key_over_255_characters_is_400(admin: httpx.Client, gues
         ({"status": ["CONFIRMED", "NOPE"]}, "status"),
         ({"status": ""}, "status"),
         ({"q": "x" * 101}, "q"),
+        ({"q": "a\x00b"}, "q"),
+        ({"q": "a\x00b", "limit": "5"}, "q"),
+        # Cursors are opaque, but a client can craft one: a date out of range once converted to UTC,
+        # a date without an offset, an id that is not an order id, a NUL.
+        pytest.param(
+            {"limit": "3", "cursor": _cursor("0001-01-01T00:00:00+14:00", A_UUID)},
+            "cursor",
+            id="cursor-year-1",
+        ),
+        pytest.param(
+            {"limit": "3", "cursor": _cursor("9999-12-31T23:59:59-14:00", A_UUID)},
+            "cursor",
+            id="cursor-year-9999",
+        ),
+        pytest.param(
+            {"limit": "3", "cursor": _cursor("2026-01-01T00:00:00", A_UUID)}, "cursor", id="cursor-no-offset"
+        ),
+        pytest.param(
+            {"limit": "3", "cursor": _cursor("2026-01-01T00:00:00+00:00", "a\u0000b")},
+            "cursor",
+            id="cursor-NUL-id",
+        ),
+        pytest.param(
+            {"limit": "3", "cursor": _cursor("2026-01-01T00:00:00+00:00", 5)}, "cursor", id="cursor-number-id"
+        ),
     ],
-    ids=lambda v: "&".join(f"{k}={str(x)[:12]}" for k, x in v.items()) if isinstance(v, dict) else str(v),
+    ids=lambda v: "&".join(f"{k}={str(x)[:14]!r}" for k, x in v.items()) if isinstance(v, dict) else str(v),
 )
 def test_bad_query_parameters_are_400(admin: httpx.Client, params: dict[str, Any], field: str) -> None:
     _assert_refused(admin.get("/api/orders", params=params), 400, field)
 
 
 # ---- PUT bodies -----------------------------------------------------------------------------------------
-
-A_UUID = "00000000-0000-4000-8000-000000000000"
 
 
 @pytest.mark.parametrize(
@@ -368,6 +413,7 @@ A_UUID = "00000000-0000-4000-8000-000000000000"
         (json.dumps({"orderId": A_UUID, "status": "CONFIRMED", "force": 1, "note": "n"}), "force"),
         (json.dumps({"orderId": A_UUID, "status": "CONFIRMED", "note": 5}), "note"),
         (json.dumps({"orderId": A_UUID, "status": "CONFIRMED", "note": "n" * 1001}), "note"),
+        (json.dumps({"orderId": A_UUID, "status": "CONFIRMED", "note": "a\u0000b"}), "note"),
         ("not json", "body"),
         ("", "body"),
         ("[]", "body"),
@@ -387,6 +433,52 @@ def test_a_six_megabyte_put_is_413(admin: httpx.Client) -> None:
     content = b'{"orderId": "' + b"a" * (6 * 1024 * 1024) + b'"}'
     response = admin.put("/api/orders", content=content, headers={"Content-Type": "application/json"})
     _assert_refused(response, 413, None)
+
+
+def test_a_nul_in_the_note_of_a_real_order_is_400(server: LiveServer, admin: httpx.Client) -> None:
+    created = admin.post("/api/orders", json=order_body()).json()
+    response = admin.put(
+        "/api/orders", json={"orderId": created["orderId"], "status": "CANCELLED", "note": "x\u0000"}
+    )
+    _assert_refused(response, 400, "note")
+    assert admin.get(f"/api/orders/{created['orderId']}").json()["order"]["status"] == "REPORTED"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("POST", "/api/auth/login", {"email": "admin@test.krafta\u0000", "password": "x"}, "email"),
+        ("POST", "/api/auth/login", {"email": "admin@test.krafta", "password": "x\u0000"}, "password"),
+        (
+            "POST",
+            "/api/users",
+            {"email": "a\u0000b@test.krafta", "password": "12345678", "role": "TALLER"},
+            "email",
+        ),
+        ("PUT", "/api/catalog", {"products": [{"id": "p\u0000", "name": "x"}]}, "products.0.id"),
+        (
+            "PUT",
+            "/api/catalog",
+            {
+                "products": [
+                    {
+                        "id": "p",
+                        "name": "x",
+                        "variants": [
+                            {"id": "v", "sku": "s", "basePrice": 1, "attributes": {"color": "\u0000"}}
+                        ],
+                    }
+                ]
+            },
+            "products.0.variants.0.attributes.color",
+        ),
+    ],
+    ids=["login-email", "login-password", "user-email", "catalog-id", "catalog-attributes"],
+)
+def test_nul_characters_elsewhere_are_400(
+    admin: httpx.Client, method: str, path: str, body: dict[str, Any], field: str
+) -> None:
+    _assert_refused(admin.request(method, path, json=body), 400, field)
 
 
 @pytest.mark.parametrize(
