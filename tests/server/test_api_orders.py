@@ -157,6 +157,12 @@ def test_money_keeps_its_cents_exactly(server: LiveServer, admin: httpx.Client) 
     assert order["payments"][0]["amountReported"] == 731.1
 
 
+def test_exchange_rate_keeps_four_decimals(server: LiveServer, admin: httpx.Client) -> None:
+    # Rates are quoted to 4 decimals (SPEC: > 0); totalBs is checked against the unrounded rate.
+    created = create_order(server, exchangeRate=36.5012, totalBs=547.52)
+    assert _get(admin, created["orderId"])["exchangeRate"] == 36.5012
+
+
 def test_unknown_fields_are_ignored(server: LiveServer, admin: httpx.Client) -> None:
     created = create_order(server, couponCode="NAVIDAD", status="COMPLETED", id="attacker-chosen")
     order = _get(admin, created["orderId"])
