@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -144,9 +145,13 @@ def encode_cursor(created_at: str, order_id: str) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, str] | None:
+    """The (createdAt, id) a cursor stands for; None for anything this server did not make."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         created_at, order_id = json.loads(raw)
-        return datetime.fromisoformat(created_at), str(order_id)
-    except (ValueError, TypeError):
+        created = datetime.fromisoformat(created_at)
+        if created.tzinfo is None:
+            return None
+        return created.astimezone(UTC), str(uuid.UUID(order_id))
+    except (ValueError, TypeError, OverflowError, AttributeError):
         return None
