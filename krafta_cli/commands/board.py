@@ -203,7 +203,7 @@ def board(server: ServerOption = None) -> None:
         save_login(session.url, result.token, result.user, result.expires_at)
 
     with cli_errors(session), KraftaClient(session.url, session.token) as client:
-        BoardApp(client, save_login=remember).run()
+        BoardApp(client, save_login=remember, freeze_gc=True).run()
 
 
 def demo(headless: HeadlessOption = False) -> None:
@@ -231,7 +231,7 @@ def demo(headless: HeadlessOption = False) -> None:
             except KraftaError as exc:
                 fail(f"cannot log in to the demo server: {exc}\n{shop.log_tail()}", ExitCode.ERROR)
             # No save_login: the demo token lives only in this process (the user's logins stay as they are).
-            app = BoardApp(client, exit_after_first_paint=headless)
+            app = BoardApp(client, exit_after_first_paint=headless, freeze_gc=True)
             summary = app.run(headless=headless)
             if headless:
                 _print_summary(summary)

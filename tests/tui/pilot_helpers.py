@@ -92,12 +92,12 @@ async def select_order(pilot: Pilot[Any], number: str) -> None:
     """Put the cursor on `number` the way an operator would: arrow keys only."""
     screen = board_screen(pilot.app)  # type: ignore[arg-type]
     for col_index, column in enumerate(screen.columns):
-        numbers = [o.get("orderNumber") for o in column.orders]
+        numbers = [o.number for o in column.orders]
         if number in numbers:
             await pilot.press(*(["left"] * len(screen.columns)), *(["right"] * col_index))
             await pilot.press(*(["up"] * len(numbers)), *(["down"] * numbers.index(number)))
             await pilot.pause()
             selected = screen.selected
-            assert selected is not None and selected.get("orderNumber") == number, selected
+            assert selected is not None and selected.number == number, selected
             return
     raise AssertionError(f"{number} is on no column of the board")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -72,15 +71,15 @@ def test_a_refresh_keeps_the_selection_and_shows_new_orders(own_server: LiveServ
             )
             # Newest first: `second` is on top; select the older `first`.
             await pilot.press("right", "down")
-            selected: Any = screen.selected
-            assert selected is not None and selected["orderNumber"] == first["orderNumber"]
+            selected = screen.selected
+            assert selected is not None and selected.number == first["orderNumber"]
             third = await asyncio.to_thread(place_order, own_server, "CONFIRMED")
             await wait_until(
                 pilot, lambda: third["orderNumber"] in screen.numbers_in("CONFIRMED"), what="auto-refresh"
             )
             # A new order arrived on top; the cursor stayed on the same order, not the same row.
             selected = screen.selected
-            assert selected is not None and selected["orderNumber"] == first["orderNumber"]
+            assert selected is not None and selected.number == first["orderNumber"]
             assert screen.numbers_in("CONFIRMED")[:3] == [third["orderNumber"], second["orderNumber"],
                                                          first["orderNumber"]]  # fmt: skip
 

@@ -21,6 +21,7 @@ from krafta_cli.client import (
 from tests.tui.fake_shop import NOW, make_order
 from tui.errors import notice_for
 from tui.presentation import (
+    OrderSummary,
     advance_target,
     age_text,
     can_cancel,
@@ -29,6 +30,7 @@ from tui.presentation import (
     group_by_status,
     matches,
     since_status,
+    summarize,
 )
 from tui.widgets.card import CARD_HEIGHT, CardStyles, paint_card
 
@@ -49,19 +51,19 @@ def test_age_text(delta: timedelta, text: str) -> None:
 
 
 def test_card_warns_past_two_days_and_flags_orders_stuck_a_day() -> None:
-    fresh = card_text(make_order(1, "CONFIRMED", hours_ago=3, in_status_hours=2), NOW)
+    fresh = card_text(summarize(make_order(1, "CONFIRMED", hours_ago=3, in_status_hours=2)), NOW)
     assert (fresh.number, fresh.age, fresh.old, fresh.stuck) == ("KRFT-107919", "3 h", False, False)
     assert fresh.place == "Barquisimeto, Lara"
     assert fresh.items == "Franela blanca × 1"
     assert fresh.total == "$15.00"
 
-    old = card_text(make_order(2, "READY", hours_ago=49, in_status_hours=25), NOW)
+    old = card_text(summarize(make_order(2, "READY", hours_ago=49, in_status_hours=25)), NOW)
     assert (old.age, old.old, old.stuck_for) == ("2 d", True, "1 d")
 
     # Exactly two days is not yet "older than two days".
-    assert not card_text(make_order(3, "READY", hours_ago=48, in_status_hours=1), NOW).old
+    assert not card_text(summarize(make_order(3, "READY", hours_ago=48, in_status_hours=1)), NOW).old
     # A closed order is neither stuck nor a warning.
-    done = card_text(make_order(4, "COMPLETED", hours_ago=200, in_status_hours=100), NOW)
+    done = card_text(summarize(make_order(4, "COMPLETED", hours_ago=200, in_status_hours=100)), NOW)
     assert (done.old, done.stuck) == (False, False)
 
 
@@ -72,8 +74,21 @@ def test_time_in_status_comes_from_the_latest_move_into_it() -> None:
     assert NOW - entered == timedelta(hours=30)
 
 
+def test_a_summary_keeps_what_the_card_filter_and_keys_need() -> None:
+    order = make_order(9, "CONFIRMED", hours_ago=5, in_status_hours=2, product="Taza", quantity=2, total=19.0)
+    order["items"].append({**order["items"][0], "id": "second"})
+    summary = summarize(order)
+    assert (summary.id, summary.number, summary.status) == (order["id"], order["orderNumber"], "CONFIRMED")
+    assert summary.items == "Taza × 2 +1 more"
+    assert summary.total == 19.0
+    assert summary.next_statuses == ("IN_PRODUCTION", "CANCELLED")
+    assert summary.created_at is not None and NOW - summary.created_at == timedelta(hours=5)
+
+
 def test_card_tolerates_missing_fields() -> None:
-    card = card_text({"id": "x", "status": "CONFIRMED", "createdAt": "garbage"}, NOW)
+    card = card_text(
+        summarize({"id": "x", "status": "CONFIRMED", "createdAt": "garbage", "nextStatuses": 3}), NOW
+    )
     assert (card.number, card.age, card.place, card.items, card.total) == (
         "x",
         "?",
@@ -84,21 +99,26 @@ def test_card_tolerates_missing_fields() -> None:
 
 
 def test_filter_matches_number_city_state_or_payer_ignoring_case_and_accents() -> None:
-    order = make_order(5, "READY", hours_ago=1, city="Mérida", state="Mérida", payer="José Núñez")
+    order = summarize(make_order(5, "READY", hours_ago=1, city="Mérida", state="Mérida", payer="José Núñez"))
     for query in ("mérida", "MERIDA", "KRFT-1", "jose nu", "  NÚÑEZ ", ""):
         assert matches(order, query), query
     for query in ("caracas", "Banesco", "600"):
         assert not matches(order, query), query
 
 
+def offering(*statuses: object) -> OrderSummary:
+    return summarize({"id": "x", "status": "READY", "nextStatuses": list(statuses)})
+
+
 def test_advance_target_is_the_first_offered_move_that_is_not_cancel() -> None:
-    assert advance_target({"nextStatuses": ["CONFIRMED", "CANCELLED"]}) == "CONFIRMED"
-    assert advance_target({"nextStatuses": ["CANCELLED", "READY"]}) == "READY"
-    assert advance_target({"nextStatuses": ["CANCELLED"]}) is None
-    assert advance_target({"nextStatuses": []}) is None
-    assert advance_target({}) is None
-    assert can_cancel({"nextStatuses": ["READY", "CANCELLED"]})
-    assert not can_cancel({"nextStatuses": ["READY"]})
+    assert advance_target(offering("CONFIRMED", "CANCELLED")) == "CONFIRMED"
+    assert advance_target(offering("CANCELLED", "READY")) == "READY"
+    assert advance_target(offering("CANCELLED")) is None
+    assert advance_target(offering()) is None
+    assert advance_target(summarize({"id": "x"})) is None
+    assert advance_target(offering(None, 3, "READY")) == "READY"  # junk from a broken server is ignored
+    assert can_cancel(offering("READY", "CANCELLED"))
+    assert not can_cancel(offering("READY"))
 
 
 def test_columns_per_role() -> None:
@@ -111,13 +131,11 @@ def test_columns_per_role() -> None:
 
 
 def test_group_by_status_keeps_the_servers_order_and_drops_other_statuses() -> None:
-    orders = [
-        make_order(n, s, hours_ago=n)
-        for n, s in [(1, "READY"), (2, "PENDING"), (3, "READY"), (4, "REPORTED")]
-    ]
+    raw = [(1, "READY"), (2, "PENDING"), (3, "READY"), (4, "REPORTED")]
+    orders = [summarize(make_order(n, s, hours_ago=n)) for n, s in raw]
     grouped = group_by_status(orders, ("REPORTED", "READY"))
-    assert [o["id"] for o in grouped["READY"]] == [orders[0]["id"], orders[2]["id"]]
-    assert [o["id"] for o in grouped["REPORTED"]] == [orders[3]["id"]]
+    assert [o.id for o in grouped["READY"]] == [orders[0].id, orders[2].id]
+    assert [o.id for o in grouped["REPORTED"]] == [orders[3].id]
     assert set(grouped) == {"REPORTED", "READY"}
 
 
@@ -128,7 +146,7 @@ def test_a_card_is_always_exactly_its_width_and_height(width: int) -> None:
     order = make_order(
         7, "IN_PRODUCTION", hours_ago=80, in_status_hours=70, city="Ciudad Guayana", state="Bolívar"
     )
-    strips = paint_card(Console(), card_text(order, NOW), width, styles, cursor=True)
+    strips = paint_card(Console(), card_text(summarize(order), NOW), width, styles, cursor=True)
     assert len(strips) == CARD_HEIGHT
     assert [strip.cell_length for strip in strips] == [width] * CARD_HEIGHT
     if width >= 24:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -18,12 +18,14 @@ from textual.worker import Worker, WorkerState
 
 from tui.presentation import (
     CLOSED_STATUSES,
+    OrderSummary,
     advance_target,
     can_cancel,
     column_statuses,
     group_by_status,
     matches,
     status_label,
+    summarize,
 )
 from tui.screens.cancel_note import CancelDialog
 from tui.screens.confirm import ConfirmDialog
@@ -37,12 +39,14 @@ if TYPE_CHECKING:
 
 __all__ = ["BoardData", "BoardScreen", "Moved"]
 
-Order = Mapping[str, Any]
 
-# The open columns come in pages of the server's maximum size: one response per 500 orders
-# keeps each JSON parse in the worker thread short, so the UI thread (which needs the GIL to
-# answer a key press) is never starved for long — see bench/board_bench.py.
+# The open columns come in pages of the server's maximum size. One unpaged response for 5,000
+# orders is 9 MB whose json.loads holds the GIL ~80 ms in one go, freezing the keys; a 500-order
+# page parses in ~17 ms (bench/board_bench.py has the figures).
 PAGE_SIZE = 500
+# First paint does not wait for every order: each column's newest orders come first (a few
+# small requests), the rest follows in the same worker.
+PREVIEW_SIZE = 40
 
 # A card needs ~20 cells for "KRFT-482031  24 min"; at 120 columns five of these fit side by side,
 # at 80 three do and the row scrolls sideways.
@@ -56,8 +60,12 @@ class BoardData:
     """One refresh: who is looking, and their orders per status (newest first)."""
 
     user: dict[str, Any]
-    by_status: dict[str, list[Order]]
+    by_status: dict[str, list[OrderSummary]]
     show_closed: bool
+    truncated: frozenset[str] = frozenset()
+    """Columns that hold only their newest orders (a first-paint preview, or the closed ones)."""
+    complete: bool = True
+    """False for the quick first-paint preview that precedes the full answer."""
 
     @property
     def total(self) -> int:
@@ -132,16 +140,21 @@ class BoardScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self._by_status: dict[str, list[Order]] = {}
+        self._by_status: dict[str, list[OrderSummary]] = {}
+        self._truncated: frozenset[str] = frozenset()
         self._statuses: tuple[str, ...] = ()
         self._active = 0
         self._filter = ""
         self._show_closed = False
         self._loaded = False
+        self._complete = False
         self._refreshing = False
         self._refresh_again = False
         self._updated: datetime | None = None
         self._timer: Timer | None = None
+        self.refreshes = 0
+        self._offered: tuple[bool | None, ...] = ()
+        """How many answers the board has shown (the bench and tests wait on it)."""
 
     @property
     def board_app(self) -> BoardApp:
@@ -179,7 +192,7 @@ class BoardScreen(Screen[None]):
         return columns[self._active] if 0 <= self._active < len(columns) else None
 
     @property
-    def selected(self) -> Order | None:
+    def selected(self) -> OrderSummary | None:
         column = self.active_column
         return column.selected if column else None
 
@@ -197,7 +210,6 @@ class BoardScreen(Screen[None]):
             OrderColumn(
                 status,
                 clock=self.board_app.clock,
-                limit=self.board_app.closed_limit if status in CLOSED_STATUSES else None,
                 id=f"col-{status.lower()}",
             )
             for status in statuses
@@ -231,9 +243,11 @@ class BoardScreen(Screen[None]):
                 orders = [o for o in orders if matches(o, self._filter)]
             current = column.selected
             column.active = index == self._active
-            column.set_orders(orders, keep_id=current.get("id") if current else None)
+            column.set_orders(
+                orders, keep_id=current.id if current else None, more=column.status in self._truncated
+            )
         self._update_status_line()
-        self.refresh_bindings()
+        self._update_keys()
 
     def _update_status_line(self) -> None:
         user = self.board_app.user or {}
@@ -241,7 +255,12 @@ class BoardScreen(Screen[None]):
         if user:
             parts.append(f"{user.get('email', '?')} ({user.get('role', '?')})")
         open_count = sum(len(v) for k, v in self._by_status.items() if k not in CLOSED_STATUSES)
-        parts.append(f"{open_count} open orders" if self._loaded else "loading…")
+        if not self._loaded:
+            parts.append("loading…")
+        elif not self._complete:
+            parts.append(f"newest {open_count} open orders shown, loading the rest…")
+        else:
+            parts.append(f"{open_count} open orders")
         if self._filter:
             shown = sum(len(c.orders) for c in self.columns)
             parts.append(f"filter “{self._filter}”: {shown} shown")
@@ -259,9 +278,23 @@ class BoardScreen(Screen[None]):
             column.active = i == index
         self.query_one("#columns", _Columns).scroll_to_widget(columns[index], animate=False)
         columns[index].scroll_to_cursor()
-        self.refresh_bindings()
+        self._update_keys()
 
     # -- keys ----------------------------------------------------------------------------------
+
+    # The actions whose availability depends on the selected card or the filter.
+    _DYNAMIC_ACTIONS = ("advance", "cancel_order", "open_order", "clear_filter")
+
+    def _update_keys(self) -> None:
+        """Refresh the footer only when what it offers changed.
+
+        A footer refresh rebuilds its widgets (~100 ms at 160×50, measured): done on every
+        cursor move it made keys lag behind the operator's typing.
+        """
+        offered = tuple(self.check_action(action, ()) for action in self._DYNAMIC_ACTIONS)
+        if offered != self._offered:
+            self._offered = offered
+            self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "advance":
@@ -281,7 +314,7 @@ class BoardScreen(Screen[None]):
         column = self.active_column
         if column is not None:
             column.move_cursor(delta)
-            self.refresh_bindings()
+            self._update_keys()
 
     def action_cursor_up(self) -> None:
         self._move_cursor(-1)
@@ -301,14 +334,14 @@ class BoardScreen(Screen[None]):
         if event.column in columns:
             self._activate(columns.index(event.column))
             event.column.set_cursor(event.index)
-            self.refresh_bindings()
+            self._update_keys()
             if event.open:
                 self.action_open_order()
 
     def action_open_order(self) -> None:
         order = self.selected
         if order is not None:
-            self.app.push_screen(DetailScreen(order))
+            self.app.push_screen(DetailScreen(order.id, order.number))
 
     def action_help(self) -> None:
         bindings = [*Binding.make_bindings(self.BINDINGS), *Binding.make_bindings(self.app.BINDINGS)]
@@ -319,15 +352,14 @@ class BoardScreen(Screen[None]):
         if order is None:
             return
         target = advance_target(order)
-        number = str(order.get("orderNumber"))
+        number, source = order.number, order.status
         if target is None:
-            self.notify(f"{number}: no move is offered to you from {status_label(str(order.get('status')))}.")
+            self.notify(f"{number}: no move is offered to you from {status_label(source)}.")
             return
-        source = str(order.get("status"))
 
         def answered(accept: bool | None) -> None:
             if accept:
-                self._move(dict(order), target, None)
+                self._move(order, target, None)
 
         self.app.push_screen(
             ConfirmDialog(
@@ -343,15 +375,15 @@ class BoardScreen(Screen[None]):
 
         def answered(note: str | None) -> None:
             if note:
-                self._move(dict(order), "CANCELLED", note)
+                self._move(order, "CANCELLED", note)
 
-        self.app.push_screen(CancelDialog(str(order.get("orderNumber")), str(order.get("status"))), answered)
+        self.app.push_screen(CancelDialog(order.number, order.status), answered)
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.display = True
         box.focus()
-        self.refresh_bindings()
+        self._update_keys()
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -373,7 +405,7 @@ class BoardScreen(Screen[None]):
         self.set_focus(None)
         if not self._filter:
             event.input.display = False
-        self.refresh_bindings()
+        self._update_keys()
 
     async def action_toggle_closed(self) -> None:
         self._show_closed = not self._show_closed
@@ -391,35 +423,44 @@ class BoardScreen(Screen[None]):
             return
         self._refreshing = True
         self._refresh_again = False
-        self._fetch(self._show_closed)
+        self._fetch(self._show_closed, preview=not self._loaded)
 
     @work(thread=True, group="refresh", exit_on_error=False)
-    def _fetch(self, show_closed: bool) -> BoardData:
+    def _fetch(self, show_closed: bool, preview: bool) -> BoardData:
         client = self.board_app.client
         # Asked every time: a role changed by an admin shows on the board within one refresh.
         user = client.me()
-        statuses = column_statuses(user.get("role"), show_closed=False)
-        orders: list[Order] = list(client.iter_orders(status=statuses, page_size=PAGE_SIZE))
+        role = user.get("role")
+        statuses = column_statuses(role, show_closed=False)
+        if preview:
+            first = {
+                s: [summarize(o) for o in client.list_orders(status=[s], limit=PREVIEW_SIZE).orders]
+                for s in statuses
+            }
+            truncated = frozenset(s for s, orders in first.items() if len(orders) >= PREVIEW_SIZE)
+            data = BoardData(user, first, show_closed, truncated=truncated, complete=False)
+            self.app.call_from_thread(self._apply, data)
+        # Summarised page by page, so the full JSON of 5,000 orders never lives all at once.
+        orders = [summarize(o) for o in client.iter_orders(status=statuses, page_size=PAGE_SIZE)]
+        truncated = frozenset()
         if show_closed:
-            orders.extend(
-                client.list_orders(status=CLOSED_STATUSES, limit=self.board_app.closed_limit).orders
-            )
-        return BoardData(
-            user=user,
-            by_status=group_by_status(orders, column_statuses(user.get("role"), show_closed=show_closed)),
-            show_closed=show_closed,
-        )
+            limit = self.board_app.closed_limit
+            closed = [summarize(o) for o in client.list_orders(status=CLOSED_STATUSES, limit=limit).orders]
+            orders.extend(closed)
+            grouped = group_by_status(closed, CLOSED_STATUSES)
+            truncated = frozenset(s for s, found in grouped.items() if len(found) >= limit)
+        by_status = group_by_status(orders, column_statuses(role, show_closed=show_closed))
+        return BoardData(user, by_status, show_closed, truncated=truncated)
 
     @work(thread=True, group="move", exit_on_error=False)
-    def _move(self, order: dict[str, Any], target: str, note: str | None) -> Moved:
+    def _move(self, order: OrderSummary, target: str, note: str | None) -> Moved:
         client = self.board_app.client
-        source = str(order.get("status"))
         # `expected` is what the operator saw: if someone moved it meanwhile the server says 409.
         if target == "CANCELLED":
-            updated = client.cancel(str(order["id"]), expected=source, note=note or "")
+            updated = client.cancel(order.id, expected=order.status, note=note or "")
         else:
-            updated = client.advance(str(order["id"]), target, expected=source, note=note)
-        return Moved(number=str(order.get("orderNumber")), source=source, order=updated)
+            updated = client.advance(order.id, target, expected=order.status, note=note)
+        return Moved(number=order.number, source=order.status, order=updated)
 
     @on(Worker.StateChanged)
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -449,10 +490,14 @@ class BoardScreen(Screen[None]):
             self._refresh_again = True
             return
         self._by_status = data.by_status
+        self._truncated = data.truncated
         self._loaded = True
+        self._complete = data.complete
         self._updated = self.board_app.clock()
         await self._build_columns()
         self._show()
+        if data.complete:
+            self.refreshes += 1
         self.board_app.board_painted(data)
 
     def _offline_changed(self, offline: bool) -> None:
@@ -466,5 +511,5 @@ class BoardScreen(Screen[None]):
         """The order numbers shown in `status`'s column, top to bottom (for tests and the bench)."""
         for column in self.columns:
             if column.status == status:
-                return [str(o.get("orderNumber")) for o in column.orders]
+                return [o.number for o in column.orders]
         return []

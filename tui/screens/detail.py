@@ -178,16 +178,18 @@ def render_order(order: Order, now: datetime) -> RenderableType:
 
 
 class DetailScreen(Screen[None]):
-    """One order in full; fetched again on open so the history is current."""
+    """One order in full, fetched when opened (the board keeps only summaries)."""
 
     BINDINGS = [
         Binding("escape,backspace", "close", "Back", id="detail.close", tooltip="Back to the board"),
         Binding("r", "reload", "Refresh", id="detail.refresh", tooltip="Fetch this order again"),
     ]
 
-    def __init__(self, order: Order) -> None:
+    def __init__(self, order_id: str, number: str) -> None:
         super().__init__()
-        self.order: Order = order
+        self.order_id = order_id
+        self.number = number
+        self.order: Order | None = None
 
     @property
     def board_app(self) -> BoardApp:
@@ -196,14 +198,14 @@ class DetailScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="detail"):
-            yield Static(render_order(self.order, self.board_app.clock()), id="order")
+            yield Static(f"Loading {self.number}…", id="order")
         yield Footer()
 
     def on_mount(self) -> None:
         self.action_reload()
 
     def action_reload(self) -> None:
-        self._fetch(str(self.order.get("id")))
+        self._fetch(self.order_id)
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -219,4 +221,7 @@ class DetailScreen(Screen[None]):
             self.order = cast(dict[str, Any], event.worker.result)
             self.query_one("#order", Static).update(render_order(self.order, self.board_app.clock()))
         elif event.state is WorkerState.ERROR and event.worker.error is not None:
+            if self.order is None:
+                failed = f"Could not load {self.number} — {event.worker.error}"
+                self.query_one("#order", Static).update(failed)
             self.board_app.report_error(event.worker.error)

@@ -8,9 +8,8 @@ keys work whichever column is active.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
 
 from rich.style import Style
 from rich.text import Text
@@ -21,12 +20,10 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.presentation import card_text, status_label
+from tui.presentation import OrderSummary, card_text, status_label
 from tui.widgets.card import CARD_HEIGHT, CardStyles, paint_card
 
 __all__ = ["OrderColumn"]
-
-Order = Mapping[str, Any]
 
 
 class OrderColumn(ScrollView, can_focus=False):
@@ -60,14 +57,14 @@ class OrderColumn(ScrollView, can_focus=False):
         status: str,
         *,
         clock: Callable[[], datetime],
-        limit: int | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id, classes=f"column -{status.lower().replace('_', '-')}")
         self.status = status
-        self.limit = limit
+        self._more = False
+        self._painted_minute: datetime | None = None
         self._clock = clock
-        self._orders: list[Order] = []
+        self._orders: list[OrderSummary] = []
         self._cursor = 0
         self._painted: dict[int, list[Strip]] = {}
         self._styles: CardStyles | None = None
@@ -77,7 +74,7 @@ class OrderColumn(ScrollView, can_focus=False):
     # -- data ----------------------------------------------------------------------------------
 
     @property
-    def orders(self) -> Sequence[Order]:
+    def orders(self) -> Sequence[OrderSummary]:
         return self._orders
 
     @property
@@ -85,21 +82,36 @@ class OrderColumn(ScrollView, can_focus=False):
         return self._cursor
 
     @property
-    def selected(self) -> Order | None:
+    def selected(self) -> OrderSummary | None:
         return self._orders[self._cursor] if 0 <= self._cursor < len(self._orders) else None
 
-    def set_orders(self, orders: Sequence[Order], *, keep_id: object = None) -> None:
-        """Show `orders`; the cursor stays on the order `keep_id` if still here, else on its row."""
-        self._orders = list(orders)
+    def set_orders(
+        self, orders: Sequence[OrderSummary], *, keep_id: str | None = None, more: bool = False
+    ) -> None:
+        """Show `orders`; the cursor stays on the order `keep_id` if still here, else on its row.
+
+        `more`: these are only the newest orders of the status (the count reads "40+").
+        """
+        fresh = list(orders)
+        minute = self._clock().replace(second=0, microsecond=0)
+        if fresh == self._orders and more == self._more and minute == self._painted_minute:
+            # Most refreshes change nothing; repainting anyway cost a full frame (~60 ms with
+            # five long columns) during which a key press would wait.
+            return
+        self._painted_minute = minute
+        self._orders = fresh
+        self._more = more
         if keep_id is not None:
-            index = next((i for i, o in enumerate(self._orders) if o.get("id") == keep_id), None)
+            index = next((i for i, o in enumerate(self._orders) if o.id == keep_id), None)
             if index is not None:
                 self._cursor = index
         self._cursor = max(0, min(self._cursor, len(self._orders) - 1))
         self._update_title()
         # Only the height changes: the scroll offset is kept, so an operator reading the middle
         # of a long column is not thrown back to the top by the five-second refresh.
-        self.virtual_size = Size(0, len(self._orders) * CARD_HEIGHT)
+        height = Size(0, len(self._orders) * CARD_HEIGHT)
+        if height != self.virtual_size:
+            self.virtual_size = height
         self._repaint()
         if self.active:
             self.scroll_to_cursor()
@@ -121,9 +133,8 @@ class OrderColumn(ScrollView, can_focus=False):
         self.scroll_to_region(region, animate=False, immediate=True, x_axis=False)
 
     def _update_title(self) -> None:
-        count = len(self._orders)
-        # A capped column (closed orders) says so: "100+" rather than a misleading "100".
-        self.border_subtitle = f"{count}+" if self.limit is not None and count >= self.limit else str(count)
+        # A capped column says so: "100+" rather than a misleading "100".
+        self.border_subtitle = f"{len(self._orders)}{'+' if self._more else ''}"
 
     # -- painting ------------------------------------------------------------------------------
 
