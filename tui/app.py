@@ -142,7 +142,7 @@ class BoardApp(App[BoardSummary | None]):
 
     def report_error(self, error: BaseException) -> None:
         """The one place a failed network call becomes something the user sees."""
-        notice = notice_for(error, role=(self.user or {}).get("role"))
+        notice = notice_for(error)
         if notice.offline:
             # A banner, not a toast: the board retries every few seconds and would stack them.
             self.offline_reason = getattr(error, "reason", "") or str(error)

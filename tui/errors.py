@@ -41,7 +41,7 @@ class Notice:
     """The board's picture is stale (409, 404): fetch it again."""
 
 
-def notice_for(error: BaseException, *, role: str | None = None) -> Notice:
+def notice_for(error: BaseException) -> Notice:
     """The notice for `error`; anything that is not a client error is a bug and says so."""
     if isinstance(error, Unreachable):
         return Notice(f"offline — retrying ({error.reason})", "warning", offline=True)
@@ -51,11 +51,12 @@ def notice_for(error: BaseException, *, role: str | None = None) -> Notice:
         now = f" (now {error.current_status})" if error.current_status else ""
         return Notice(f"moved by someone else — refreshed{now}", "warning", title="Conflict", refresh=True)
     if isinstance(error, Forbidden):
-        who = f"as {role}" if role else "with your role"
+        # The server's sentence names the role and the move ("The TALLER role may not …"); the
+        # refresh then shows what this user may do now — their role may have just changed.
         return Notice(
-            f"Not allowed {who}: {error.message}. Payment checks and cancellations are for ADMIN users.",
+            f"{error.message} The board was refreshed to show what your role may do.",
             "error",
-            title="Forbidden",
+            title="Not allowed",
             refresh=True,
         )
     if isinstance(error, NotFound):

@@ -204,6 +204,7 @@ class FakeShop:
         self.orders = orders if orders is not None else default_orders()
         self.user = {"id": "u-1", "email": f"{role.lower()}@krafta.demo", "role": role}
         self.requests: list[tuple[str, str]] = []
+        self.puts: list[dict[str, Any]] = []
 
     def _offered(self, order: dict[str, Any]) -> dict[str, Any]:
         """The order as this user gets it: only an ADMIN is offered cancellation or the payment check."""
@@ -243,6 +244,7 @@ class FakeShop:
             return self._json(404, {"success": False, "error": "No such order.", "code": "not_found"})
         if path == "/api/orders" and request.method == "PUT":
             body = json.loads(request.content)
+            self.puts.append(body)
             for order in self.orders:
                 if order["id"] == body["orderId"]:
                     if (

@@ -232,6 +232,34 @@ def test_taller_does_not_see_the_reported_column(
     run(scenario())
 
 
+def test_a_403_explains_the_role_and_the_board_follows_the_new_role(sqlite_server: LiveServer) -> None:
+    sqlite_server.make_user("jefa@test.krafta", role="ADMIN")
+    token = sqlite_server.login("jefa@test.krafta")
+    created = place_order(sqlite_server, "REPORTED")
+    number = created["orderNumber"]
+
+    async def scenario() -> None:
+        app = board(sqlite_server, token=token)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, lambda: on_board(app, number, "REPORTED"), what="order on the board")
+            await select_order(pilot, number)
+            # Demoted while the board still offers the payment check.
+            await asyncio.to_thread(sqlite_server.set_role, "jefa@test.krafta", "TALLER")
+            await pilot.press("a")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirm dialog")
+            await pilot.press("y")
+            await wait_until(pilot, lambda: any(sev == "error" for sev, _ in app.notices), what="403 notice")
+            message = next(m for sev, m in app.notices if sev == "error")
+            assert "taller role may not" in message.lower(), message  # the server names the role
+            screen = board_screen(app)
+            await wait_until(
+                pilot, lambda: "REPORTED" not in [c.status for c in screen.columns], what="new role"
+            )
+
+    run(scenario())
+    assert server_status(sqlite_server, created["orderId"]) == "REPORTED"
+
+
 def test_admin_cancels_with_a_note(sqlite_server: LiveServer) -> None:
     created = place_order(sqlite_server, "READY")
     number = created["orderNumber"]
