@@ -7,7 +7,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from krafta_cli.client import KraftaClient
-from tests.tui.fake_shop import FakeShop, frozen_clock
+from tests.tui.fake_shop import FakeShop, frozen_clock, make_order
 from tests.tui.pilot_helpers import board_screen, wait_until
 from tui.app import BoardApp
 from tui.screens.detail import DetailScreen
@@ -106,6 +106,35 @@ def test_advance_sends_the_status_the_operator_saw() -> None:
     run(scenario())
     order = next(o for o in shop.orders if o["id"] == shop.puts[0]["orderId"])
     assert shop.puts == [{"orderId": order["id"], "status": "IN_PRODUCTION", "expectedStatus": "CONFIRMED"}]
+
+
+def test_a_refresh_keeps_the_selection_and_the_scroll_of_a_long_column() -> None:
+    orders = [make_order(n, "CONFIRMED", hours_ago=100 - n) for n in range(1, 41)]
+    shop = FakeShop(sorted(orders, key=lambda o: o["createdAt"], reverse=True))
+
+    async def scenario() -> None:
+        app = make_app(shop)
+        async with app.run_test(size=(120, 36)) as pilot:
+            screen = board_screen(app)
+            await wait_until(pilot, lambda: screen.refreshes >= 1, what="load")
+            column = screen.query_one("#col-confirmed", OrderColumn)
+            await pilot.press("l", *["j"] * 20)
+            chosen = screen.selected
+            assert chosen is not None and column.cursor == 20
+            scrolled = column.scroll_y
+            assert scrolled > 0
+            # A new order arrives on top of the column.
+            shop.orders.insert(0, make_order(99, "CONFIRMED", hours_ago=0.1))
+            await pilot.press("r")
+            await wait_until(pilot, lambda: screen.refreshes >= 2, what="refresh")
+            await pilot.pause()
+            assert screen.selected == chosen and column.cursor == 21
+            # Still where the operator was reading: moved by at most the one new card.
+            assert scrolled <= column.scroll_y <= scrolled + CARD_HEIGHT
+            top, bottom = column.scroll_y, column.scroll_y + column.size.height
+            assert top <= column.cursor * CARD_HEIGHT and (column.cursor + 1) * CARD_HEIGHT - 1 <= bottom
+
+    run(scenario())
 
 
 def test_every_binding_has_a_description_and_an_id() -> None:
