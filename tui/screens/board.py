@@ -42,7 +42,8 @@ __all__ = ["BoardData", "BoardScreen", "Moved"]
 
 # The open columns come in pages of the server's maximum size. One unpaged response for 5,000
 # orders is 9 MB whose json.loads holds the GIL ~80 ms in one go, freezing the keys; a 500-order
-# page parses in ~17 ms (bench/board_bench.py has the figures).
+# page parses in under 20 ms. The price: the server takes ~1.6 s instead of ~0.7 s for all pages
+# (measured with bench/board_bench.py), which the operator does not wait for — it is a refresh.
 PAGE_SIZE = 500
 # First paint does not wait for every order: each column's newest orders come first (a few
 # small requests), the rest follows in the same worker.
@@ -152,9 +153,9 @@ class BoardScreen(Screen[None]):
         self._refresh_again = False
         self._updated: datetime | None = None
         self._timer: Timer | None = None
-        self.refreshes = 0
         self._offered: tuple[bool | None, ...] = ()
-        """How many answers the board has shown (the bench and tests wait on it)."""
+        self.refreshes = 0
+        """How many complete answers the board has shown (the bench and tests wait on it)."""
 
     @property
     def board_app(self) -> BoardApp:
