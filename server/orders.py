@@ -442,6 +442,12 @@ def _conflict(message: str, current: str, actor: Principal) -> Conflict:
     )
 
 
+def _sentence(error: Exception) -> str:
+    # Not str.capitalize(): it would lower-case the status and role names in the rest of the message.
+    text = str(error)
+    return text[:1].upper() + text[1:] + "."
+
+
 def _check(current: str, cmd: AdvanceIn, actor: Principal) -> None:
     if cmd.expected_status is not None and cmd.expected_status.value != current:
         raise _conflict(
@@ -453,7 +459,7 @@ def _check(current: str, cmd: AdvanceIn, actor: Principal) -> None:
         check_move(current, cmd.status, actor.role, force=cmd.force, note=cmd.note)
     except MoveRefused as refused:
         if refused.reason == "forbidden":
-            raise Forbidden(str(refused).capitalize() + ".") from None
+            raise Forbidden(_sentence(refused)) from None
         if refused.reason == "invalid":
-            raise Invalid(str(refused).capitalize() + ".", fields={"note": "required with force"}) from None
-        raise _conflict(str(refused).capitalize() + ".", current, actor) from None
+            raise Invalid(_sentence(refused), fields={"note": "required with force"}) from None
+        raise _conflict(_sentence(refused), current, actor) from None
