@@ -195,7 +195,8 @@ class OrderColumn(ScrollView, can_focus=False):
         return strips
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        # The content region, not self.size: a vertical scrollbar takes cells the card must not count on.
+        width = self.scrollable_content_region.width
         row = int(self.scroll_offset.y) + y
         index, line = divmod(row, CARD_HEIGHT)
         if not self._orders:
