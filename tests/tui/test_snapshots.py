@@ -13,7 +13,7 @@ from typing import Any
 from textual.pilot import Pilot
 
 from krafta_cli.client import KraftaClient
-from tests.tui.fake_shop import FakeShop, frozen_clock
+from tests.tui.fake_shop import FakeShop, frozen_clock, make_order
 from tests.tui.pilot_helpers import wait_until
 from tui.app import BoardApp
 from tui.screens.detail import DetailScreen
@@ -64,6 +64,22 @@ class TestBoardSnapshots:
     def test_board_wide(self, snap_compare: SnapCompare) -> None:
         # Cursor on the second CONFIRMED card: an old (2 d, warning colour), stuck order.
         assert snap_compare(make_app(), terminal_size=WIDE, run_before=after("right", "down"))
+
+    def test_board_wide_with_a_scrolling_column(self, snap_compare: SnapCompare) -> None:
+        # Twelve CONFIRMED orders overflow their column: its scrollbar must not cut the ages ("31 h", "stuck").
+        orders = [
+            make_order(
+                100 + n,
+                "CONFIRMED",
+                hours_ago=30 + n,
+                in_status_hours=20 + n,
+                city="San Cristóbal",
+                state="Táchira",
+            )
+            for n in range(12)
+        ]
+        shop = FakeShop(sorted(orders, key=lambda o: o["createdAt"], reverse=True))
+        assert snap_compare(make_app(shop=shop), terminal_size=WIDE, run_before=after("right"))
 
     def test_board_narrow(self, snap_compare: SnapCompare) -> None:
         assert snap_compare(make_app(), terminal_size=NARROW, run_before=after("right", "right"))
