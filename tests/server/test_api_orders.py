@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 import re
 import uuid
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -24,18 +23,6 @@ NUMBER = re.compile(r"^KRFT-\d{6}$")
 
 def _marker(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-@pytest.fixture(scope="module")
-def admin(server: LiveServer) -> Iterator[httpx.Client]:
-    with server.client(server.admin_token) as http:
-        yield http
-
-
-@pytest.fixture(scope="module")
-def taller(server: LiveServer) -> Iterator[httpx.Client]:
-    with server.client(server.taller_token) as http:
-        yield http
 
 
 def _list(http: httpx.Client, **params: Any) -> list[dict[str, Any]]:

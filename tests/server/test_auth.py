@@ -11,7 +11,7 @@ import base64
 import json
 import uuid
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -44,12 +44,6 @@ def _cookie_attributes(response: httpx.Response, name: str = "krafta-token") -> 
                 parsed[k.strip().lower()] = v.strip()
             return parsed
     raise AssertionError(f"no Set-Cookie for {name}: {response.headers.get_list('set-cookie')}")
-
-
-@pytest.fixture(scope="module")
-def admin(server: LiveServer) -> Iterator[httpx.Client]:
-    with server.client(server.admin_token) as http:
-        yield http
 
 
 @pytest.fixture(scope="module")

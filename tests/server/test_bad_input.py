@@ -198,12 +198,6 @@ RAW: list[tuple[str, bytes | Callable[[], bytes], int, str | None]] = [
 
 
 @pytest.fixture(scope="module")
-def admin(server: LiveServer) -> Iterator[httpx.Client]:
-    with server.client(server.admin_token) as http:
-        yield http
-
-
-@pytest.fixture(scope="module")
 def guest(server: LiveServer) -> Iterator[httpx.Client]:
     with server.client() as http:
         yield http

@@ -18,18 +18,6 @@ def _uid(prefix: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def admin(server: LiveServer) -> Iterator[httpx.Client]:
-    with server.client(server.admin_token) as http:
-        yield http
-
-
-@pytest.fixture(scope="module")
-def taller(server: LiveServer) -> Iterator[httpx.Client]:
-    with server.client(server.taller_token) as http:
-        yield http
-
-
-@pytest.fixture(scope="module")
 def cliente(server: LiveServer) -> Iterator[httpx.Client]:
     email = f"{_uid('cliente')}@test.krafta"
     server.make_user(email, role="CLIENTE")
