@@ -17,9 +17,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FallbackStore", "canonical_uuid"]
+__all__ = ["FallbackStore", "canonical_uuid", "served"]
 
 META = "_krafta"  # bookkeeping kept in the file, never sent to clients
+
+
+def served(order: dict[str, Any], storage: str) -> dict[str, Any]:
+    """An order as clients get it: the file's bookkeeping left out, `storage` saying where it lives."""
+    clean = {k: v for k, v in order.items() if k != META}
+    clean["storage"] = storage
+    return clean
 
 
 def canonical_uuid(value: str) -> str | None:

@@ -1,33 +1,28 @@
-"""The order service: create, list, get and advance orders, over the database or the fallback.
+"""The write side of orders: create and advance, over the database or the fallback.
 
-Each public method tries the database first. When the database is unavailable (`db.is_unavailable`)
-it carries on against the JSON fallback so that no order is lost and staff can keep working.
+Reads (list, get) are in `order_queries.py`. Each public method here tries the database first;
+when it is unavailable (`db.is_unavailable`) it carries on against the JSON fallback, so that no
+order is lost and staff can keep working.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.auth import Principal
 from server.db import Database, is_unavailable
 from server.errors import Conflict, Forbidden, IdempotencyConflict, Invalid, NotFound
-from server.fallback import META, FallbackStore, canonical_uuid
-from server.lifecycle import STAFF_ROLES, MoveRefused, Status, check_move, next_statuses
+from server.fallback import META, FallbackStore, canonical_uuid, served
+from server.lifecycle import MoveRefused, Status, check_move, next_statuses
 from server.models import DesignUpload, IdempotencyKey, Product, ProductVariant, utcnow
 from server.records import PriceInfo, build_record, event, insert_record, new_order_number
 from server.schemas import AdvanceIn, OrderIn
 from server.serialize import (
-    decode_cursor,
-    dump,
-    encode_cursor,
     events_t,
     iso,
     orders_by_ids,
@@ -38,19 +33,7 @@ from server.serialize import (
 
 __all__ = ["OrderService"]
 
-_NUMBER = re.compile(r"^KRFT-\d{6}$", re.IGNORECASE)
-PAGE = 500  # orders per query while streaming the full list
 _NUMBER_ATTEMPTS = 30
-
-
-def _visible(order: dict[str, Any], viewer: Principal) -> bool:
-    return viewer.role in STAFF_ROLES or order.get("userId") == viewer.id
-
-
-def _public(order: dict[str, Any], storage: str) -> dict[str, Any]:
-    clean = {k: v for k, v in order.items() if k != META}
-    clean["storage"] = storage
-    return clean
 
 
 class _NotInDatabase(Exception):
@@ -165,164 +148,6 @@ class OrderService:
         return 201, response
 
     # ---- read -------------------------------------------------------------------------------------
-
-    def _where(
-        self, viewer: Principal, statuses: list[Status], q: str | None, after: tuple[datetime, str] | None
-    ) -> list[ColumnElement[bool]]:
-        where: list[ColumnElement[bool]] = []
-        if viewer.role not in STAFF_ROLES:
-            where.append(orders_t.c.user_id == viewer.id)
-        if statuses:
-            where.append(orders_t.c.status.in_([s.value for s in statuses]))
-        if q:
-            pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            payer = exists().where(
-                payments_t.c.order_id == orders_t.c.id,
-                func.lower(payments_t.c.payer_name).like(pattern, escape="\\"),
-            )
-            where.append(
-                or_(
-                    func.lower(orders_t.c.order_number).like(pattern, escape="\\"),
-                    func.lower(orders_t.c.shipping_city).like(pattern, escape="\\"),
-                    func.lower(orders_t.c.shipping_state).like(pattern, escape="\\"),
-                    payer,
-                )
-            )
-        if after is not None:
-            created, oid = after
-            where.append(
-                or_(
-                    orders_t.c.created_at < created,
-                    and_(orders_t.c.created_at == created, orders_t.c.id < oid),
-                )
-            )
-        return where
-
-    def _db_page(
-        self,
-        viewer: Principal,
-        statuses: list[Status],
-        q: str | None,
-        after: tuple[datetime, str] | None,
-        size: int,
-    ) -> list[dict[str, Any]]:
-        query = (
-            select(orders_t)
-            .where(*self._where(viewer, statuses, q, after))
-            .order_by(orders_t.c.created_at.desc(), orders_t.c.id.desc())
-            .limit(size)
-        )
-        with self.db.session() as session:
-            rows = session.execute(query).mappings().all()
-            return orders_by_ids(session, rows)
-
-    def _fallback_orders(
-        self, viewer: Principal, statuses: list[Status], q: str | None, *, db_up: bool
-    ) -> list[dict[str, Any]]:
-        wanted = {s.value for s in statuses}
-        needle = (q or "").lower()
-        out = []
-        for order in self.store.pending():
-            if not _visible(order, viewer) or (wanted and order["status"] not in wanted):
-                continue
-            if needle:
-                hay = [order["orderNumber"], order["shippingCity"], order["shippingState"]]
-                hay += [p["payerName"] for p in order["payments"]]
-                if not any(needle in h.lower() for h in hay):
-                    continue
-            out.append(_public(order, "fallback"))
-        if out and db_up:
-            # A file whose order was just committed by a replay must not show twice.
-            with self.db.session() as session:
-                ids = [o["id"] for o in out]
-                imported = set(session.scalars(select(orders_t.c.id).where(orders_t.c.id.in_(ids))))
-            out = [o for o in out if o["id"] not in imported]
-        out.sort(key=lambda o: (o["createdAt"], o["id"]), reverse=True)
-        return out
-
-    def list_page(
-        self, viewer: Principal, *, statuses: list[Status], q: str | None, limit: int, cursor: str | None
-    ) -> dict[str, Any]:
-        after = self._cursor(cursor)
-        try:
-            db_orders = self._db_page(viewer, statuses, q, after, limit + 1)
-            db_up = True
-        except Exception as error:
-            if not is_unavailable(error):
-                raise
-            db_orders, db_up = [], False
-        fallback = [o for o in self._fallback_orders(viewer, statuses, q, db_up=db_up) if _before(o, after)]
-        merged = sorted(db_orders + fallback, key=lambda o: (o["createdAt"], o["id"]), reverse=True)
-        page, more = merged[:limit], len(merged) > limit
-        body: dict[str, Any] = {
-            "success": True,
-            "orders": [with_next(o, viewer.role) for o in page],
-            "nextCursor": encode_cursor(page[-1]["createdAt"], page[-1]["id"]) if more and page else None,
-        }
-        if not db_up:
-            body["database"] = "down"
-        return body
-
-    def stream_all(self, viewer: Principal, *, statuses: list[Status], q: str | None) -> Iterator[str]:
-        """Every matching order as chunks of one JSON document, a page of rows at a time.
-
-        The first page is fetched before this returns, so a database that is down is noticed while
-        an error response (or the fallback-only answer) can still be sent.
-        """
-        first = self.list_page(viewer, statuses=statuses, q=q, limit=PAGE, cursor=None)
-        return self._stream(viewer, statuses, q, first)
-
-    def _stream(
-        self, viewer: Principal, statuses: list[Status], q: str | None, first: dict[str, Any]
-    ) -> Iterator[str]:
-        yield '{"success":true,"orders":['
-        page, sep = first, ""
-        while True:
-            if page["orders"]:
-                yield sep + ",".join(dump(o) for o in page["orders"])
-                sep = ","
-            if not page["nextCursor"]:
-                break
-            page = self.list_page(viewer, statuses=statuses, q=q, limit=PAGE, cursor=page["nextCursor"])
-        tail = ',"database":"down"' if "database" in first else ""
-        yield '],"nextCursor":null' + tail + "}"
-
-    def _cursor(self, cursor: str | None) -> tuple[datetime, str] | None:
-        if cursor is None:
-            return None
-        after = decode_cursor(cursor)
-        if after is None:
-            raise Invalid(
-                "Invalid cursor: use the nextCursor of a previous page.", fields={"cursor": "not a cursor"}
-            )
-        return after
-
-    def get(self, viewer: Principal, ident: str) -> dict[str, Any]:
-        order_id = canonical_uuid(ident)
-        number = ident.upper() if _NUMBER.match(ident) else None
-        if order_id is None and number is None:
-            raise NotFound(f"No order {ident!r}: give an order number like KRFT-482031 or an order id.")
-        try:
-            with self.db.session() as session:
-                cond = orders_t.c.id == order_id if order_id else orders_t.c.order_number == number
-                rows = session.execute(select(orders_t).where(cond)).mappings().all()
-                found = orders_by_ids(session, rows)
-            if found and _visible(found[0], viewer):
-                return with_next(found[0], viewer.role)
-        except Exception as error:
-            if not is_unavailable(error):
-                raise
-        stored = (
-            self.store.read(order_id)
-            if order_id
-            else next((o for o in self.store.pending() if o["orderNumber"] == number), None)
-        )
-        if stored is not None and _visible(stored, viewer):
-            return with_next(_public(stored, "fallback"), viewer.role)
-        raise NotFound(f"No order {ident}.")
-
-    # ---- advance ----------------------------------------------------------------------------------
-
     def advance(self, actor: Principal, cmd: AdvanceIn) -> dict[str, Any]:
         order_id = canonical_uuid(cmd.order_id)
         if order_id is None:
@@ -417,7 +242,7 @@ class OrderService:
         updated = self.store.update(order_id, change)
         if updated is None:
             raise NotFound(f"No order with orderId {order_id} in the database or the fallback store.")
-        return with_next(_public(updated, "fallback"), actor.role)
+        return with_next(served(updated, "fallback"), actor.role)
 
 
 def _created(record: dict[str, Any]) -> dict[str, Any]:
@@ -427,13 +252,6 @@ def _created(record: dict[str, Any]) -> dict[str, Any]:
         "orderNumber": record["orderNumber"],
         "status": record["status"],
     }
-
-
-def _before(order: dict[str, Any], after: tuple[datetime, str] | None) -> bool:
-    if after is None:
-        return True
-    created = datetime.fromisoformat(order["createdAt"])
-    return (created, order["id"]) < after
 
 
 def _conflict(message: str, current: str, actor: Principal) -> Conflict:

@@ -8,6 +8,7 @@ from server.auth import TokenCodec
 from server.catalog import CatalogService
 from server.db import Database
 from server.fallback import FallbackStore
+from server.order_queries import OrderQueries
 from server.orders import OrderService
 from server.replay import Replayer
 from server.settings import Settings, load_jwt_secret
@@ -22,6 +23,7 @@ class Services:
     db: Database
     store: FallbackStore
     orders: OrderService
+    queries: OrderQueries
     users: UserService
     catalog: CatalogService
     tokens: TokenCodec
@@ -36,6 +38,7 @@ class Services:
             db=db,
             store=store,
             orders=OrderService(db, store),
+            queries=OrderQueries(db, store),
             users=UserService(db),
             catalog=CatalogService(db),
             tokens=TokenCodec(load_jwt_secret(settings), settings.token_ttl_seconds),

@@ -68,14 +68,14 @@ def list_orders(
         if cursor is not None:
             raise Invalid("Invalid cursor: a cursor needs a limit.", fields={"cursor": "only with limit"})
         # The seed returns every order; stream them a page at a time so memory does not grow with the shop.
-        chunks = services.orders.stream_all(user, statuses=statuses, q=query)
+        chunks = services.queries.stream_all(user, statuses=statuses, q=query)
         return StreamingResponse(chunks, media_type="application/json")
-    return services.orders.list_page(user, statuses=statuses, q=query, limit=limit, cursor=cursor)
+    return services.queries.list_page(user, statuses=statuses, q=query, limit=limit, cursor=cursor)
 
 
 @router.get("/{ident}")
 def get_order(ident: str, services: ServicesDep, user: CurrentUser) -> dict[str, Any]:
-    return {"success": True, "order": services.orders.get(user, ident.strip())}
+    return {"success": True, "order": services.queries.get(user, ident.strip())}
 
 
 @router.put("")
