@@ -66,6 +66,8 @@ class TokenCodec:
         if not isinstance(sub, str) or not isinstance(role, str):
             return None
         email = claims.get("email") if isinstance(claims.get("email"), str) else ""
-        return Principal(
-            id=sub, email=email, role=role, expires_at=datetime.fromtimestamp(claims["exp"], UTC)
-        )
+        try:
+            expires = datetime.fromtimestamp(claims["exp"], UTC)
+        except (OverflowError, ValueError, OSError, TypeError):
+            return None  # signed with our key but absurd: treated like any other invalid token
+        return Principal(id=sub, email=email, role=role, expires_at=expires)

@@ -30,13 +30,14 @@ __all__ = [
     "OptionalUser",
     "ServicesDep",
     "StaffUser",
+    "bad_text_field",
     "body_hash",
-    "nul_field",
     "read_json",
 ]
 
 TOKEN_COOKIE = "krafta-token"
 NUL_MESSAGE = "must not contain NUL (\\u0000) characters"
+SURROGATE_MESSAGE = "must not contain unpaired surrogates (not valid Unicode text)"
 
 
 def get_services(request: Request) -> Services:
@@ -123,30 +124,44 @@ async def read_json(request: Request, limit: int = MAX_BODY_BYTES) -> Any:
         raise Invalid("The request body is empty; send a JSON object.", fields={"body": "required"})
     try:
         data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+    # ValueError also covers integer literals past Python's 4,300-digit conversion limit.
+    except (ValueError, RecursionError):
         raise Invalid("The request body is not valid JSON.", fields={"body": "not valid JSON"}) from None
-    if (where := nul_field(data)) is not None:
-        raise Invalid(f"Invalid {where}: must not contain NUL characters.", fields={where: NUL_MESSAGE})
+    if (bad := bad_text_field(data)) is not None:
+        where, problem = bad
+        raise Invalid(f"Invalid {where}: {problem}.", fields={where: problem})
     return data
 
 
-def nul_field(data: Any) -> str | None:
-    """The dotted name of a string in `data` (a key or a value) holding a NUL character, or None.
+def _text_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return NUL_MESSAGE
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return SURROGATE_MESSAGE
+    return None
 
-    JSON allows `\\u0000` in strings, PostgreSQL refuses it in text columns: unchecked, such a body
-    was a 500 on PostgreSQL (and stored as-is on SQLite). No field of this API has a use for it.
+
+def bad_text_field(data: Any) -> tuple[str, str] | None:
+    """The dotted name of a string in `data` (a key or a value) that cannot be stored, and why; or None.
+
+    JSON allows `\\u0000` and lone surrogates (`\\ud800`) in strings. PostgreSQL refuses NUL in text
+    columns, and a lone surrogate cannot be encoded as UTF-8: stored unchecked, one such order made
+    every later list response fail. No field of this API has a use for either.
     Walked with a stack rather than recursion: the body may be nested as deep as the parser allows.
     """
     stack: list[tuple[str, Any]] = [("", data)]
     while stack:
         path, value = stack.pop()
         if isinstance(value, str):
-            if "\x00" in value:
-                return path or "body"
+            if problem := _text_problem(value):
+                return path or "body", problem
         elif isinstance(value, dict):
             for key, child in value.items():
-                if "\x00" in key:
-                    return path or "body"
+                if problem := _text_problem(key):
+                    return path or "body", problem
                 stack.append((f"{path}.{key}" if path else key, child))
         elif isinstance(value, list):
             stack.extend((f"{path}.{i}" if path else str(i), child) for i, child in enumerate(value))

@@ -25,6 +25,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from server.db import is_unavailable
+
 __all__ = [
     "ApiError",
     "Conflict",
@@ -167,6 +169,11 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if is_unavailable(exc):
+            # Where an operation has a fallback it never gets here; for the rest (logins, accounts,
+            # the catalog) a database outage is the server's honest 503, not an unexplained 500.
+            log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+            return error_response(Unavailable("The database is unavailable; try again shortly."))
         # Never a traceback on the wire; the log keeps it for the operator.
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(ApiError("Internal server error."))

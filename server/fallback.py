@@ -7,8 +7,10 @@ atomically (temporary file, flush + fsync, rename, fsync of the directory), and 
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
+import logging
 import os
 import threading
 import uuid
@@ -18,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["FallbackStore", "canonical_uuid", "served"]
+
+log = logging.getLogger("krafta.fallback")
 
 META = "_krafta"  # bookkeeping kept in the file, never sent to clients
 
@@ -89,12 +93,38 @@ class FallbackStore:
         orders = []
         for path in self.directory.glob("*.json"):
             try:
-                orders.append(json.loads(path.read_text()))
-            except (FileNotFoundError, json.JSONDecodeError):
-                # Moved to imported/ meanwhile, or not ours; atomic writes mean never half-written.
+                order = json.loads(path.read_text())
+            except FileNotFoundError:
+                continue  # moved to imported/ meanwhile
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                order = None
+            if not _looks_like_order(order, path):
+                # Not written by us (atomic writes are never half-written): set aside, never deleted,
+                # so one stray file cannot break the list or stall the replay.
+                self._set_aside(path)
                 continue
+            orders.append(order)
         orders.sort(key=lambda o: (o["createdAt"], o["id"]))
         return orders
+
+    def _set_aside(self, path: Path) -> None:
+        invalid = self.directory / "invalid"
+        invalid.mkdir(parents=True, exist_ok=True)
+        log.warning("fallback file %s is not an order; moved to %s", path.name, invalid)
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(path, invalid / path.name)
+
+    def archive(self, order_id: str, folder: str) -> None:
+        """Move an order's file into a sub-folder (`imported`, `duplicates`), keeping it."""
+        path = self._path(order_id)
+        if path is None:
+            return
+        (self.directory / folder).mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(path, self.directory / folder / path.name)
+        except FileNotFoundError:
+            return  # another server process archived it first
+        _fsync_dir(self.directory)
 
     def count(self) -> int:
         return sum(1 for _ in self.directory.glob("*.json")) if self.directory.is_dir() else 0
@@ -112,21 +142,25 @@ class FallbackStore:
             return updated
 
     def mark_imported(self, order_id: str) -> None:
-        path = self._path(order_id)
-        if path is None:
-            return
-        self.imported.mkdir(parents=True, exist_ok=True)
-        try:
-            os.replace(path, self.imported / path.name)
-        except FileNotFoundError:
-            return  # another server process imported it first
-        _fsync_dir(self.directory)
+        self.archive(order_id, "imported")
 
     def find_idempotent(self, key: str) -> dict[str, Any] | None:
         for order in self.pending():
             if order.get(META, {}).get("idempotencyKey") == key:
                 return order
         return None
+
+
+_REQUIRED = ("id", "orderNumber", "status", "createdAt", "updatedAt", "items", "payments", "history")
+
+
+def _looks_like_order(order: Any, path: Path) -> bool:
+    return (
+        isinstance(order, dict)
+        and all(key in order for key in _REQUIRED)
+        and canonical_uuid(str(order["id"])) == path.stem
+        and isinstance(order["createdAt"], str)
+    )
 
 
 def _fsync_dir(directory: Path) -> None:

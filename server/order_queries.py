@@ -180,25 +180,42 @@ class OrderQueries:
         if order_id is None and number is None:
             raise NotFound(f"No order {ident!r}: give an order number like KRFT-482031 or an order id.")
         try:
-            with self.db.session() as session:
-                cond = orders_t.c.id == order_id if order_id else orders_t.c.order_number == number
-                rows = session.execute(select(orders_t).where(cond)).mappings().all()
-                found = orders_by_ids(session, rows)
-            if found and visible_to(found[0], viewer):
-                return with_next(found[0], viewer.role)
+            if (found := self._get_from_db(order_id, number)) is not None:
+                return self._shown(found, viewer, ident)
+            database_down = False
         except Exception as error:
             if not is_unavailable(error):
                 raise
+            database_down = True
         stored = (
             self.store.read(order_id)
             if order_id
             else next((o for o in self.store.pending() if o["orderNumber"] == number), None)
         )
-        if stored is not None and visible_to(stored, viewer):
-            return with_next(served(stored, "fallback"), viewer.role)
+        if stored is not None:
+            return self._shown(served(stored, "fallback"), viewer, ident)
+        if database_down:
+            raise NotFound(
+                f"No order {ident} in the fallback store, and the database is unavailable to look further; "
+                "try again when it is back."
+            )
+        # The replay may have committed the order and archived its file between our two looks.
+        if (found := self._get_from_db(order_id, number)) is not None:
+            return self._shown(found, viewer, ident)
         raise NotFound(f"No order {ident}.")
 
-    # ---- advance ----------------------------------------------------------------------------------
+    def _get_from_db(self, order_id: str | None, number: str | None) -> dict[str, Any] | None:
+        with self.db.session() as session:
+            cond = orders_t.c.id == order_id if order_id else orders_t.c.order_number == number
+            rows = session.execute(select(orders_t).where(cond)).mappings().all()
+            found = orders_by_ids(session, rows)
+        return found[0] if found else None
+
+    def _shown(self, order: dict[str, Any], viewer: Principal, ident: str) -> dict[str, Any]:
+        # Someone else's order is "not found", not "forbidden": its existence is not theirs to learn.
+        if not visible_to(order, viewer):
+            raise NotFound(f"No order {ident}.")
+        return with_next(order, viewer.role)
 
 
 def _before(order: dict[str, Any], after: tuple[datetime, str] | None) -> bool:

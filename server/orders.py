@@ -7,6 +7,7 @@ order is lost and staff can keep working.
 
 from __future__ import annotations
 
+import contextlib
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +21,7 @@ from server.errors import Conflict, Forbidden, IdempotencyConflict, Invalid, Not
 from server.fallback import META, FallbackStore, canonical_uuid, served
 from server.lifecycle import MoveRefused, Status, check_move, next_statuses
 from server.models import DesignUpload, IdempotencyKey, Product, ProductVariant, utcnow
-from server.records import PriceInfo, build_record, event, insert_record, new_order_number
+from server.records import PriceInfo, apply_price, build_record, event, insert_record, new_order_number
 from server.schemas import AdvanceIn, OrderIn
 from server.serialize import (
     events_t,
@@ -50,16 +51,19 @@ class OrderService:
     def create(
         self, body: OrderIn, *, owner: Principal | None, idempotency_key: str | None, request_hash: str
     ) -> tuple[int, dict[str, Any]]:
+        # One record for both paths: if a commit fails ambiguously (it may have landed) the fallback
+        # file carries the same uuid, and the replay recognises the order instead of importing it twice.
+        record = build_record(body, owner=owner, price=PriceInfo("UNKNOWN_VARIANT"))
         try:
             if idempotency_key:
                 earlier = self._earlier_response(idempotency_key, request_hash)
                 if earlier is not None:
                     return earlier
-            return self._create_in_db(body, owner=owner, key=idempotency_key, request_hash=request_hash)
+            return self._create_in_db(record, body, key=idempotency_key, request_hash=request_hash)
         except Exception as error:
             if not is_unavailable(error):
                 raise
-        return self._create_in_fallback(body, owner=owner, key=idempotency_key, request_hash=request_hash)
+        return self._create_in_fallback(record, key=idempotency_key, request_hash=request_hash)
 
     def _earlier_response(self, key: str, request_hash: str) -> tuple[int, dict[str, Any]] | None:
         stored = self.store.find_idempotent(key)
@@ -95,7 +99,7 @@ class OrderService:
         return PriceInfo("OK", product_name=name, unit_price=base_price)
 
     def _create_in_db(
-        self, body: OrderIn, *, owner: Principal | None, key: str | None, request_hash: str
+        self, record: dict[str, Any], body: OrderIn, *, key: str | None, request_hash: str
     ) -> tuple[int, dict[str, Any]]:
         with self.db.session() as session:
             price = self._price(session, body)
@@ -104,9 +108,13 @@ class OrderService:
                     "Invalid designUploadId: no such design upload.",
                     fields={"designUploadId": "no design upload with this id"},
                 )
-        record = build_record(body, owner=owner, price=price)
-        response = _created(record)
+        apply_price(record, price)
+        # Numbers held by orders still waiting in the fallback are taken too: their customers have them.
+        held = {o["orderNumber"] for o in self.store.pending()} if self.store.count() else set()
         for _ in range(_NUMBER_ATTEMPTS):
+            while record["orderNumber"] in held:
+                record["orderNumber"] = new_order_number()
+            response = _created(record)
             try:
                 with self.db.write() as session:
                     insert_record(session, record)
@@ -122,15 +130,13 @@ class OrderService:
                 if key and (earlier := self._earlier_response(key, request_hash)) is not None:
                     return earlier
                 record["orderNumber"] = new_order_number()
-                response = _created(record)
         raise Conflict(
             "Could not allocate a unique order number; try again.", current_status="", next_statuses=[]
         )
 
     def _create_in_fallback(
-        self, body: OrderIn, *, owner: Principal | None, key: str | None, request_hash: str
+        self, record: dict[str, Any], *, key: str | None, request_hash: str
     ) -> tuple[int, dict[str, Any]]:
-        record = build_record(body, owner=owner, price=PriceInfo("UNKNOWN_VARIANT"))
         with self.store.lock():
             if key and (stored := self.store.find_idempotent(key)) is not None:
                 if stored[META]["requestHash"] != request_hash:
@@ -147,11 +153,13 @@ class OrderService:
             self.store.write(record)
         return 201, response
 
-    # ---- read -------------------------------------------------------------------------------------
+    # ---- advance ----------------------------------------------------------------------------------
+
     def advance(self, actor: Principal, cmd: AdvanceIn) -> dict[str, Any]:
         order_id = canonical_uuid(cmd.order_id)
         if order_id is None:
             raise NotFound(f"No order with orderId {cmd.order_id!r}.")
+        database_down = False
         try:
             return self._advance_in_db(actor, cmd, order_id)
         except _NotInDatabase:
@@ -159,7 +167,20 @@ class OrderService:
         except Exception as error:
             if not is_unavailable(error):
                 raise
-        return self._advance_in_fallback(actor, cmd, order_id)
+            database_down = True
+        moved = self._advance_in_fallback(actor, cmd, order_id)
+        if moved is not None:
+            return moved
+        if not database_down:
+            # The replay may have committed the order and archived its file between our two looks.
+            with contextlib.suppress(_NotInDatabase):
+                return self._advance_in_db(actor, cmd, order_id)
+            raise NotFound(f"No order with orderId {order_id}.")
+        # The seed's rule: 404 when the database update failed and the fallback has no such order.
+        raise NotFound(
+            f"No order with orderId {order_id} in the fallback store, and the database is unavailable "
+            "to look further; try again when it is back."
+        )
 
     def _advance_in_db(self, actor: Principal, cmd: AdvanceIn, order_id: str) -> dict[str, Any]:
         target = cmd.status
@@ -216,7 +237,7 @@ class OrderService:
             rows = session.execute(select(orders_t).where(orders_t.c.id == order_id)).mappings().all()
             return with_next(orders_by_ids(session, rows)[0], actor.role)
 
-    def _advance_in_fallback(self, actor: Principal, cmd: AdvanceIn, order_id: str) -> dict[str, Any]:
+    def _advance_in_fallback(self, actor: Principal, cmd: AdvanceIn, order_id: str) -> dict[str, Any] | None:
         def change(order: dict[str, Any]) -> dict[str, Any]:
             current = order["status"]
             _check(current, cmd, actor)
@@ -240,9 +261,7 @@ class OrderService:
             return order
 
         updated = self.store.update(order_id, change)
-        if updated is None:
-            raise NotFound(f"No order with orderId {order_id} in the database or the fallback store.")
-        return with_next(served(updated, "fallback"), actor.role)
+        return None if updated is None else with_next(served(updated, "fallback"), actor.role)
 
 
 def _created(record: dict[str, Any]) -> dict[str, Any]:

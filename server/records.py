@@ -19,7 +19,7 @@ from server.models import Order, OrderEvent, OrderItem, PaymentSubmission, new_i
 from server.schemas import OrderIn
 from server.serialize import iso, money
 
-__all__ = ["PriceInfo", "build_record", "event", "insert_record", "new_order_number"]
+__all__ = ["PriceInfo", "apply_price", "build_record", "event", "insert_record", "new_order_number"]
 
 
 def new_order_number() -> str:
@@ -128,6 +128,15 @@ def build_record(
             )
         ],
     }
+
+
+def apply_price(record: dict[str, Any], price: PriceInfo) -> None:
+    """Put the catalog's verdict on a record built before the catalog could be asked."""
+    record["priceCheck"] = price.check
+    record["priceExpected"] = money(price.expected)
+    for item in record["items"]:
+        item["productName"] = price.product_name
+        item["unitPrice"] = money(price.unit_price)
 
 
 def _dec(value: float | None) -> Decimal | None:

@@ -11,6 +11,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +31,7 @@ class ReplayReport:
     imported: list[str] = field(default_factory=list)
     already: list[str] = field(default_factory=list)
     renumbered: dict[str, str] = field(default_factory=dict)  # old number → new number
+    duplicates: list[str] = field(default_factory=list)  # same Idempotency-Key as an order already stored
     pending: int = 0
     database_down: bool = False
 
@@ -43,9 +45,14 @@ class Replayer:
     def run(self) -> ReplayReport:
         report = ReplayReport()
         with self._lock:
-            for record in self.store.pending():
+            for queued in self.store.pending():
                 try:
-                    self._import(record, report)
+                    # Under the store's lock, and from a fresh read of the file: a PUT that moved the
+                    # order a moment ago is imported with its move, and cannot land on an archived file.
+                    with self.store.lock():
+                        record = self.store.read(queued["id"])
+                        if record is not None:
+                            self._import(record, report)
                 except Exception as error:
                     if not is_unavailable(error):
                         raise
@@ -56,14 +63,27 @@ class Replayer:
             log.info("replayed %d fallback order(s) into the database", len(report.imported))
         return report
 
-    def _import(self, record: dict, report: ReplayReport) -> None:  # type: ignore[type-arg]
+    def _import(self, record: dict[str, Any], report: ReplayReport) -> None:
         meta = record.pop(META, {}) or {}
         record.pop("storage", None)
+        key = meta.get("idempotencyKey")
         for _ in range(20):
             with self.db.session() as session:
                 if session.get(Order, record["id"]) is not None:
                     report.already.append(record["id"])
                     break
+                earlier = session.get(IdempotencyKey, key) if key else None
+                if earlier is not None and earlier.request_hash == meta.get("requestHash"):
+                    # The customer's retry during the outage of an order the database already had:
+                    # the same order, not a second one. Its file is kept aside, never deleted.
+                    log.warning(
+                        "fallback order %s repeats %s (same Idempotency-Key); not imported twice",
+                        record["id"],
+                        earlier.response_json.get("orderNumber"),
+                    )
+                    report.duplicates.append(record["id"])
+                    self.store.archive(record["id"], "duplicates")
+                    return
                 taken = session.scalar(select(Order.id).where(Order.order_number == record["orderNumber"]))
             if taken is not None:
                 old, new = record["orderNumber"], new_order_number()
@@ -83,8 +103,9 @@ class Replayer:
             try:
                 with self.db.write() as session:
                     insert_record(session, record)
-                    key = meta.get("idempotencyKey")
-                    if key and session.get(IdempotencyKey, key) is None:
+                    # Same key with another body was a different order: imported, but the key stays
+                    # with the order that had it first.
+                    if key and earlier is None:
                         session.add(
                             IdempotencyKey(
                                 key=key,

@@ -210,7 +210,8 @@ class LoginIn(_Wire):
 def _email(value: str) -> str:
     value = value.strip().lower()
     local, _, domain = value.partition("@")
-    if not local or "." not in domain or " " in value:
+    labels = domain.split(".")
+    if not local or "@" in domain or len(labels) < 2 or not all(labels) or any(c.isspace() for c in value):
         raise ValueError("must be an email address")
     return value
 

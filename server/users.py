@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from server.auth import hash_password, verify_dummy, verify_password
@@ -68,8 +68,28 @@ class UserService:
     def authenticate(self, email: str, password: str) -> User:
         """The user for these credentials, or an error, the same for unknown email and bad password."""
         email = email.strip().lower()
-        now = utcnow()
+        attempt = self._claim_attempt(email)
         with self.db.session() as session:
+            user = session.scalar(select(User).where(User.email == email))
+        if user is None:
+            verify_dummy(password)
+        elif verify_password(user.password_hash, password) and user.active:
+            with self.db.write() as session:
+                session.execute(delete(LoginFailure).where(LoginFailure.id == attempt))
+            return user
+        raise NotAuthenticated("Wrong email or password.")
+
+    def _claim_attempt(self, email: str) -> int:
+        """Count this attempt as a failure *before* checking the password, or refuse it (429).
+
+        Counting first, in one serialised transaction per email, is what stops a burst of parallel
+        guesses from all passing the check before any failure is written; a success removes its row.
+        """
+        now = utcnow()
+        with self.db.write() as session:
+            if not self.db.is_sqlite:
+                # SQLite writers are already serialised; on PostgreSQL one email's attempts queue here.
+                session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:email))"), {"email": email})
             recent = session.scalar(
                 select(func.count())
                 .select_from(LoginFailure)
@@ -77,16 +97,9 @@ class UserService:
             )
             if (recent or 0) >= MAX_FAILURES:
                 raise RateLimited("Too many failed logins for this email; wait a minute.", retry_after=60)
-            user = session.scalar(select(User).where(User.email == email))
-        if user is None:
-            verify_dummy(password)
-        elif verify_password(user.password_hash, password) and user.active:
-            return user
-        self._record_failure(email)
-        raise NotAuthenticated("Wrong email or password.")
-
-    def _record_failure(self, email: str) -> None:
-        with self.db.write() as session:
-            session.add(LoginFailure(email=email))
+            attempt = LoginFailure(email=email, at=now)
+            session.add(attempt)
             # Keep the table small: rows older than the window no longer count for anything.
-            session.execute(delete(LoginFailure).where(LoginFailure.at < utcnow() - 10 * FAILURE_WINDOW))
+            session.execute(delete(LoginFailure).where(LoginFailure.at < now - 10 * FAILURE_WINDOW))
+            session.flush()
+            return attempt.id

@@ -208,6 +208,11 @@ def fallback_sync(
         f"imported {len(report.imported)}, already in the database {len(report.already)}, "
         f"still pending {report.pending}"
     )
+    for order_id in report.duplicates:
+        typer.echo(
+            f"not imported twice: {order_id} repeats an order already stored (same Idempotency-Key); "
+            "its file is in duplicates/"
+        )
     for old, new in report.renumbered.items():
         typer.echo(f"renumbered {old} → {new} (the number was taken meanwhile)")
     if report.database_down:
