@@ -23,6 +23,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server.db import is_unavailable
@@ -167,13 +168,20 @@ def install_handlers(app: FastAPI) -> None:
             err.code = "method_not_allowed"
         return error_response(err)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # Registered by class (not under the catch-all below, whose middleware re-raises and so drops the
+    # client's keep-alive connection): an outage is an expected condition, not a crash.
+    @app.exception_handler(SQLAlchemyError)
+    async def _database(request: Request, exc: SQLAlchemyError) -> JSONResponse:
         if is_unavailable(exc):
             # Where an operation has a fallback it never gets here; for the rest (logins, accounts,
             # the catalog) a database outage is the server's honest 503, not an unexplained 500.
             log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
             return error_response(Unavailable("The database is unavailable; try again shortly."))
+        log.error("database error on %s %s", request.method, request.url.path, exc_info=exc)
+        return error_response(ApiError("Internal server error."))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         # Never a traceback on the wire; the log keeps it for the operator.
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(ApiError("Internal server error."))

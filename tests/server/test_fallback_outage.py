@@ -121,6 +121,11 @@ def test_outage_orders_land_as_files_and_replay_exactly_once(live: LiveServer, p
             assert again.status_code == 409 and again.json()["currentStatus"] == "CONFIRMED"
 
             # An order in neither place is a 404, and ids that look like paths never reach the file system.
+            # Logins have no fallback: an honest 503, not a 500; an unknown order says why it is unknown.
+            login = http.post("/api/auth/login", json={"email": "admin@test.krafta", "password": "nope-nope"})
+            assert login.status_code == 503 and login.json()["code"] == "unavailable"
+            missing = http.get("/api/orders/3f1c1d8e-0000-4000-8000-000000000000")
+            assert missing.status_code == 404 and "database is unavailable" in missing.json()["error"]
             unknown = http.put(
                 "/api/orders", json={"orderId": "3f1c1d8e-0000-4000-8000-000000000000", "status": "CONFIRMED"}
             )
@@ -212,3 +217,39 @@ def test_a_number_taken_meanwhile_is_renumbered_and_recorded(live: LiveServer, p
     assert kept["id"] == existing["orderId"]
     assert order["orderNumber"] != existing["orderNumber"]
     assert "renumbered from " + existing["orderNumber"] in order["history"][-1]["note"]
+
+
+def test_an_idempotent_retry_during_the_outage_is_not_imported_twice(
+    live: LiveServer, pg: OwnPostgres
+) -> None:
+    key = "k-retry-across-outage"
+    with live.client() as http:
+        first = http.post(
+            "/api/orders", json=order_body(shippingCity="Barinas"), headers={"Idempotency-Key": key}
+        )
+    assert first.status_code == 201
+    live.stop()
+    pg.stop()
+    try:
+        live.start()
+        with live.client() as http:
+            # The customer's app retries while the database is down: the fallback cannot see the first one.
+            retry = http.post(
+                "/api/orders", json=order_body(shippingCity="Barinas"), headers={"Idempotency-Key": key}
+            )
+        assert retry.status_code == 201
+        live.stop()
+    finally:
+        pg.start()
+    result = _sync(live)
+    live.start()
+    assert result.returncode == 0, result.stderr
+    assert "not imported twice" in result.stdout
+    assert (live.fallback_dir / "duplicates" / f"{retry.json()['orderId']}.json").exists()
+    stored = [o for o in _all_orders(live) if o["shippingCity"] == "Barinas"]
+    assert [o["id"] for o in stored] == [first.json()["orderId"]]
+    with live.client() as http:
+        again = http.post(
+            "/api/orders", json=order_body(shippingCity="Barinas"), headers={"Idempotency-Key": key}
+        )
+    assert again.json()["orderId"] == first.json()["orderId"]
