@@ -1,1 +1,3 @@
-"""One router module per resource."""
+"""One router module per resource: orders, auth, users, catalog, health."""
+
+__all__: list[str] = []
