@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Coroutine
 from typing import Any
+
+from rich.console import Console
+from textual.widgets import Static
 
 from krafta_cli.client import KraftaClient
 from tests.tui.fake_shop import FakeShop, frozen_clock, make_order
@@ -154,3 +158,40 @@ def test_every_binding_has_a_description_and_an_id() -> None:
             assert binding.description and binding.id, (owner, binding)
             ids.append(binding.id)
     assert len(ids) == len(set(ids)), "binding ids must be unique (they are what a keymap names)"
+
+
+def test_detail_of_an_order_with_null_and_odd_list_elements_shows_dashes() -> None:
+    """`null` or a non-object inside items/payments/history must not raise on the UI thread."""
+    order = make_order(1, "CONFIRMED", hours_ago=5, payer="Lucía Rota")
+    order["items"] = [None, *order["items"], "franela"]
+    order["payments"] = [None, *order["payments"], 7]
+    order["history"] = [None, *order["history"], ["CONFIRMED"]]
+    order["nextStatuses"] = 3
+    shop = FakeShop([order])
+
+    async def scenario() -> None:
+        app = make_app(shop)
+        async with app.run_test(size=(120, 60)) as pilot:
+            screen = board_screen(app)
+            await wait_until(pilot, lambda: screen.refreshes >= 1, what="load")
+            await pilot.press("l", "enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, DetailScreen), what="detail")
+            detail = app.screen
+            assert isinstance(detail, DetailScreen)
+            await wait_until(pilot, lambda: detail.order is not None, what="the order")
+            await pilot.pause()
+            console = Console(width=118, record=True, file=io.StringIO())
+            console.print(detail.query_one("#order", Static).content)
+            shown = console.export_text()
+            for fragment in (
+                order["orderNumber"],
+                "Franela blanca",  # the good elements are still there…
+                "Lucía Rota",
+                "— (a payment the server sent unreadable)",  # …and each bad one is a dash
+                "REPORTED → CONFIRMED",
+                "moves offered to you: none for you",
+            ):
+                assert fragment in shown, (fragment, shown)
+            assert shown.count("— (a payment") == 2
+
+    run(scenario())

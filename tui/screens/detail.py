@@ -79,11 +79,26 @@ def _amount_check(payment: Mapping[str, Any]) -> Text:
     return Text("reported matches expected", style="green")
 
 
+def _entries(order: Order, key: str) -> list[Mapping[str, Any] | None]:
+    """The objects of the list `order[key]`; None stands for an element that is not one.
+
+    This runs on the UI thread: a `null` or a string where the API promises an object (a broken
+    server, a proxy) must show as "—" in its place, not raise and take the screen down.
+    """
+    value = order.get(key)
+    if not isinstance(value, list):
+        return []
+    return [entry if isinstance(entry, Mapping) else None for entry in value]
+
+
 def _items(order: Order) -> Table:
     table = Table(box=None, padding=(0, 2, 0, 0), header_style="dim")
     for name in ("product", "variant", "qty", "unit", "design preview"):
         table.add_column(name, overflow="fold", no_wrap=name != "design preview")
-    for item in order.get("items") or []:
+    for item in _entries(order, "items"):
+        if item is None:
+            table.add_row(*["—"] * 5)
+            continue
         table.add_row(
             str(item.get("productName") or "?"),
             str(item.get("variantId") or "?"),
@@ -96,7 +111,10 @@ def _items(order: Order) -> Table:
 
 def _payments(order: Order) -> RenderableType:
     blocks: list[RenderableType] = []
-    for payment in order.get("payments") or []:
+    for payment in _entries(order, "payments"):
+        if payment is None:
+            blocks.append(Text("— (a payment the server sent unreadable)", style="yellow"))
+            continue
         blocks.append(
             _fields(
                 [
@@ -118,11 +136,14 @@ def _history(order: Order, now: datetime) -> Table:
     table = Table(box=None, padding=(0, 2, 0, 0), header_style="dim")
     for name in ("when", "move", "who", "note"):
         table.add_column(name, overflow="fold", no_wrap=name in ("when", "move"))
-    for event in order.get("history") or []:
+    for event in _entries(order, "history"):
+        if event is None:
+            table.add_row("—", "—", "—", "")
+            continue
         source = event.get("fromStatus")
-        move = f"{status_label(source)} → " if source else ""
+        move = f"{status_label(str(source))} → " if source else ""
         move += status_label(str(event.get("toStatus") or "?"))
-        who = event.get("userEmail") or "customer"
+        who = str(event.get("userEmail") or "customer")
         if event.get("userRole"):
             who += f" ({event['userRole']})"
         note = str(event.get("note") or "")
@@ -143,7 +164,8 @@ def render_order(order: Order, now: datetime) -> RenderableType:
     )
     if order.get("storage") == "fallback":
         title.append("  saved in the fallback file store (database was down)", style="yellow")
-    offered = [s for s in order.get("nextStatuses") or [] if isinstance(s, str)]
+    offered_raw = order.get("nextStatuses")
+    offered = [s for s in offered_raw if isinstance(s, str)] if isinstance(offered_raw, list) else []
     moves = " · ".join(status_label(s) for s in offered) or "none for you"
     return Group(
         title,
