@@ -66,7 +66,8 @@ class TestBoardSnapshots:
         assert snap_compare(make_app(), terminal_size=WIDE, run_before=after("right", "down"))
 
     def test_board_wide_with_a_scrolling_column(self, snap_compare: SnapCompare) -> None:
-        # Twelve CONFIRMED orders overflow their column: its scrollbar must not cut the ages ("31 h", "stuck").
+        # Twelve CONFIRMED orders overflow their column: its scrollbar must not cut the ages
+        # ("31 h", "stuck").
         orders = [
             make_order(
                 100 + n,
