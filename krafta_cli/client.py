@@ -27,6 +27,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from http import HTTPStatus
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
@@ -315,11 +316,24 @@ class OrderPage:
 # --------------------------------------------------------------------------- client
 
 
+def _path_segment(value: str) -> str:
+    """`value` as one percent-encoded path segment that cannot climb to another endpoint.
+
+    quote(safe="") already encodes "/", but "." and ".." would still be dot segments that httpx
+    resolves (`/api/orders/..` is `/api`), so dots are encoded too; the server decodes them back.
+    """
+    return quote(value, safe="").replace(".", "%2E")
+
+
 class KraftaClient:
     """A synchronous client for one Krafta server, holding at most one session token.
 
     Use as a context manager (or call `close()`): it owns one `httpx.Client`, so connections
     are reused across calls. `transport` lets tests plug in `httpx.MockTransport`.
+
+    One client may be shared by several threads (the board's workers): changing `token` only
+    rebinds an attribute that each request reads once, and the shared `httpx.Client` is never
+    mutated after construction (no default Authorization header, a cookie jar that stores nothing).
     """
 
     def __init__(
@@ -338,6 +352,11 @@ class KraftaClient:
                 timeout=httpx.Timeout(timeout),
                 transport=transport,
                 headers={"Accept": "application/json", "User-Agent": "krafta-cli"},
+                # The Bearer header is the only credential we want to send: a cookie kept from a
+                # response (the login's `krafta-token`) would keep an old session alive after the
+                # token was changed or dropped, and clearing a shared jar after each response
+                # races with other threads' requests. A jar that accepts no cookie cannot race.
+                cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
             )
         except (httpx.InvalidURL, TypeError, ValueError) as exc:
             raise Unreachable(url=base_url, reason="not a valid URL") from exc
@@ -351,11 +370,9 @@ class KraftaClient:
 
     @token.setter
     def token(self, value: str | None) -> None:
+        # One attribute rebinding (atomic): a request in flight keeps the token it started with,
+        # the next one uses the new token; nothing shared is edited in place.
         self._token = value or None
-        if self._token:
-            self._http.headers["Authorization"] = f"Bearer {self._token}"
-        else:
-            self._http.headers.pop("Authorization", None)
 
     def close(self) -> None:
         self._http.close()
@@ -373,18 +390,30 @@ class KraftaClient:
 
     # -- plumbing --------------------------------------------------------------------------
 
-    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def _send(
+        self, method: str, path: str, *, headers: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        token = self._token  # read once: the setter may run on another thread meanwhile
+        merged = dict(headers or {})
+        if token:
+            merged["Authorization"] = f"Bearer {token}"
         try:
-            response = self._http.request(method, path, **kwargs)
+            response = self._http.request(method, path, headers=merged, **kwargs)
         except httpx.TransportError as exc:
             raise Unreachable(url=self.base_url, reason=_transport_reason(exc)) from exc
         except httpx.InvalidURL as exc:
             raise Unreachable(url=self.base_url, reason="not a valid URL") from exc
-        # The Bearer header is the only credential we want to send: a cookie picked up from a
-        # response would keep an old session alive after the token was changed or dropped.
-        self._http.cookies.clear()
         if response.status_code >= 400:
             raise error_from_response(response)
+        if response.is_redirect:
+            # Redirects are not followed (httpx's default, and the Bearer header must not travel
+            # to another place); say so instead of "not JSON" about the redirect's empty body.
+            where = response.headers.get("Location", "?")
+            raise ApiError(
+                f"the server at {self.base_url} redirected {method} {response.request.url.path} "
+                f"to {_one_line(where)} (HTTP {response.status_code}); check the server URL",
+                status_code=response.status_code,
+            )
         return response
 
     def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
@@ -482,9 +511,12 @@ class KraftaClient:
             cursor = page.next_cursor
 
     def get_order(self, id_or_number: str) -> Order:
-        """One order by uuid or number (`KRFT-482031`)."""
-        # quote(safe="") so that a typed "../users" can never address another endpoint.
-        body = self._request("GET", f"/api/orders/{quote(id_or_number.strip(), safe='')}")
+        """One order by uuid or number (`KRFT-482031`); ValueError when it is empty or blank."""
+        ref = id_or_number.strip()
+        if not ref:
+            # `/api/orders/` is not an order: the server would redirect it to the list.
+            raise ValueError("an order number or id is needed, not an empty string")
+        body = self._request("GET", f"/api/orders/{_path_segment(ref)}")
         return self._field(body, "order", dict)
 
     def advance(

@@ -2,9 +2,9 @@
 
 | code | meaning |
 |---|---|
-| 0 | success |
-| 1 | any other error (server error, unexpected reply, aborted) |
-| 2 | usage: bad option or argument, or a prompt impossible without a terminal |
+| 0 | success (also when the reader of stdout stopped early, as `head -1` does) |
+| 1 | any other error (server error, unexpected reply, aborted; `serve`: port in use, failed start) |
+| 2 | usage: a bad option or argument, or a prompt impossible without a terminal (`advance` without `--yes`) |
 | 3 | authentication: not logged in, wrong password, expired or rejected token, rate limited |
 | 4 | not found: no such order or user |
 | 5 | conflict: the order is not in the status you expected (the message shows the current one) |

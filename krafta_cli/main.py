@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
 
 from krafta_cli import __version__
 from krafta_cli.client import KraftaError
@@ -22,8 +23,23 @@ from krafta_cli.exit_codes import ExitCode
 
 __all__ = ["app", "main"]
 
+
+class _StdoutClosed(Exception):
+    """Whoever read stdout went away (`krafta orders list | head -1`): not an error of ours."""
+
+
+class _KraftaGroup(TyperGroup):
+    def invoke(self, ctx: typer.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as exc:
+            # Typer turns EPIPE into a silent `sys.exit(1)`; main() wants to see it and exit 0.
+            raise _StdoutClosed from exc
+
+
 app = typer.Typer(
     name="krafta",
+    cls=_KraftaGroup,
     help="Krafta orders: the staff command line. Run `krafta login`, then `krafta orders list`.",
     no_args_is_help=True,
     # Our errors are one line on stderr (see errors_cli); a rich traceback would bury that line.
@@ -71,6 +87,17 @@ def _usage_error(exc: typer.TyperException) -> int:
     return exc.exit_code
 
 
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null so that Python's flush at exit cannot fail on the closed pipe.
+
+    The recipe of the Python docs ("Note on SIGPIPE", signal module); restoring SIG_DFL instead
+    would kill the process mid-write with status 141.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Run `krafta`; every error ends as one line on stderr and a documented exit code."""
     # A non-UTF-8 terminal must get "?" for "→", not a UnicodeEncodeError traceback.
@@ -81,6 +108,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         # standalone_mode=False: Typer would print usage errors as a multi-line box; we want one line.
         result = app(args=list(argv) if argv is not None else None, prog_name="krafta", standalone_mode=False)
+        # Inside the try, so that a reader gone after our last write is noticed here too.
+        sys.stdout.flush()
+    except (_StdoutClosed, BrokenPipeError):
+        # Output cut short by its reader (`| head`) is what the reader asked for: exit 0, quietly.
+        _discard_stdout()
+        sys.exit(int(ExitCode.OK))
     except typer.TyperException as exc:
         sys.exit(_usage_error(exc))
     except typer.Abort:

@@ -13,7 +13,7 @@ import typer
 from krafta_cli.errors_cli import InputError, fail
 from krafta_cli.exit_codes import ExitCode
 
-__all__ = ["ask_email", "confirm", "read_password", "stdin_is_tty"]
+__all__ = ["ask_email", "confirm", "read_password", "require_yes_without_tty", "stdin_is_tty"]
 
 
 def stdin_is_tty() -> bool:
@@ -41,9 +41,24 @@ def ask_email(given: str | None) -> str:
     return str(typer.prompt("E-mail")).strip()
 
 
-def confirm(question: str, *, assume_yes: bool) -> None:
-    """Ask on a terminal unless `--yes`; without a terminal, go ahead (scripts cannot answer)."""
-    if assume_yes or not stdin_is_tty():
+def require_yes_without_tty(*, assume_yes: bool, action: str) -> None:
+    """Fail with a usage error naming `--yes` when `confirm` could not ask (no terminal on stdin).
+
+    Commands call this before any request, so a script that forgot `--yes` changes nothing and
+    learns about it even when the server is down or the order does not exist.
+    """
+    if not assume_yes and not stdin_is_tty():
+        fail(f"stdin is not a terminal, so the {action} cannot be confirmed: pass --yes", ExitCode.USAGE)
+
+
+def confirm(question: str, *, assume_yes: bool, action: str = "change") -> None:
+    """Ask on a terminal unless `--yes`; without a terminal, a usage error naming `--yes`.
+
+    Going ahead unasked would let `krafta orders advance N < /dev/null` move an order nobody
+    confirmed.
+    """
+    if assume_yes:
         return
+    require_yes_without_tty(assume_yes=assume_yes, action=action)
     if not typer.confirm(question, default=True):
         fail("aborted, nothing changed", ExitCode.ERROR)

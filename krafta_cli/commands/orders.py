@@ -15,7 +15,7 @@ from krafta_cli.client import Conflict, KraftaClient, NotFound, Order, Status, V
 from krafta_cli.errors_cli import InputError, fail
 from krafta_cli.exit_codes import ExitCode
 from krafta_cli.json_file import read_json_file
-from krafta_cli.prompts import confirm
+from krafta_cli.prompts import confirm, require_yes_without_tty
 from krafta_cli.session import connect
 
 __all__ = ["orders_app", "register"]
@@ -24,16 +24,26 @@ orders_app = typer.Typer(help="List, inspect and move orders through the pipelin
 
 OrderRef = Annotated[str, typer.Argument(metavar="NUMBER", help="Order number (KRFT-482031) or uuid.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the API's JSON instead of text.")]
-YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+YesOption = Annotated[
+    bool,
+    typer.Option("--yes", "-y", help="Do not ask for confirmation (required when stdin is not a terminal)."),
+]
 
 DEFAULT_LIMIT = 50
+
+
+def _checked_ref(ref: str) -> str:
+    """The order reference, stripped; an empty one is a usage error before any request."""
+    if not ref.strip():
+        fail("NUMBER is empty: give an order number (KRFT-482031) or uuid", ExitCode.USAGE)
+    return ref.strip()
 
 
 def _fetch(client: KraftaClient, ref: str) -> Order:
     try:
         return client.get_order(ref)
     except NotFound:
-        fail(f"no order {ref.strip()!r} on {client.base_url}", ExitCode.NOT_FOUND)
+        fail(f"no order {ref!r} on {client.base_url}", ExitCode.NOT_FOUND)
 
 
 def _move(client: KraftaClient, order: Order, target: str, *, note: str | None, force: bool = False) -> Order:
@@ -97,6 +107,7 @@ def show(ref: OrderRef, as_json: JsonOption = False) -> None:
 
     Example: krafta orders show KRFT-482031
     """
+    ref = _checked_ref(ref)
     with connect() as client:
         order = _fetch(client, ref)
     if as_json:
@@ -127,8 +138,10 @@ def advance(
 
     Example: krafta orders advance KRFT-482031   →   KRFT-482031: CONFIRMED → IN_PRODUCTION
     """
+    ref = _checked_ref(ref)
     if force and not (note and note.strip()):
         fail("--force needs a --note saying why", ExitCode.USAGE)
+    require_yes_without_tty(assume_yes=yes, action="move")
     with connect() as client:
         order = _fetch(client, ref)
         number, current = order.get("orderNumber", ref), order.get("status", "?")
@@ -139,7 +152,7 @@ def advance(
             if not offered:
                 fail(f"{number} is {current}: there is no next status you may move it to", ExitCode.CONFLICT)
             target = offered[0]
-        confirm(f"Move {number} from {current} to {target}?", assume_yes=yes)
+        confirm(f"Move {number} from {current} to {target}?", assume_yes=yes, action="move")
         updated = _move(client, order, target, note=note, force=force)
     if as_json:
         render.print_json(updated)
@@ -158,12 +171,14 @@ def cancel(
 
     Example: krafta orders cancel KRFT-482031 --note "customer asked, refund sent"
     """
+    ref = _checked_ref(ref)
     if not note.strip():
         fail("--note must say why the order is cancelled", ExitCode.USAGE)
+    require_yes_without_tty(assume_yes=yes, action="cancellation")
     with connect() as client:
         order = _fetch(client, ref)
         number, current = order.get("orderNumber", ref), order.get("status", "?")
-        confirm(f"Cancel {number} (now {current})?", assume_yes=yes)
+        confirm(f"Cancel {number} (now {current})?", assume_yes=yes, action="cancellation")
         updated = _move(client, order, Status.CANCELLED.value, note=note)
     if as_json:
         render.print_json(updated)

@@ -77,7 +77,9 @@ def serve(
     host: Annotated[
         str | None, typer.Option(help="Interface to listen on (default: KRAFTA_HOST or 127.0.0.1).")
     ] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default: KRAFTA_PORT or 8000).")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Port, 1-65535 (default: KRAFTA_PORT or 8000).")
+    ] = None,
     db: DbOption = None,
     data_dir: DataDirOption = None,
     demo: Annotated[
@@ -85,6 +87,9 @@ def serve(
     ] = False,
 ) -> None:
     """Run the orders server (migrates the database first)."""
+    import errno
+    import socket
+
     import uvicorn
 
     from server.app import create_app
@@ -92,26 +97,55 @@ def serve(
     from server.demo import DEMO_ADMIN, DEMO_TALLER, seed_demo
 
     settings = _settings(db, data_dir, host=host, port=port)
-    # A shop's server must take orders even when the database is down at start: the fallback is for that.
-    if not _migrate(settings.db_url, may_wait=not demo):
-        settings = dataclasses.replace(settings, migrate_when_reachable=True)
-    if demo:
-        database = Database(settings.db_url, pool_size=2)
-        seeded = seed_demo(database, password=os.environ.get("KRAFTA_DEMO_PASSWORD") or None)
-        database.dispose()
-        if seeded.created:
-            typer.echo(f"demo data: {seeded.orders} orders; log in as {DEMO_ADMIN} or {DEMO_TALLER}")
-            typer.echo(f"demo password: {seeded.password}")
-        else:
-            typer.echo("demo data already present (the password was printed when it was first seeded)")
-    typer.echo(f"krafta server on http://{settings.host}:{settings.port} — database {_safe(settings.db_url)}")
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level=os.environ.get("KRAFTA_LOG_LEVEL", "info"),
-        timeout_graceful_shutdown=5,
-    )
+    if not 1 <= settings.port <= 65535:
+        fail(f"port {settings.port} is not in 1-65535 (check KRAFTA_PORT)", ExitCode.USAGE)
+    # We bind the socket and hand it to uvicorn, before migrating or seeding anything: a busy port
+    # is one clear line now, not uvicorn's log and its exit code 3 (our "authentication") later.
+    listener = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET, socket.SOCK_STREAM)
+    # As uvicorn does: a restart may reuse the port while old connections sit in TIME_WAIT.
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((settings.host, settings.port))
+    except OSError as error:
+        listener.close()
+        if error.errno == errno.EADDRINUSE:
+            fail(f"port {settings.port} on {settings.host} is already in use", ExitCode.ERROR)
+        reason = error.strerror or str(error)
+        fail(f"cannot listen on {settings.host} port {settings.port}: {reason}", ExitCode.ERROR)
+    with listener:
+        # A shop's server must take orders even when the database is down at start: the fallback is for that.
+        if not _migrate(settings.db_url, may_wait=not demo):
+            settings = dataclasses.replace(settings, migrate_when_reachable=True)
+        if demo:
+            database = Database(settings.db_url, pool_size=2)
+            seeded = seed_demo(database, password=os.environ.get("KRAFTA_DEMO_PASSWORD") or None)
+            database.dispose()
+            if seeded.created:
+                typer.echo(f"demo data: {seeded.orders} orders; log in as {DEMO_ADMIN} or {DEMO_TALLER}")
+                typer.echo(f"demo password: {seeded.password}")
+            else:
+                typer.echo("demo data already present (the password was printed when it was first seeded)")
+        typer.echo(
+            f"krafta server on http://{settings.host}:{settings.port} — database {_safe(settings.db_url)}"
+        )
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(settings),
+                host=settings.host,
+                port=settings.port,
+                log_level=os.environ.get("KRAFTA_LOG_LEVEL", "info"),
+                timeout_graceful_shutdown=5,
+            )
+        )
+        try:
+            server.run(sockets=[listener])
+        except SystemExit as exit_:
+            # uvicorn exits 3 when the app's start-up fails; 3 means "authentication" to our users.
+            if exit_.code not in (None, 0):
+                fail("the server failed to start (its log above says why)", ExitCode.ERROR)
+            raise
+    if not server.started:
+        fail("the server failed to start (its log above says why)", ExitCode.ERROR)
 
 
 @admin_app.command("create")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.cli.conftest import Krafta, assert_error, run_on_tty
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, krafta_exe
 from tests.helpers import create_order, order_body
 
 ANSI = re.compile(r"\x1b\[")
@@ -100,6 +102,35 @@ def test_list_limit_and_all(admin: Krafta, sqlite_server: LiveServer) -> None:
 
     assert len(limited.out.splitlines()) == 2, limited
     assert len(everything.out.splitlines()) == total >= 3, everything
+
+
+def test_a_reader_that_stops_early_is_not_an_error(admin: Krafta, sqlite_server: LiveServer) -> None:
+    order = new_order(sqlite_server)
+
+    for args in (
+        ("orders", "list", "--all"),
+        ("orders", "list", "--all", "--json"),
+        ("orders", "show", order["orderNumber"]),
+    ):
+        # The reader (`| head -1`) has already gone: every write to stdout fails with EPIPE.
+        read_end, write_end = os.pipe()
+        os.close(read_end)
+        try:
+            proc = subprocess.run(
+                [krafta_exe(), *args], stdout=write_end, stderr=subprocess.PIPE, env=admin.env(), timeout=60
+            )
+        finally:
+            os.close(write_end)
+        assert (proc.returncode, proc.stderr) == (0, b""), (args, proc)
+    # The shell's view, with pipefail: `head` may or may not close early; both must be exit 0.
+    shell = subprocess.run(
+        ["bash", "-c", 'set -o pipefail; "$0" orders list --all --json | head -1', krafta_exe()],
+        capture_output=True,
+        text=True,
+        env=admin.env(),
+        timeout=60,
+    )
+    assert (shell.returncode, shell.stdout, shell.stderr) == (0, "[\n", ""), shell
 
 
 def test_unknown_status_is_a_usage_error(admin: Krafta) -> None:
@@ -209,13 +240,29 @@ def test_unknown_order_is_not_found(admin: Krafta, sqlite_server: LiveServer) ->
         assert_error(admin(*args), 4, "KRFT-000000", sqlite_server.url)
 
 
+def test_an_empty_number_is_a_usage_error_and_dots_cannot_reach_another_endpoint(
+    admin: Krafta, sqlite_server: LiveServer
+) -> None:
+    for blank in ("", "   "):
+        for args in (
+            ("orders", "show", blank),
+            ("orders", "advance", blank, "--yes"),
+            ("orders", "cancel", blank, "--note", "x", "--yes"),
+        ):
+            # Sent as `/api/orders/`, the server redirects to the list: "not JSON", exit 1, before.
+            assert_error(admin(*args), 2, "NUMBER is empty")
+    # `/api/orders/..` would be `/api` and `/api/orders/.` the list: both are only odd names.
+    for dots in ("..", "."):
+        assert_error(admin("orders", "show", dots), 4, f"no order {dots!r}", sqlite_server.url)
+
+
 # ------------------------------------------------------------------ advance / cancel
 
 
 def test_advance_moves_to_the_next_status_the_server_offers(admin: Krafta, sqlite_server: LiveServer) -> None:
     order = new_order(sqlite_server, "CONFIRMED")
 
-    run = admin("orders", "advance", order["orderNumber"], "--note", "starting the print")
+    run = admin("orders", "advance", order["orderNumber"], "--note", "starting the print", "--yes")
 
     assert run.code == 0, run
     assert run.out == f"{order['orderNumber']}: CONFIRMED {ARROW} IN_PRODUCTION\n"
@@ -229,7 +276,7 @@ def test_taller_advances_through_production(taller: Krafta, sqlite_server: LiveS
     order = new_order(sqlite_server, "CONFIRMED")
     number = order["orderNumber"]
 
-    steps = [taller("orders", "advance", number) for _ in range(4)]
+    steps = [taller("orders", "advance", number, "--yes") for _ in range(4)]
 
     assert [s.out for s in steps] == [
         f"{number}: CONFIRMED {ARROW} IN_PRODUCTION\n",
@@ -237,13 +284,13 @@ def test_taller_advances_through_production(taller: Krafta, sqlite_server: LiveS
         f"{number}: READY {ARROW} HANDED_TO_DELIVERY\n",
         f"{number}: HANDED_TO_DELIVERY {ARROW} COMPLETED\n",
     ], steps
-    assert_error(taller("orders", "advance", number), 5, "COMPLETED")
+    assert_error(taller("orders", "advance", number, "--yes"), 5, "COMPLETED")
 
 
 def test_advance_to_an_explicit_status_and_json(admin: Krafta, sqlite_server: LiveServer) -> None:
     order = new_order(sqlite_server)
 
-    run = admin("orders", "advance", order["orderNumber"], "confirmed", "--json")
+    run = admin("orders", "advance", order["orderNumber"], "confirmed", "--json", "--yes")
 
     assert run.code == 0, run
     moved = json.loads(run.out)
@@ -254,7 +301,7 @@ def test_advance_to_an_explicit_status_and_json(admin: Krafta, sqlite_server: Li
 def test_taller_confirming_a_payment_is_forbidden(taller: Krafta, sqlite_server: LiveServer) -> None:
     order = new_order(sqlite_server)
 
-    run = taller("orders", "advance", order["orderNumber"], "CONFIRMED")
+    run = taller("orders", "advance", order["orderNumber"], "CONFIRMED", "--yes")
 
     assert_error(run, 7, "forbidden")
     assert api_order(sqlite_server, order["id"], sqlite_server.admin_token)["status"] == "REPORTED"
@@ -263,7 +310,7 @@ def test_taller_confirming_a_payment_is_forbidden(taller: Krafta, sqlite_server:
 def test_a_move_the_pipeline_does_not_allow_is_a_conflict(admin: Krafta, sqlite_server: LiveServer) -> None:
     order = new_order(sqlite_server)
 
-    run = admin("orders", "advance", order["orderNumber"], "READY")
+    run = admin("orders", "advance", order["orderNumber"], "READY", "--yes")
 
     assert_error(run, 5, "REPORTED", "READY")
 
@@ -302,11 +349,33 @@ def test_declining_the_confirmation_changes_nothing(admin: Krafta, sqlite_server
     assert api_order(sqlite_server, order["id"], sqlite_server.admin_token)["status"] == "CONFIRMED"
 
 
+def test_without_a_terminal_advance_and_cancel_need_yes_and_change_nothing(
+    admin: Krafta, sqlite_server: LiveServer
+) -> None:
+    order = new_order(sqlite_server, "CONFIRMED")
+    number = order["orderNumber"]
+
+    # stdin is a pipe here (as with `< /dev/null` or in cron): nobody can answer the prompt.
+    moved = admin("orders", "advance", number)
+    to_ready = admin("orders", "advance", number, "READY", "--note", "x")
+    cancelled = admin("orders", "cancel", number, "--note", "customer asked")
+    unknown = admin("orders", "advance", "KRFT-000000")  # refused before any request
+
+    for run in (moved, to_ready, unknown):
+        assert_error(run, 2, "stdin is not a terminal", "--yes", "move")
+    assert_error(cancelled, 2, "stdin is not a terminal", "--yes", "cancellation")
+    after = api_order(sqlite_server, order["id"], sqlite_server.admin_token)
+    assert after["status"] == "CONFIRMED"
+    assert [e["toStatus"] for e in after["history"]][-1] == "CONFIRMED"
+    short = admin("orders", "advance", number, "-y")
+    assert short.code == 0 and short.out == f"{number}: CONFIRMED {ARROW} IN_PRODUCTION\n", short
+
+
 def test_cancel_needs_a_note_and_records_it(admin: Krafta, sqlite_server: LiveServer) -> None:
     order = new_order(sqlite_server, "CONFIRMED")
 
-    missing = admin("orders", "cancel", order["orderNumber"])
-    run = admin("orders", "cancel", order["orderNumber"], "--note", "customer asked, refund sent")
+    missing = admin("orders", "cancel", order["orderNumber"], "--yes")
+    run = admin("orders", "cancel", order["orderNumber"], "--note", "customer asked, refund sent", "--yes")
 
     assert_error(missing, 2, "Missing option '--note'")
     assert run.code == 0, run
@@ -319,7 +388,7 @@ def test_cancel_needs_a_note_and_records_it(admin: Krafta, sqlite_server: LiveSe
 def test_taller_cannot_cancel(taller: Krafta, sqlite_server: LiveServer) -> None:
     order = new_order(sqlite_server, "CONFIRMED")
 
-    assert_error(taller("orders", "cancel", order["orderNumber"], "--note", "no"), 7, "forbidden")
+    assert_error(taller("orders", "cancel", order["orderNumber"], "--note", "no", "--yes"), 7, "forbidden")
     assert api_order(sqlite_server, order["id"], sqlite_server.admin_token)["status"] == "CONFIRMED"
 
 

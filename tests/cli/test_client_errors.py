@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -244,6 +246,74 @@ def test_get_order_cannot_escape_the_orders_path() -> None:
         paths.append(request.url.raw_path.decode())
         return httpx.Response(404, json={"success": False, "error": "no such order", "code": "not_found"})
 
-    with client_for(handler, token="t") as client, pytest.raises(NotFound):
-        client.get_order("../users")
-    assert paths == ["/api/orders/..%2Fusers"]
+    with client_for(handler, token="t") as client:
+        for ref in ("../users", "..", ".", " KRFT-000001 "):
+            with pytest.raises(NotFound):
+                client.get_order(ref)
+        # `/api/orders/` is no order: refused before any request, not sent to be redirected.
+        for blank in ("", "  "):
+            with pytest.raises(ValueError, match="order number or id"):
+                client.get_order(blank)
+    # Dots are encoded too: httpx resolves a bare ".." / "." segment (`/api/orders/..` is `/api`).
+    assert paths == [
+        "/api/orders/%2E%2E%2Fusers",
+        "/api/orders/%2E%2E",
+        "/api/orders/%2E",
+        "/api/orders/KRFT-000001",
+    ]
+
+
+def test_a_redirect_is_reported_as_one_not_as_a_reply_that_is_not_json() -> None:
+    handler = replying(307, text="", headers={"Location": "http://krafta.test/api/orders"})
+    with client_for(handler, token="t") as client, pytest.raises(ApiError) as info:
+        client.list_orders()
+    message = str(info.value)
+    assert "not JSON" not in message
+    assert "redirected GET /api/orders to http://krafta.test/api/orders (HTTP 307)" in message
+    assert info.value.status_code == 307
+
+
+class _HeldBody(httpx.SyncByteStream):
+    """A response body that is not delivered until the test says so (`release`)."""
+
+    def __init__(self) -> None:
+        self.reached = threading.Event()
+        self.release = threading.Event()
+
+    def __iter__(self) -> Iterator[bytes]:
+        self.reached.set()
+        assert self.release.wait(10), "the test never released the body"
+        yield json.dumps({"success": True, "user": {"id": "u", "email": "a@b.c", "role": "ADMIN"}}).encode()
+
+
+def test_threads_sharing_a_client_never_send_a_cookie_or_a_stale_token() -> None:
+    """The board's workers share one client: one thread's reply must not leak into another's request.
+
+    Thread A's reply sets a `krafta-token` cookie and is held after its headers arrived (httpx has
+    stored its cookies by then); thread B sends requests meanwhile, after changing the token.
+    """
+    held = _HeldBody()
+    seen: list[tuple[str, httpx.Headers]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append((request.url.path, request.headers))
+        if request.url.path == "/api/auth/me":
+            cookie = "krafta-token=old.session; Path=/; HttpOnly"
+            return httpx.Response(200, headers={"Set-Cookie": cookie}, stream=held)
+        return httpx.Response(200, json={"status": "ok"})
+
+    with client_for(handler, token="first") as client, ThreadPoolExecutor(max_workers=1) as pool:
+        a = pool.submit(client.me)
+        assert held.reached.wait(10)
+        client.token = "second"
+        client.health()
+        client.token = None
+        client.health()
+        held.release.set()
+        assert a.result(timeout=10)["email"] == "a@b.c"
+    (_, me), (_, second), (_, dropped) = seen
+    assert me["authorization"] == "Bearer first"
+    assert second["authorization"] == "Bearer second"
+    assert "authorization" not in dropped
+    # Before, the jar kept A's cookie until A's request finished: B sent the old session along.
+    assert "cookie" not in second and "cookie" not in dropped, (second, dropped)

@@ -1,0 +1,65 @@
+"""`krafta serve` refusing to start: a busy port or an impossible one, as one line and a documented code.
+
+Starting for real is what every live-server fixture does (tests/conftest.py `LiveServer`).
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import Krafta, assert_error
+
+
+@pytest.fixture
+def offline(tmp_path: Path) -> Krafta:
+    """krafta without a server URL (serve needs none), its data dir in tmp_path."""
+    return Krafta(tmp_path / "home", None)
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    """A port something else is already listening on."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        yield other.getsockname()[1]
+
+
+def test_a_port_in_use_is_one_line_and_exit_1_before_touching_the_database(
+    offline: Krafta, busy_port: int, tmp_path: Path
+) -> None:
+    database = tmp_path / "krafta.db"
+
+    run = offline(
+        "serve", "--port", str(busy_port), "--db", f"sqlite:///{database}", "--data-dir", str(tmp_path / "d")
+    )
+
+    # Before: uvicorn's multi-line log and its exit code 3, which `krafta` documents as "authentication".
+    assert_error(run, 1, f"port {busy_port} on 127.0.0.1 is already in use")
+    assert not database.exists(), "a busy port must be found before migrating"
+
+
+@pytest.mark.parametrize(
+    ("port", "bound"),
+    [
+        ("99999", "less than or equal to 65535"),
+        ("0", "greater than or equal to 1"),
+        ("-1", "than or equal to 1"),
+    ],
+)
+def test_a_port_outside_1_to_65535_is_a_usage_error(
+    offline: Krafta, tmp_path: Path, port: str, bound: str
+) -> None:
+    run = offline("serve", "--port", port, "--data-dir", str(tmp_path / "d"))
+
+    assert_error(run, 2, "--port", bound, "krafta serve --help")
+
+
+def test_krafta_port_outside_the_range_is_a_usage_error(offline: Krafta, tmp_path: Path) -> None:
+    run = offline("serve", "--data-dir", str(tmp_path / "d"), KRAFTA_PORT="70000")
+
+    assert_error(run, 2, "port 70000 is not in 1-65535", "KRAFTA_PORT")
