@@ -127,6 +127,8 @@ class Order(Base):
         # The list query: newest first with id as tie-break, optionally filtered by status.
         Index("ix_orders_created_id", "created_at", "id"),
         Index("ix_orders_status_created", "status", "created_at"),
+        # A board's refresh asks only for what changed (`updatedSince`).
+        Index("ix_orders_updated_at", "updated_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,10 +29,36 @@ from server.serialize import (
     with_next,
 )
 
-__all__ = ["PAGE", "OrderQueries", "visible_to"]
+__all__ = ["PAGE", "OrderFilter", "OrderQueries", "visible_to"]
 
 _NUMBER = re.compile(r"^KRFT-\d{6}$", re.IGNORECASE)
 PAGE = 500  # orders per query while streaming the full list
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    """What a list request asks for; the same rules apply to database rows and fallback files."""
+
+    statuses: tuple[Status, ...] = ()
+    q: str | None = None
+    # Only orders changed after this instant: lets a board refresh fetch what moved, not everything.
+    updated_since: datetime | None = None
+
+    def matches(self, order: dict[str, Any]) -> bool:
+        """The filter on an order record (the fallback's side of `_where`)."""
+        if self.statuses and order["status"] not in {s.value for s in self.statuses}:
+            return False
+        if (
+            self.updated_since is not None
+            and datetime.fromisoformat(order["updatedAt"]) <= self.updated_since
+        ):
+            return False
+        if self.q:
+            needle = self.q.lower()
+            hay = [order["orderNumber"], order["shippingCity"], order["shippingState"]]
+            hay += [p["payerName"] for p in order["payments"]]
+            return any(needle in h.lower() for h in hay)
+        return True
 
 
 def visible_to(order: dict[str, Any], viewer: Principal) -> bool:
@@ -44,15 +71,17 @@ class OrderQueries:
         self.store = store
 
     def _where(
-        self, viewer: Principal, statuses: list[Status], q: str | None, after: tuple[datetime, str] | None
+        self, viewer: Principal, filt: OrderFilter, after: tuple[datetime, str] | None
     ) -> list[ColumnElement[bool]]:
         where: list[ColumnElement[bool]] = []
         if viewer.role not in STAFF_ROLES:
             where.append(orders_t.c.user_id == viewer.id)
-        if statuses:
-            where.append(orders_t.c.status.in_([s.value for s in statuses]))
-        if q:
-            pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        if filt.statuses:
+            where.append(orders_t.c.status.in_([s.value for s in filt.statuses]))
+        if filt.updated_since is not None:
+            where.append(orders_t.c.updated_at > filt.updated_since)
+        if filt.q:
+            pattern = "%" + filt.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             payer = exists().where(
                 payments_t.c.order_id == orders_t.c.id,
                 func.lower(payments_t.c.payer_name).like(pattern, escape="\\"),
@@ -76,16 +105,11 @@ class OrderQueries:
         return where
 
     def _db_page(
-        self,
-        viewer: Principal,
-        statuses: list[Status],
-        q: str | None,
-        after: tuple[datetime, str] | None,
-        size: int,
+        self, viewer: Principal, filt: OrderFilter, after: tuple[datetime, str] | None, size: int
     ) -> list[dict[str, Any]]:
         query = (
             select(orders_t)
-            .where(*self._where(viewer, statuses, q, after))
+            .where(*self._where(viewer, filt, after))
             .order_by(orders_t.c.created_at.desc(), orders_t.c.id.desc())
             .limit(size)
         )
@@ -93,21 +117,12 @@ class OrderQueries:
             rows = session.execute(query).mappings().all()
             return orders_by_ids(session, rows)
 
-    def _fallback_orders(
-        self, viewer: Principal, statuses: list[Status], q: str | None, *, db_up: bool
-    ) -> list[dict[str, Any]]:
-        wanted = {s.value for s in statuses}
-        needle = (q or "").lower()
-        out = []
-        for order in self.store.pending():
-            if not visible_to(order, viewer) or (wanted and order["status"] not in wanted):
-                continue
-            if needle:
-                hay = [order["orderNumber"], order["shippingCity"], order["shippingState"]]
-                hay += [p["payerName"] for p in order["payments"]]
-                if not any(needle in h.lower() for h in hay):
-                    continue
-            out.append(served(order, "fallback"))
+    def _fallback_orders(self, viewer: Principal, filt: OrderFilter, *, db_up: bool) -> list[dict[str, Any]]:
+        out = [
+            served(order, "fallback")
+            for order in self.store.pending()
+            if visible_to(order, viewer) and filt.matches(order)
+        ]
         if out and db_up:
             # A file whose order was just committed by a replay must not show twice.
             with self.db.session() as session:
@@ -118,17 +133,17 @@ class OrderQueries:
         return out
 
     def list_page(
-        self, viewer: Principal, *, statuses: list[Status], q: str | None, limit: int, cursor: str | None
+        self, viewer: Principal, filt: OrderFilter, *, limit: int, cursor: str | None
     ) -> dict[str, Any]:
         after = self._cursor(cursor)
         try:
-            db_orders = self._db_page(viewer, statuses, q, after, limit + 1)
+            db_orders = self._db_page(viewer, filt, after, limit + 1)
             db_up = True
         except Exception as error:
             if not is_unavailable(error):
                 raise
             db_orders, db_up = [], False
-        fallback = [o for o in self._fallback_orders(viewer, statuses, q, db_up=db_up) if _before(o, after)]
+        fallback = [o for o in self._fallback_orders(viewer, filt, db_up=db_up) if _before(o, after)]
         merged = sorted(db_orders + fallback, key=lambda o: (o["createdAt"], o["id"]), reverse=True)
         page, more = merged[:limit], len(merged) > limit
         body: dict[str, Any] = {
@@ -140,18 +155,16 @@ class OrderQueries:
             body["database"] = "down"
         return body
 
-    def stream_all(self, viewer: Principal, *, statuses: list[Status], q: str | None) -> Iterator[str]:
+    def stream_all(self, viewer: Principal, filt: OrderFilter) -> Iterator[str]:
         """Every matching order as chunks of one JSON document, a page of rows at a time.
 
         The first page is fetched before this returns, so a database that is down is noticed while
         an error response (or the fallback-only answer) can still be sent.
         """
-        first = self.list_page(viewer, statuses=statuses, q=q, limit=PAGE, cursor=None)
-        return self._stream(viewer, statuses, q, first)
+        first = self.list_page(viewer, filt, limit=PAGE, cursor=None)
+        return self._stream(viewer, filt, first)
 
-    def _stream(
-        self, viewer: Principal, statuses: list[Status], q: str | None, first: dict[str, Any]
-    ) -> Iterator[str]:
+    def _stream(self, viewer: Principal, filt: OrderFilter, first: dict[str, Any]) -> Iterator[str]:
         yield '{"success":true,"orders":['
         page, sep = first, ""
         while True:
@@ -160,7 +173,7 @@ class OrderQueries:
                 sep = ","
             if not page["nextCursor"]:
                 break
-            page = self.list_page(viewer, statuses=statuses, q=q, limit=PAGE, cursor=page["nextCursor"])
+            page = self.list_page(viewer, filt, limit=PAGE, cursor=page["nextCursor"])
         tail = ',"database":"down"' if "database" in first else ""
         yield '],"nextCursor":null' + tail + "}"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
@@ -11,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from server.deps import NUL_MESSAGE, CurrentUser, OptionalUser, ServicesDep, StaffUser, body_hash, read_json
 from server.errors import Invalid
 from server.lifecycle import Status
+from server.order_queries import OrderFilter
 from server.schemas import AdvanceIn, OrderIn, parse
 
 __all__ = ["router"]
@@ -50,6 +52,21 @@ def _statuses(values: list[str]) -> list[Status]:
         raise Invalid(f"Invalid status: use one of {known}.", fields={"status": f"one of {known}"}) from None
 
 
+def _instant(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        instant = datetime.fromisoformat(value.strip())
+        if instant.tzinfo is None:
+            raise ValueError("no offset")
+        return instant.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise Invalid(
+            "Invalid updatedSince: an ISO 8601 time with an offset, like 2026-11-26T06:20:05+00:00.",
+            fields={"updatedSince": "ISO 8601 time with an offset"},
+        ) from None
+
+
 @router.get("", response_model=None)
 def list_orders(
     services: ServicesDep,
@@ -58,19 +75,21 @@ def list_orders(
     q: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int | None, Query(ge=1, le=500)] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
+    updated_since: Annotated[str | None, Query(alias="updatedSince", max_length=64)] = None,
 ) -> Any:
     statuses = _statuses(status)
     if q and "\x00" in q:
         # PostgreSQL cannot even compare text holding NUL: refuse it here rather than answer 500.
         raise Invalid("Invalid q: must not contain NUL characters.", fields={"q": NUL_MESSAGE})
     query = q.strip() or None if q else None
+    filt = OrderFilter(statuses=tuple(statuses), q=query, updated_since=_instant(updated_since))
     if limit is None:
         if cursor is not None:
             raise Invalid("Invalid cursor: a cursor needs a limit.", fields={"cursor": "only with limit"})
         # The seed returns every order; stream them a page at a time so memory does not grow with the shop.
-        chunks = services.queries.stream_all(user, statuses=statuses, q=query)
+        chunks = services.queries.stream_all(user, filt)
         return StreamingResponse(chunks, media_type="application/json")
-    return services.queries.list_page(user, statuses=statuses, q=query, limit=limit, cursor=cursor)
+    return services.queries.list_page(user, filt, limit=limit, cursor=cursor)
 
 
 @router.get("/{ident}")

@@ -98,6 +98,7 @@ def test_outage_orders_land_as_files_and_replay_exactly_once(live: LiveServer, p
             assert listed["database"] == "down"
 
             target = created[0].json()
+            target_created_at = max(o["updatedAt"] for o in listed["orders"])
             one = http.get(f"/api/orders/{target['orderNumber']}")
             assert one.status_code == 200 and one.json()["order"]["storage"] == "fallback"
             moved = http.put(
@@ -114,6 +115,9 @@ def test_outage_orders_land_as_files_and_replay_exactly_once(live: LiveServer, p
             assert moved.json()["order"]["payments"][0]["status"] == "CONFIRMED"
             on_disk = json.loads((live.fallback_dir / f"{target['orderId']}.json").read_text())
             assert on_disk["status"] == "CONFIRMED" and len(on_disk["history"]) == 2
+            # A board's incremental refresh sees the move in the fallback too.
+            changed = http.get("/api/orders", params={"updatedSince": target_created_at}).json()["orders"]
+            assert [o["id"] for o in changed] == [target["orderId"]]
             again = http.put(
                 "/api/orders",
                 json={"orderId": target["orderId"], "status": "CONFIRMED", "expectedStatus": "REPORTED"},
