@@ -478,8 +478,12 @@ class KraftaClient:
         q: str | None = None,
         limit: int | None = None,
         cursor: str | None = None,
+        updated_since: str | None = None,
     ) -> OrderPage:
-        """One page of orders, newest first; without `limit` the server returns every match."""
+        """One page of orders, newest first; without `limit` the server returns every match.
+
+        `updated_since` (ISO 8601 with offset) keeps only orders changed after that instant.
+        """
         params: dict[str, Any] = {}
         if status:
             params["status"] = list(status)
@@ -489,6 +493,8 @@ class KraftaClient:
             params["limit"] = limit
         if cursor:
             params["cursor"] = cursor
+        if updated_since:
+            params["updatedSince"] = updated_since
         body = self._request("GET", "/api/orders", params=params)
         orders = self._field(body, "orders", list)
         next_cursor = body.get("nextCursor")
@@ -500,11 +506,14 @@ class KraftaClient:
         status: Sequence[str] = (),
         q: str | None = None,
         page_size: int = _ITER_PAGE_SIZE,
+        updated_since: str | None = None,
     ) -> Iterator[Order]:
         """Every matching order, newest first, fetched page by page by following `nextCursor`."""
         cursor: str | None = None
         while True:
-            page = self.list_orders(status=status, q=q, limit=page_size, cursor=cursor)
+            page = self.list_orders(
+                status=status, q=q, limit=page_size, cursor=cursor, updated_since=updated_since
+            )
             yield from page.orders
             if not page.next_cursor or page.next_cursor == cursor:
                 return

@@ -152,6 +152,8 @@ class OrderSummary:
     next_statuses: tuple[str, ...]
     search: str
     """Number, city, state and payers, folded (lower case, no accents) for the `/` filter."""
+    updated_at: datetime | None = None
+    """The server's `updatedAt`: where the next incremental refresh starts."""
 
 
 def summarize(order: Order) -> OrderSummary:
@@ -173,6 +175,7 @@ def summarize(order: Order) -> OrderSummary:
         total=float(total) if isinstance(total, int | float) else None,
         next_statuses=tuple(s for s in offered if isinstance(s, str)) if isinstance(offered, list) else (),
         search="\n".join(_fold(v) for v in searchable if isinstance(v, str)),
+        updated_at=parse_time(order.get("updatedAt")),
     )
 
 

@@ -16,6 +16,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
+from tui.open_orders import OpenOrders
 from tui.presentation import (
     CLOSED_STATUSES,
     OrderSummary,
@@ -67,6 +68,8 @@ class BoardData:
     """Columns that hold only their newest orders (a first-paint preview, or the closed ones)."""
     complete: bool = True
     """False for the quick first-paint preview that precedes the full answer."""
+    open_orders: OpenOrders | None = None
+    """The open orders this answer was built from, kept for the next incremental refresh."""
 
     @property
     def total(self) -> int:
@@ -154,6 +157,7 @@ class BoardScreen(Screen[None]):
         self._updated: datetime | None = None
         self._timer: Timer | None = None
         self._offered: tuple[bool | None, ...] = ()
+        self._open_orders: OpenOrders | None = None
         self.refreshes = 0
         """How many complete answers the board has shown (the bench and tests wait on it)."""
 
@@ -433,6 +437,28 @@ class BoardScreen(Screen[None]):
         user = client.me()
         role = user.get("role")
         statuses = column_statuses(role, show_closed=False)
+        known = self._open_orders
+        if known is not None and not preview and known.usable_for(role, statuses):
+            # Only what changed since the last look; see tui/open_orders.py for why.
+            changes = client.iter_orders(page_size=PAGE_SIZE, updated_since=known.since())
+            open_orders = known.updated(changes)
+        else:
+            open_orders = self._full_load(user, role, statuses, show_closed, preview)
+        orders = open_orders.newest_first()
+        truncated = frozenset()
+        if show_closed:
+            limit = self.board_app.closed_limit
+            closed = [summarize(o) for o in client.list_orders(status=CLOSED_STATUSES, limit=limit).orders]
+            orders.extend(closed)
+            grouped = group_by_status(closed, CLOSED_STATUSES)
+            truncated = frozenset(s for s, found in grouped.items() if len(found) >= limit)
+        by_status = group_by_status(orders, column_statuses(role, show_closed=show_closed))
+        return BoardData(user, by_status, show_closed, truncated=truncated, open_orders=open_orders)
+
+    def _full_load(
+        self, user: dict[str, Any], role: Any, statuses: Sequence[str], show_closed: bool, preview: bool
+    ) -> OpenOrders:
+        client = self.board_app.client
         if preview:
             first = {
                 s: [summarize(o) for o in client.list_orders(status=[s], limit=PREVIEW_SIZE).orders]
@@ -443,15 +469,7 @@ class BoardScreen(Screen[None]):
             self.app.call_from_thread(self._apply, data)
         # Summarised page by page, so the full JSON of 5,000 orders never lives all at once.
         orders = [summarize(o) for o in client.iter_orders(status=statuses, page_size=PAGE_SIZE)]
-        truncated = frozenset()
-        if show_closed:
-            limit = self.board_app.closed_limit
-            closed = [summarize(o) for o in client.list_orders(status=CLOSED_STATUSES, limit=limit).orders]
-            orders.extend(closed)
-            grouped = group_by_status(closed, CLOSED_STATUSES)
-            truncated = frozenset(s for s, found in grouped.items() if len(found) >= limit)
-        by_status = group_by_status(orders, column_statuses(role, show_closed=show_closed))
-        return BoardData(user, by_status, show_closed, truncated=truncated)
+        return OpenOrders.full(role, statuses, orders)
 
     @work(thread=True, group="move", exit_on_error=False)
     def _move(self, order: OrderSummary, target: str, note: str | None) -> Moved:
@@ -492,6 +510,8 @@ class BoardScreen(Screen[None]):
             return
         self._by_status = data.by_status
         self._truncated = data.truncated
+        if data.open_orders is not None:
+            self._open_orders = data.open_orders
         self._loaded = True
         self._complete = data.complete
         self._updated = self.board_app.clock()
