@@ -430,6 +430,11 @@ class BoardScreen(Screen[None]):
         self._refresh_again = False
         self._fetch(self._show_closed, preview=not self._loaded)
 
+    def full_reload(self) -> None:
+        """Refresh by loading every open order again, not just what changed (the bench's worst case)."""
+        self._open_orders = None
+        self.action_refresh()
+
     @work(thread=True, group="refresh", exit_on_error=False)
     def _fetch(self, show_closed: bool, preview: bool) -> BoardData:
         client = self.board_app.client
