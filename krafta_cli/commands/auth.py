@@ -8,6 +8,7 @@ import typer
 
 from krafta_cli import render
 from krafta_cli.client import KraftaClient, KraftaError, NotLoggedIn
+from krafta_cli.commands.options import JsonOption, ServerOption
 from krafta_cli.config import ENV_TOKEN, forget_login, save_login
 from krafta_cli.errors_cli import cli_errors, fail
 from krafta_cli.exit_codes import ExitCode
@@ -16,13 +17,6 @@ from krafta_cli.session import connect, current_session
 
 __all__ = ["register"]
 
-ServerOption = Annotated[
-    str | None,
-    typer.Option(
-        "--server", "-s", help="Server URL (default: KRAFTA_URL, the last login, http://127.0.0.1:8000)."
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the API's JSON instead of text.")]
 
 # Logout only tells the server as a courtesy (tokens are stateless JWTs); do not hang on it.
 _LOGOUT_TIMEOUT = 3.0

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from krafta_cli.client import KraftaClient, KraftaError, LoginResult, Unreachable
+from krafta_cli.commands.options import ServerOption
 from krafta_cli.config import save_login
 from krafta_cli.errors_cli import cli_errors, fail
 from krafta_cli.exit_codes import ExitCode
@@ -32,12 +33,6 @@ if TYPE_CHECKING:
 
 __all__ = ["DemoServer", "DemoStartFailed", "register"]
 
-ServerOption = Annotated[
-    str | None,
-    typer.Option(
-        "--server", "-s", help="Server URL (default: KRAFTA_URL, the last login, http://127.0.0.1:8000)."
-    ),
-]
 HeadlessOption = Annotated[
     bool,
     typer.Option(

@@ -8,6 +8,7 @@ import typer
 
 from krafta_cli import render
 from krafta_cli.client import ValidationFailed
+from krafta_cli.commands.options import JsonOption
 from krafta_cli.errors_cli import InputError, fail
 from krafta_cli.exit_codes import ExitCode
 from krafta_cli.json_file import read_json_file
@@ -23,7 +24,7 @@ def import_(
     file: Annotated[
         str, typer.Argument(metavar="FILE.json", help='{"products": [...]} or a list (`-` = stdin).')
     ],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON instead of text.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Upsert products and variants by id (ADMIN).
 
@@ -48,7 +49,7 @@ def import_(
 
 @catalog_app.command("list")
 def list_catalog(
-    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON instead of text.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """List products and their variants with base prices.
 

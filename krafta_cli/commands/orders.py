@@ -12,6 +12,7 @@ import typer
 
 from krafta_cli import render
 from krafta_cli.client import Conflict, KraftaClient, NotFound, Order, Status, ValidationFailed
+from krafta_cli.commands.options import JsonOption
 from krafta_cli.errors_cli import InputError, fail
 from krafta_cli.exit_codes import ExitCode
 from krafta_cli.json_file import read_json_file
@@ -23,7 +24,6 @@ __all__ = ["orders_app", "register"]
 orders_app = typer.Typer(help="List, inspect and move orders through the pipeline.", no_args_is_help=True)
 
 OrderRef = Annotated[str, typer.Argument(metavar="NUMBER", help="Order number (KRFT-482031) or uuid.")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the API's JSON instead of text.")]
 YesOption = Annotated[
     bool,
     typer.Option("--yes", "-y", help="Do not ask for confirmation (required when stdin is not a terminal)."),

@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from krafta_cli.commands.options import JsonOption
 from krafta_cli.errors_cli import fail
 from krafta_cli.exit_codes import ExitCode
 from krafta_cli.prompts import read_password
@@ -201,7 +202,7 @@ def fallback_status(
     db: DbOption = None,
     data_dir: DataDirOption = None,
     fallback_dir: FallbackDirOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Show the orders waiting in the JSON fallback."""
     from server.fallback import FallbackStore

@@ -8,6 +8,7 @@ import typer
 
 from krafta_cli import render
 from krafta_cli.client import Role
+from krafta_cli.commands.options import JsonOption
 from krafta_cli.prompts import read_password
 from krafta_cli.session import connect
 
@@ -23,7 +24,7 @@ def add(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON instead of text.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Create an account; the password is asked twice, hidden (at least 8 characters).
 
@@ -41,7 +42,7 @@ def add(
 
 @users_app.command("list")
 def list_users(
-    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON instead of text.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """List accounts.
 

@@ -47,6 +47,18 @@ def board(server: LiveServer, token: str | None = None, **kwargs: Any) -> Record
     return RecordingBoard(client, **kwargs)
 
 
+async def select_on_board(pilot: Any, app: RecordingBoard, number: str, status: str) -> None:
+    """Wait for order `number` in `status`'s column, then put the cursor on it."""
+    await wait_until(pilot, lambda: on_board(app, number, status), what=f"{number} in {status}")
+    await select_order(pilot, number)
+
+
+async def ask_to_advance(pilot: Any, app: RecordingBoard) -> None:
+    """Press `a` and wait for the confirm dialog."""
+    await pilot.press("a")
+    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirm dialog")
+
+
 def login_message(app: RecordingBoard) -> str:
     """The login screen's message line, or "" while it is not (yet) on screen."""
     screen = app.screen
@@ -120,17 +132,14 @@ def test_advance_with_a_then_y_moves_the_order_on_the_server(sqlite_server: Live
     async def scenario() -> None:
         app = board(sqlite_server)
         async with app.run_test(size=SIZE) as pilot:
-            await wait_until(pilot, lambda: on_board(app, number, "CONFIRMED"), what="order on the board")
-            await select_order(pilot, number)
+            await select_on_board(pilot, app, number, "CONFIRMED")
             # `n` backs out: nothing is sent.
-            await pilot.press("a")
-            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirm dialog")
+            await ask_to_advance(pilot, app)
             await pilot.press("n")
             await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmDialog), what="dialog closed")
             assert server_status(sqlite_server, created["orderId"]) == "CONFIRMED"
             # `a` then `y` moves it.
-            await pilot.press("a")
-            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirm dialog")
+            await ask_to_advance(pilot, app)
             await pilot.press("y")
             await wait_until(
                 pilot, lambda: on_board(app, number, "IN_PRODUCTION"), what="card in IN_PRODUCTION"
@@ -182,10 +191,8 @@ def test_a_move_made_meanwhile_gives_the_409_message_and_a_refreshed_board(sqlit
     async def scenario() -> None:
         app = board(sqlite_server)
         async with app.run_test(size=SIZE) as pilot:
-            await wait_until(pilot, lambda: on_board(app, number, "CONFIRMED"), what="order on the board")
-            await select_order(pilot, number)
-            await pilot.press("a")
-            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirm dialog")
+            await select_on_board(pilot, app, number, "CONFIRMED")
+            await ask_to_advance(pilot, app)
             # Someone else gets there first, through the API.
             move(
                 sqlite_server,
@@ -241,12 +248,10 @@ def test_a_403_explains_the_role_and_the_board_follows_the_new_role(sqlite_serve
     async def scenario() -> None:
         app = board(sqlite_server, token=token)
         async with app.run_test(size=SIZE) as pilot:
-            await wait_until(pilot, lambda: on_board(app, number, "REPORTED"), what="order on the board")
-            await select_order(pilot, number)
+            await select_on_board(pilot, app, number, "REPORTED")
             # Demoted while the board still offers the payment check.
             await asyncio.to_thread(sqlite_server.set_role, "jefa@test.krafta", "TALLER")
-            await pilot.press("a")
-            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirm dialog")
+            await ask_to_advance(pilot, app)
             await pilot.press("y")
             await wait_until(pilot, lambda: any(sev == "error" for sev, _ in app.notices), what="403 notice")
             message = next(m for sev, m in app.notices if sev == "error")
@@ -267,8 +272,7 @@ def test_admin_cancels_with_a_note(sqlite_server: LiveServer) -> None:
     async def scenario() -> None:
         app = board(sqlite_server)
         async with app.run_test(size=SIZE) as pilot:
-            await wait_until(pilot, lambda: on_board(app, number, "READY"), what="order on the board")
-            await select_order(pilot, number)
+            await select_on_board(pilot, app, number, "READY")
             await pilot.press("c")
             await wait_until(pilot, lambda: isinstance(app.screen, CancelDialog), what="cancel dialog")
             await pilot.press("enter")  # an empty note is refused in place
@@ -291,8 +295,7 @@ def test_enter_opens_the_detail_and_help_lists_the_keys(sqlite_server: LiveServe
     async def scenario() -> None:
         app = board(sqlite_server)
         async with app.run_test(size=SIZE) as pilot:
-            await wait_until(pilot, lambda: on_board(app, number, "IN_PRODUCTION"), what="order on the board")
-            await select_order(pilot, number)
+            await select_on_board(pilot, app, number, "IN_PRODUCTION")
             await pilot.press("enter")
             await wait_until(pilot, lambda: isinstance(app.screen, DetailScreen), what="detail screen")
             detail = app.screen
