@@ -257,3 +257,44 @@ def test_an_idempotent_retry_during_the_outage_is_not_imported_twice(
             "/api/orders", json=order_body(shippingCity="Barinas"), headers={"Idempotency-Key": key}
         )
     assert again.json()["orderId"] == first.json()["orderId"]
+
+
+def test_a_server_started_while_the_database_is_down_migrates_and_replays_once_it_answers(
+    pg: OwnPostgres, tmp_path: Path
+) -> None:
+    import psycopg
+
+    with psycopg.connect(pg.url, autocommit=True) as conn:
+        conn.execute("CREATE DATABASE never_migrated")
+    url = pg.url.rsplit("/", 1)[0] + "/never_migrated"
+    pg.stop()
+    server = LiveServer(url, tmp_path)
+    try:
+        server.start()  # no schema yet, no database: it must come up anyway
+        with server.client() as http:
+            created = http.post("/api/orders", json=order_body(shippingCity="Tucupita"))
+        assert created.status_code == 201
+        pg.start()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and _files(server.fallback_dir):
+            time.sleep(0.2)
+        assert _files(server.fallback_dir) == []
+        with psycopg.connect(url, autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT shipping_city FROM orders WHERE id = %s", (created.json()["orderId"],)
+            ).fetchone()
+        assert row == ("Tucupita",)
+    finally:
+        if not _answers(pg):
+            pg.start()
+        server.stop()
+
+
+def _answers(pg: OwnPostgres) -> bool:
+    import psycopg
+
+    try:
+        psycopg.connect(pg.url, connect_timeout=2).close()
+        return True
+    except psycopg.OperationalError:
+        return False
