@@ -28,6 +28,7 @@ from krafta_cli.client import (
 )
 from krafta_cli.config import ConfigError, InvalidServerUrl, Session
 from krafta_cli.exit_codes import ExitCode
+from krafta_cli.view import sanitize
 
 __all__ = ["InputError", "cli_errors", "describe", "fail", "print_error"]
 
@@ -37,7 +38,8 @@ class InputError(Exception):
 
 
 def print_error(message: str) -> None:
-    line = " ".join(str(message).split())
+    """`error: <message>` as one line on stderr, safe for a terminal (it may quote the server)."""
+    line = " ".join(sanitize(str(message)).split())
     sys.stderr.write(f"error: {line}\n")
     sys.stderr.flush()
 

@@ -1,13 +1,16 @@
-"""Everything `krafta` prints to stdout: rich tables and panels on a terminal, plain text when piped.
+"""Everything `krafta` prints to stdout: rich tables and panels, tab-separated rows, or JSON.
 
-Commands build the same data either way and hand it here; this module alone decides the look:
+Commands build the same data whatever the format and hand it here; this module alone decides
+the look (`OutputFormat`):
 
-* `--json`: the API's own objects, pretty-printed (`print_json`);
-* stdout is a terminal: rich tables/panels, statuses coloured (rich honours `NO_COLOR`);
-* stdout is not a terminal: tab-separated rows, no header, no ANSI codes, for `cut`/`awk`.
+* `json` (`--json`, `--format json`): the API's own objects, pretty-printed (`print_json`);
+* `table` (the default on a terminal): rich tables/panels, statuses coloured (rich honours `NO_COLOR`);
+* `tsv` (the default when stdout is not a terminal): tab-separated rows, no header, no ANSI codes,
+  exact values (ISO times, plain numbers) for `cut`/`awk`; README lists the columns.
 
-Strings from the server are stripped of control characters before printing: a payer name
-holding an escape sequence must not be able to repaint the operator's terminal.
+What an order *says* (money, ages, checks, item lines) comes from `krafta_cli.view`, shared with
+the board; every string from the server goes through `view.sanitize` (via `view.text`) before it
+is printed: a payer name holding an escape sequence must not be able to repaint the terminal.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from rich import box
@@ -26,14 +30,16 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from krafta_cli import view
+from krafta_cli.client import Status
+
 __all__ = [
+    "ORDER_TSV_COLUMNS",
     "STATUS_STYLES",
     "Grid",
+    "OutputFormat",
     "Section",
-    "age",
-    "clean",
-    "items_summary",
-    "money",
+    "default_format",
     "print_catalog",
     "print_json",
     "print_line",
@@ -42,26 +48,43 @@ __all__ = [
     "print_sections",
     "print_users",
     "stdout_is_tty",
-    "when",
 ]
 
 STATUS_STYLES: dict[str, str] = {
-    "PENDING": "dim",
-    "REPORTED": "yellow",
-    "CONFIRMED": "cyan",
-    "IN_PRODUCTION": "blue",
-    "READY": "green",
-    "HANDED_TO_DELIVERY": "magenta",
-    "COMPLETED": "dim green",
-    "CANCELLED": "red",
+    Status.PENDING: "dim",
+    Status.REPORTED: "yellow",
+    Status.CONFIRMED: "cyan",
+    Status.IN_PRODUCTION: "blue",
+    Status.READY: "green",
+    Status.HANDED_TO_DELIVERY: "magenta",
+    Status.COMPLETED: "dim green",
+    Status.CANCELLED: "red",
 }
+_CHECK_STYLES = {"ok": "green", "warning": "bold yellow", "unknown": "yellow"}
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_NONE = "—"
+ORDER_TSV_COLUMNS = ("orderNumber", "status", "createdAt", "city, state", "items", "total", "totalBs")
+"""What each tab-separated column of `krafta orders list` holds (README documents the same)."""
+
+
+class OutputFormat(StrEnum):
+    """`--format` of the list commands."""
+
+    TABLE = "table"
+    TSV = "tsv"
+    JSON = "json"
 
 
 def stdout_is_tty() -> bool:
     return sys.stdout.isatty()
+
+
+def default_format(chosen: OutputFormat | None, *, as_json: bool = False) -> OutputFormat:
+    """`--json` wins, then `--format`; otherwise a table on a terminal and TSV in a pipe."""
+    if as_json:
+        return OutputFormat.JSON
+    if chosen is not None:
+        return chosen
+    return OutputFormat.TABLE if stdout_is_tty() else OutputFormat.TSV
 
 
 def _console() -> Console:
@@ -69,118 +92,68 @@ def _console() -> Console:
     return Console(highlight=False)
 
 
-def clean(value: Any) -> str:
-    """A value as one printable line: None → "—", control characters (ESC, tabs, newlines) → space."""
-    if value is None or value == "":
-        return _NONE
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return _CONTROL.sub(" ", str(value)).strip() or _NONE
-
-
-def money(value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return _NONE
-    return f"{value:,.2f}"
-
-
-def _parse_time(iso: Any) -> datetime | None:
-    if not isinstance(iso, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(iso)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _span(seconds: int) -> str:
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m"
-    if seconds < 86400:
-        return f"{seconds // 3600}h"
-    return f"{seconds // 86400}d"
-
-
-def age(iso: Any, now: datetime | None = None) -> str:
-    """How long ago an ISO time was, compactly: "42s", "5m", "3h", "2d"."""
-    then = _parse_time(iso)
-    if then is None:
-        return _NONE
-    return _span(max(int(((now or datetime.now(UTC)) - then).total_seconds()), 0))
-
-
-def when(iso: Any) -> str:
-    """An ISO time as "2026-11-26 06:20 UTC (3h ago)"; unparsable values are shown as given."""
-    then = _parse_time(iso)
-    if then is None:
-        return clean(iso)
-    seconds = int((datetime.now(UTC) - then).total_seconds())
-    relative = f"{_span(seconds)} ago" if seconds >= 0 else f"in {_span(-seconds)}"
-    return f"{then.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({relative})"
-
-
-def items_summary(order: Mapping[str, Any]) -> str:
-    items = order.get("items")
-    if not isinstance(items, list) or not items:
-        return _NONE
-    parts = []
-    for item in items:
-        if isinstance(item, dict):
-            name = item.get("productName") or item.get("variantId") or "?"
-            parts.append(f"{clean(name)} ×{clean(item.get('quantity'))}")
-    return ", ".join(parts) or _NONE
-
-
-def _place(order: Mapping[str, Any]) -> str:
-    return f"{clean(order.get('shippingCity'))}, {clean(order.get('shippingState'))}"
-
-
-def _status_text(status: Any) -> Text:
-    label = clean(status)
-    return Text(label, style=STATUS_STYLES.get(label, ""))
-
-
-def print_line(text: str) -> None:
+def print_line(line: str) -> None:
     """One line of plain text to stdout (confirmations such as `KRFT-1: A → B`)."""
-    sys.stdout.write(_CONTROL.sub(" ", text) + "\n")
+    sys.stdout.write(view.sanitize(line) + "\n")
     sys.stdout.flush()
 
 
+# json.dumps(ensure_ascii=False) escapes C0 but writes DEL, C1 and lone surrogates raw; a raw
+# 0x9b is a one-byte CSI to some terminals. Inside JSON strings \\uXXXX is the same value.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\ud800-\udfff\u2028\u2029]")
+
+
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    """`data` as indented JSON; the values are exactly the server's, the bytes terminal-safe."""
+    encoded = json.dumps(data, ensure_ascii=False, indent=2)
+    sys.stdout.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", encoded) + "\n")
     sys.stdout.flush()
 
 
 def _print_tsv(rows: Iterable[Sequence[Any]]) -> None:
     for row in rows:
-        sys.stdout.write("\t".join(clean(cell) for cell in row) + "\n")
+        sys.stdout.write("\t".join(view.text(cell) for cell in row) + "\n")
     sys.stdout.flush()
 
 
 def _table(*headers: str, title: str | None = None) -> Table:
-    table = Table(*headers, title=title, box=box.SIMPLE_HEAD, header_style="bold", title_justify="left")
-    return table
+    return Table(*headers, title=title, box=box.SIMPLE_HEAD, header_style="bold", title_justify="left")
+
+
+def _status_text(status: Any) -> Text:
+    label = view.text(status)
+    return Text(label, style=STATUS_STYLES.get(label, ""))
+
+
+def _exact_money(value: Any) -> str:
+    """Money for scripts: two decimals, no thousands separator (`1234.50`)."""
+    return view.amount(value).replace(",", "")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 # --------------------------------------------------------------------------- orders
 
 
-def print_orders(orders: Sequence[Mapping[str, Any]]) -> None:
+def print_orders(orders: Sequence[Mapping[str, Any]], fmt: OutputFormat | None = None) -> None:
     """The orders list: number, age, status, city/state, items × qty, total USD / Bs."""
-    if not stdout_is_tty():
-        # Scripts get exact values (ISO time, plain numbers), not the human "3h" and "1,234.00".
+    fmt = default_format(fmt)
+    if fmt is OutputFormat.JSON:
+        print_json(list(orders))
+        return
+    if fmt is OutputFormat.TSV:
+        # Scripts get exact values (ISO time, plain numbers), not the human "3 h" and "1,234.00".
         _print_tsv(
             (
                 o.get("orderNumber"),
                 o.get("status"),
                 o.get("createdAt"),
-                _place(o),
-                items_summary(o),
-                o.get("total"),
-                o.get("totalBs"),
+                view.place(o),
+                view.items_summary(o),
+                _exact_money(o.get("total")),
+                _exact_money(o.get("totalBs")),
             )
             for o in orders
         )
@@ -189,17 +162,18 @@ def print_orders(orders: Sequence[Mapping[str, Any]]) -> None:
     if not orders:
         console.print("No orders match.")
         return
+    now = _now()
     table = _table("NUMBER", "AGE", "STATUS", "CITY / STATE", "ITEMS", "TOTAL USD / Bs")
     table.columns[1].justify = "right"
     table.columns[5].justify = "right"
     for o in orders:
         table.add_row(
-            clean(o.get("orderNumber")),
-            age(o.get("createdAt")),
+            view.text(o.get("orderNumber")),
+            view.age_since(o.get("createdAt"), now),
             _status_text(o.get("status")),
-            _place(o),
-            items_summary(o),
-            f"{money(o.get('total'))} / {money(o.get('totalBs'))}",
+            view.place(o),
+            view.items_summary(o),
+            f"{view.usd(o.get('total'))} / {view.bs(o.get('totalBs'))}",
         )
     console.print(table)
 
@@ -221,72 +195,53 @@ class Grid:
     rows: list[list[Any]]
 
 
-def _price_check(order: Mapping[str, Any]) -> str:
-    check = clean(order.get("priceCheck"))
-    if check == "MISMATCH":
-        expected, got = money(order.get("priceExpected")), money(order.get("subtotal"))
-        return f"MISMATCH: expected subtotal {expected}, got {got}"
-    if check == "UNKNOWN_VARIANT":
-        return "UNKNOWN_VARIANT: the variant is not in the catalog (or was inactive); check the price by hand"
-    return check
+def _checked(check: view.Check) -> Text:
+    return Text(check.text, style=_CHECK_STYLES[check.level])
 
 
-def _payment_section(index: int, count: int, payment: Mapping[str, Any]) -> Section:
-    expected, reported = payment.get("amountExpected"), payment.get("amountReported")
-    reported_text = f"Bs {money(reported)}"
-    both_numbers = isinstance(expected, int | float) and isinstance(reported, int | float)
-    if both_numbers and abs(expected - reported) > 0.005:
-        reported_text += f"  ≠ expected (difference Bs {money(reported - expected)})"
+def _payment_section(index: int, count: int, payment: Mapping[str, Any], now: datetime) -> Section:
     title = "Payment evidence" + (f" ({index}/{count})" if count > 1 else "")
+    reviewed = None
+    if payment.get("reviewedAt"):
+        by = f" by {view.text(payment.get('reviewedBy'))}" if payment.get("reviewedBy") else ""
+        reviewed = f"{view.when(payment.get('reviewedAt'), now)}{by}"
     return Section(
         title,
         [
             ("Status", payment.get("status")),
             ("Method", payment.get("method")),
-            ("Expected", f"Bs {money(expected)}"),
-            ("Reported", reported_text),
+            ("Expected", view.bs(payment.get("amountExpected"))),
+            ("Reported", view.bs(payment.get("amountReported"))),
+            ("Check", _checked(view.payment_check(payment))),
             ("Reference", payment.get("reference")),
             ("Origin bank", payment.get("originBank")),
             ("Payer", payment.get("payerName")),
             ("Receipt", payment.get("receiptUrl")),
-            ("Reported at", when(payment.get("reportedAt"))),
-            (
-                "Reviewed",
-                f"{when(payment.get('reviewedAt'))} by {clean(payment.get('reviewedBy'))}"
-                if payment.get("reviewedAt")
-                else None,
-            ),
+            ("Reported at", view.when(payment.get("reportedAt"), now)),
+            ("Reviewed", reviewed),
         ],
     )
 
 
-def _history_row(event: Mapping[str, Any]) -> list[Any]:
-    source = clean(event.get("fromStatus")) if event.get("fromStatus") else "new"
-    move = f"{source} → {clean(event.get('toStatus'))}" + (" (forced)" if event.get("forced") else "")
-    who = "system"
-    if event.get("userEmail"):
-        who = f"{clean(event.get('userEmail'))} ({clean(event.get('userRole'))})"
-    at = _parse_time(event.get("at"))
-    # No "(3h ago)" here: one short fixed-width time per line keeps the history table readable.
-    stamp = f"{at.astimezone(UTC):%Y-%m-%d %H:%M:%S}" if at else clean(event.get("at"))
-    return [stamp, move, who, event.get("note")]
+def _history_row(line: view.HistoryLine | None) -> list[Any]:
+    if line is None:
+        return [view.NONE] * 4
+    # No "(3 h ago)" here: one short fixed-width time per line keeps the history table readable.
+    stamp = f"{line.at.astimezone(UTC):%Y-%m-%d %H:%M:%S}" if line.at else view.NONE
+    return [stamp, line.move, line.who, line.note]
 
 
 def _order_parts(order: Mapping[str, Any]) -> list[Section | Grid]:
-    next_statuses = order.get("nextStatuses")
+    now = _now()
+    offered = view.next_statuses(order)
     summary = Section(
-        f"Order {clean(order.get('orderNumber'))}",
+        f"Order {view.text(order.get('orderNumber'))}",
         [
             ("Status", order.get("status")),
-            (
-                "Next",
-                ", ".join(map(clean, next_statuses))
-                if isinstance(next_statuses, list) and next_statuses
-                else "— (nothing you may do now)",
-            ),
+            ("Next", ", ".join(map(view.text, offered)) if offered else "— (nothing you may do now)"),
             ("Id", order.get("id")),
-            ("Created", when(order.get("createdAt"))),
-            ("Updated", when(order.get("updatedAt"))),
+            ("Created", view.when(order.get("createdAt"), now)),
+            ("Updated", view.when(order.get("updatedAt"), now)),
             ("Customer", order.get("userId") or order.get("guestId")),
         ],
     )
@@ -303,39 +258,30 @@ def _order_parts(order: Mapping[str, Any]) -> list[Section | Grid]:
     money_section = Section(
         "Amounts",
         [
-            ("Subtotal", f"USD {money(order.get('subtotal'))}"),
-            ("Shipping", f"USD {money(order.get('shippingCost'))}"),
-            ("Total", f"USD {money(order.get('total'))}"),
-            ("Rate", f"Bs {money(order.get('exchangeRate'))} per USD"),
-            ("Total Bs", f"Bs {money(order.get('totalBs'))}"),
-            ("Price check", _price_check(order)),
+            ("Subtotal", view.usd(order.get("subtotal"))),
+            ("Shipping", view.usd(order.get("shippingCost"))),
+            ("Total", view.usd(order.get("total"))),
+            ("Rate", f"{view.bs(order.get('exchangeRate'))} per USD"),
+            ("Total Bs", view.bs(order.get("totalBs"))),
+            ("Price check", _checked(view.price_check(order))),
         ],
     )
-    items = order.get("items") if isinstance(order.get("items"), list) else []
     items_grid = Grid(
         "Items",
         ["PRODUCT", "VARIANT", "QTY", "UNIT USD", "PREVIEW"],
         [
-            [
-                i.get("productName"),
-                i.get("variantId"),
-                i.get("quantity"),
-                money(i.get("unitPrice")),
-                i.get("previewUrl") or (f"design {i['designUploadId']}" if i.get("designUploadId") else None),
-            ]
-            for i in items
-            if isinstance(i, dict)
+            [line.product, line.variant, line.quantity, line.unit_price, line.preview]
+            if line
+            else [view.NONE] * 5
+            for line in view.item_lines(order)
         ],
     )
-    payments = [p for p in order.get("payments") or [] if isinstance(p, dict)]
-    history = [h for h in order.get("history") or [] if isinstance(h, dict)]
+    payments = [p for p in order.get("payments") or [] if isinstance(p, Mapping)]
     history_grid = Grid(
-        "History",
-        ["WHEN (UTC)", "MOVE", "BY", "NOTE"],
-        [_history_row(h) for h in history],
+        "History", ["WHEN (UTC)", "MOVE", "BY", "NOTE"], [_history_row(h) for h in view.history_lines(order)]
     )
     parts: list[Section | Grid] = [summary, shipping, items_grid, money_section]
-    parts += [_payment_section(n, len(payments), p) for n, p in enumerate(payments, 1)]
+    parts += [_payment_section(n, len(payments), p, now) for n, p in enumerate(payments, 1)]
     parts.append(history_grid)
     return parts
 
@@ -345,15 +291,23 @@ def print_order(order: Mapping[str, Any]) -> None:
     print_sections(_order_parts(order))
 
 
+def _cell(value: Any) -> Text:
+    return value if isinstance(value, Text) else Text(view.text(value))
+
+
 def print_sections(parts: Sequence[Section | Grid]) -> None:
     if not stdout_is_tty():
         lines: list[str] = []
         for part in parts:
-            lines.append(part.title)
+            lines.append(view.text(part.title))
             if isinstance(part, Section):
-                lines += [f"  {label}: {clean(value)}" for label, value in part.rows if value is not None]
+                lines += [
+                    f"  {label}: {_cell(value).plain}" for label, value in part.rows if value is not None
+                ]
             else:
-                lines += ["  " + "\t".join(clean(c) for c in row) for row in part.rows] or ["  " + _NONE]
+                lines += ["  " + "\t".join(_cell(c).plain for c in row) for row in part.rows] or [
+                    "  " + view.NONE
+                ]
             lines.append("")
         sys.stdout.write("\n".join(lines))
         sys.stdout.flush()
@@ -367,34 +321,54 @@ def print_sections(parts: Sequence[Section | Grid]) -> None:
             for label, value in part.rows:
                 if value is None:
                     continue
-                grid.add_row(label, _status_text(value) if label == "Status" else Text(clean(value)))
-            console.print(Panel(grid, title=part.title, title_align="left", box=box.ROUNDED))
+                grid.add_row(label, _status_text(value) if label == "Status" else _cell(value))
+            console.print(Panel(grid, title=view.text(part.title), title_align="left", box=box.ROUNDED))
         else:
             table = _table(*part.headers)
             for row in part.rows:
-                table.add_row(*(Text(clean(c)) for c in row))
-            body: Table | Text = table if part.rows else Text(_NONE)
-            console.print(Panel(Group(body), title=part.title, title_align="left", box=box.ROUNDED))
+                table.add_row(*(_cell(c) for c in row))
+            body: Table | Text = table if part.rows else Text(view.NONE)
+            console.print(
+                Panel(Group(body), title=view.text(part.title), title_align="left", box=box.ROUNDED)
+            )
 
 
 # --------------------------------------------------------------------------- users, catalog
 
 
-def print_users(users: Sequence[Mapping[str, Any]]) -> None:
-    rows = [
-        [u.get("email"), u.get("role"), u.get("active", True), u.get("createdAt"), u.get("id")] for u in users
-    ]
-    if not stdout_is_tty():
+def _print_rows(
+    headers: Sequence[str], rows: list[list[Any]], fmt: OutputFormat | None, *, empty: str, right: int = -1
+) -> None:
+    fmt = default_format(fmt)
+    if fmt is OutputFormat.TSV:
         _print_tsv(rows)
         return
-    table = _table("EMAIL", "ROLE", "ACTIVE", "CREATED", "ID")
+    if not rows:
+        _console().print(empty)
+        return
+    table = _table(*headers)
+    if right >= 0:
+        table.columns[right].justify = "right"
     for row in rows:
-        table.add_row(*(clean(c) for c in row))
+        table.add_row(*(view.text(c) for c in row))
     _console().print(table)
 
 
-def print_catalog(products: Sequence[Mapping[str, Any]]) -> None:
+def print_users(users: Sequence[Mapping[str, Any]], fmt: OutputFormat | None = None) -> None:
+    if default_format(fmt) is OutputFormat.JSON:
+        print_json(list(users))
+        return
+    rows = [
+        [u.get("email"), u.get("role"), u.get("active", True), u.get("createdAt"), u.get("id")] for u in users
+    ]
+    _print_rows(["EMAIL", "ROLE", "ACTIVE", "CREATED", "ID"], rows, fmt, empty="No users.")
+
+
+def print_catalog(products: Sequence[Mapping[str, Any]], fmt: OutputFormat | None = None) -> None:
     """One row per variant: product id and name, variant id, sku, base price, active."""
+    if default_format(fmt) is OutputFormat.JSON:
+        print_json(list(products))
+        return
     rows: list[list[Any]] = []
     for product in products:
         variants = [v for v in product.get("variants") or [] if isinstance(v, dict)] or [{}]
@@ -405,18 +379,14 @@ def print_catalog(products: Sequence[Mapping[str, Any]]) -> None:
                     product.get("name"),
                     v.get("id"),
                     v.get("sku"),
-                    money(v.get("basePrice")) if v else None,
+                    view.amount(v.get("basePrice")) if v else None,
                     bool(product.get("active", True)) and bool(v.get("active", True)),
                 ]
             )
-    if not stdout_is_tty():
-        _print_tsv(rows)
-        return
-    if not rows:
-        _console().print("The catalog is empty: load one with `krafta catalog import FILE.json`.")
-        return
-    table = _table("PRODUCT", "NAME", "VARIANT", "SKU", "BASE USD", "ACTIVE")
-    table.columns[4].justify = "right"
-    for row in rows:
-        table.add_row(*(clean(c) for c in row))
-    _console().print(table)
+    _print_rows(
+        ["PRODUCT", "NAME", "VARIANT", "SKU", "BASE USD", "ACTIVE"],
+        rows,
+        fmt,
+        empty="The catalog is empty: load one with `krafta catalog import FILE.json`.",
+        right=4,
+    )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
-from krafta_cli import render
+from krafta_cli import render, view
 from krafta_cli.client import KraftaClient, KraftaError, NotLoggedIn
 from krafta_cli.commands.options import JsonOption, ServerOption
 from krafta_cli.config import ENV_TOKEN, forget_login, save_login
@@ -46,7 +47,7 @@ def login(
         path = save_login(session.url, result.token, result.user, result.expires_at)
     role = result.user.get("role", "?")
     render.print_line(f"Logged in to {session.url} as {result.user.get('email', address)} ({role}).")
-    until = f", valid until {render.when(result.expires_at)}" if result.expires_at else ""
+    until = f", valid until {view.when(result.expires_at, datetime.now(UTC))}" if result.expires_at else ""
     render.print_line(f"Token saved to {path}{until}.")
     if session.token_source == "env":
         render.print_line(f"Note: {ENV_TOKEN} is set and takes precedence over the saved token.")
@@ -91,7 +92,7 @@ def whoami(server: ServerOption = None, as_json: JsonOption = False) -> None:
                     ("Server", session.url),
                     ("E-mail", user.get("email")),
                     ("Role", user.get("role")),
-                    ("Expires", render.when(expires)),
+                    ("Expires", view.when(expires, datetime.now(UTC))),
                     ("Token from", ENV_TOKEN if session.token_source == "env" else "saved login"),
                 ],
             )

@@ -108,7 +108,7 @@ def test_whoami_shows_server_email_role_and_expiry(krafta: Krafta, sqlite_server
     as_json = krafta("whoami", "--json")
 
     assert text.code == 0, text
-    for fragment in (sqlite_server.url, "taller@test.krafta", "TALLER", "Expires", "UTC (in 23h)"):
+    for fragment in (sqlite_server.url, "taller@test.krafta", "TALLER", "Expires", "UTC (in 23 h)"):
         assert fragment in text.out, text
     data = json.loads(as_json.out)
     assert data["server"] == sqlite_server.url

@@ -1,32 +1,15 @@
-"""The one HTTP client for the Krafta orders API, shared by the `krafta` CLI and the board.
+"""`KraftaClient`: the one HTTP client for the Krafta orders API, shared by the CLI and the board.
 
-No command or screen talks to httpx directly: they call `KraftaClient` and catch the errors
-below. Wire shapes are the ones in docs/API.md; orders stay plain dicts with the API's
-camelCase keys so that `--json` output is exactly what the server sent.
-
-Error hierarchy (every error is a `KraftaError`; context is passed by keyword)::
-
-    KraftaError
-    ├── Unreachable(url=, reason=)        connection refused, DNS failure, timeout, dropped connection
-    └── ApiError(status_code=, code=)     the server answered with an error status
-        ├── NotLoggedIn                   401, or code "not_authenticated" (also a 403 on PUT)
-        ├── Forbidden                     403: the caller's role may not do this
-        ├── NotFound                      404
-        ├── Conflict(current_status=, next_statuses=)   409: moved meanwhile / not allowed now
-        ├── ValidationFailed(fields=)     400 / 413 / 422: bad input, `fields` names each culprit
-        ├── RateLimited(retry_after=)     429: too many failed logins
-        └── ServerError                   5xx (503 "unavailable": the database is down)
-
-Errors are mapped by the body's `code` first, then by the HTTP status, because the seed makes
-`PUT /api/orders` answer 403 for a missing session, where the status alone would say "forbidden".
+No command or screen talks to httpx directly: they call `KraftaClient` and catch the errors of
+`krafta_cli.client` (the tree is drawn in `_exceptions.py`). Wire shapes are the ones in
+docs/API.md; orders stay plain dicts with the API's camelCase keys so that `--json` output is
+exactly what the server sent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
-from http import HTTPStatus
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
 from typing import Any
@@ -34,246 +17,24 @@ from urllib.parse import quote
 
 import httpx
 
-__all__ = [
-    "DEFAULT_TIMEOUT",
-    "TOKEN_COOKIE",
-    "ApiError",
-    "Conflict",
-    "Forbidden",
-    "KraftaClient",
-    "KraftaError",
-    "LoginResult",
-    "NotFound",
-    "NotLoggedIn",
-    "Order",
-    "OrderPage",
-    "RateLimited",
-    "Role",
-    "ServerError",
-    "Status",
-    "Unreachable",
-    "ValidationFailed",
-    "error_from_response",
-]
+from krafta_cli.client._exceptions import (
+    ApiError,
+    Unreachable,
+    error_from_response,
+    json_object,
+    one_line,
+)
+
+__all__ = ["DEFAULT_TIMEOUT", "TOKEN_COOKIE", "KraftaClient", "LoginResult", "Order", "OrderPage"]
 
 Order = dict[str, Any]
 """One order exactly as the API returns it (see docs/API.md, "Order")."""
-
-
-class Status(StrEnum):
-    """Order statuses in pipeline order (wire vocabulary only: which moves are allowed is the
-    server's business, announced per order in `nextStatuses`)."""
-
-    PENDING = "PENDING"
-    REPORTED = "REPORTED"
-    CONFIRMED = "CONFIRMED"
-    IN_PRODUCTION = "IN_PRODUCTION"
-    READY = "READY"
-    HANDED_TO_DELIVERY = "HANDED_TO_DELIVERY"
-    COMPLETED = "COMPLETED"
-    CANCELLED = "CANCELLED"
-
-
-class Role(StrEnum):
-    """User roles as the API names them."""
-
-    ADMIN = "ADMIN"
-    TALLER = "TALLER"
-    CLIENTE = "CLIENTE"
-    CREADOR = "CREADOR"
-
 
 TOKEN_COOKIE = "krafta-token"
 DEFAULT_TIMEOUT = 10.0
 # Page size used by iter_orders: large enough to keep round trips few, small enough that one
 # page of orders with full history stays a modest response.
 _ITER_PAGE_SIZE = 200
-# Longest server-provided message we show; a proxy's HTML error page must not flood a terminal.
-_MAX_MESSAGE = 300
-
-
-# --------------------------------------------------------------------------- errors
-
-
-class KraftaError(Exception):
-    """Base of every error the client raises; `str(error)` is one line fit for a terminal."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
-
-
-class Unreachable(KraftaError):
-    """The server could not be reached at all (nothing listening, DNS, timeout, dropped)."""
-
-    def __init__(self, message: str | None = None, *, url: str, reason: str = "connection refused") -> None:
-        self.url = url
-        self.reason = reason
-        super().__init__(message or f"cannot reach {url}: {reason} — is `krafta serve` running?")
-
-
-class ApiError(KraftaError):
-    """The server answered with an error status; `message` is its one-sentence `error`."""
-
-    def __init__(
-        self,
-        message: str | None = None,
-        *,
-        status_code: int,
-        code: str | None = None,
-        body: Mapping[str, Any] | None = None,
-    ) -> None:
-        self.status_code = status_code
-        self.code = code
-        self.body: dict[str, Any] = dict(body or {})
-        super().__init__(message or _status_phrase(status_code))
-
-
-class NotLoggedIn(ApiError):
-    """No session, a wrong password, or a token the server rejects (expired, bad signature)."""
-
-
-class Forbidden(ApiError):
-    """Logged in, but the role may not do this (e.g. TALLER confirming a payment)."""
-
-
-class NotFound(ApiError):
-    """No such order, user or route."""
-
-
-class Conflict(ApiError):
-    """The order is not where the caller thought: someone moved it, or the move is not allowed now."""
-
-    def __init__(
-        self,
-        message: str | None = None,
-        *,
-        status_code: int = 409,
-        code: str | None = None,
-        body: Mapping[str, Any] | None = None,
-        current_status: str | None = None,
-        next_statuses: Sequence[str] = (),
-    ) -> None:
-        super().__init__(message, status_code=status_code, code=code, body=body)
-        self.current_status = current_status
-        self.next_statuses = list(next_statuses)
-
-
-class ValidationFailed(ApiError):
-    """Bad input; `fields` maps each field at fault (dotted when nested) to what is wrong."""
-
-    def __init__(
-        self,
-        message: str | None = None,
-        *,
-        status_code: int = 400,
-        code: str | None = None,
-        body: Mapping[str, Any] | None = None,
-        fields: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(message, status_code=status_code, code=code, body=body)
-        self.fields: dict[str, str] = dict(fields or {})
-
-
-class RateLimited(ApiError):
-    """Too many failed logins; `retry_after` is the server's hint in seconds, when given."""
-
-    def __init__(
-        self,
-        message: str | None = None,
-        *,
-        status_code: int = 429,
-        code: str | None = None,
-        body: Mapping[str, Any] | None = None,
-        retry_after: int | None = None,
-    ) -> None:
-        super().__init__(message, status_code=status_code, code=code, body=body)
-        self.retry_after = retry_after
-
-
-class ServerError(ApiError):
-    """The server failed (5xx), e.g. 503 when the database is down and there is no fallback."""
-
-
-_BY_CODE: dict[str, type[ApiError]] = {
-    "invalid": ValidationFailed,
-    "too_large": ValidationFailed,
-    "not_authenticated": NotLoggedIn,
-    "forbidden": Forbidden,
-    "not_found": NotFound,
-    "conflict": Conflict,
-    "idempotency_conflict": Conflict,
-    "rate_limited": RateLimited,
-    "unavailable": ServerError,
-}
-
-_BY_STATUS: dict[int, type[ApiError]] = {
-    400: ValidationFailed,
-    401: NotLoggedIn,
-    403: Forbidden,
-    404: NotFound,
-    409: Conflict,
-    413: ValidationFailed,
-    422: ValidationFailed,
-    429: RateLimited,
-}
-
-
-def _status_phrase(status_code: int) -> str:
-    try:
-        return f"HTTP {status_code} {HTTPStatus(status_code).phrase}"
-    except ValueError:
-        return f"HTTP {status_code}"
-
-
-def _one_line(text: str) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= _MAX_MESSAGE else line[: _MAX_MESSAGE - 1] + "…"
-
-
-def _json_object(response: httpx.Response) -> dict[str, Any] | None:
-    """The body as a JSON object, or None when it is not one (HTML from a proxy, empty, …)."""
-    try:
-        data = response.json()
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def error_from_response(response: httpx.Response) -> ApiError:
-    """Turn an error response into the matching `ApiError` subclass (code first, then status)."""
-    body = _json_object(response) or {}
-    code = body.get("code") if isinstance(body.get("code"), str) else None
-    status = response.status_code
-    cls = _BY_CODE.get(code or "") or _BY_STATUS.get(status)
-    if cls is None:
-        cls = ServerError if status >= 500 else ApiError
-    raw_message = body.get("error")
-    message = _one_line(raw_message) if isinstance(raw_message, str) and raw_message.strip() else None
-    common: dict[str, Any] = {"status_code": status, "code": code, "body": body}
-    if cls is Conflict:
-        current = body.get("currentStatus")
-        nexts = body.get("nextStatuses")
-        return Conflict(
-            message,
-            current_status=current if isinstance(current, str) else None,
-            next_statuses=[s for s in nexts if isinstance(s, str)] if isinstance(nexts, list) else [],
-            **common,
-        )
-    if cls is ValidationFailed:
-        fields = body.get("fields")
-        return ValidationFailed(
-            message,
-            fields={str(k): str(v) for k, v in fields.items()} if isinstance(fields, dict) else {},
-            **common,
-        )
-    if cls is RateLimited:
-        retry = response.headers.get("Retry-After", "")
-        return RateLimited(message, retry_after=int(retry) if retry.isdigit() else None, **common)
-    return cls(message, **common)
 
 
 def _transport_reason(exc: httpx.TransportError) -> str:
@@ -288,9 +49,9 @@ def _transport_reason(exc: httpx.TransportError) -> str:
     if "name or service not known" in text or "nodename nor servname" in text or "name resolution" in text:
         return "host name not found"
     if isinstance(exc, httpx.ConnectError):
-        return "cannot connect" + (f" ({_one_line(str(exc))})" if str(exc) else "")
+        return "cannot connect" + (f" ({one_line(str(exc))})" if str(exc) else "")
     # ReadError / RemoteProtocolError: the server went away in the middle of a request.
-    return "connection lost" + (f" ({_one_line(str(exc))})" if str(exc) else "")
+    return "connection lost" + (f" ({one_line(str(exc))})" if str(exc) else "")
 
 
 # --------------------------------------------------------------------------- results
@@ -411,14 +172,14 @@ class KraftaClient:
             where = response.headers.get("Location", "?")
             raise ApiError(
                 f"the server at {self.base_url} redirected {method} {response.request.url.path} "
-                f"to {_one_line(where)} (HTTP {response.status_code}); check the server URL",
+                f"to {one_line(where)} (HTTP {response.status_code}); check the server URL",
                 status_code=response.status_code,
             )
         return response
 
     def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         response = self._send(method, path, **kwargs)
-        body = _json_object(response)
+        body = json_object(response)
         if body is None:
             raise ApiError(
                 f"the server at {self.base_url} sent a reply that is not JSON (is it a Krafta server?)",
@@ -427,10 +188,21 @@ class KraftaClient:
         return body
 
     @staticmethod
-    def _field(body: Mapping[str, Any], key: str, kind: type) -> Any:
+    def _missing(body: Mapping[str, Any], key: str) -> ApiError:
+        return ApiError(f"unexpected reply from the server: no {key!r} in it", status_code=200, body=body)
+
+    def _object(self, body: Mapping[str, Any], key: str) -> dict[str, Any]:
+        """`body[key]`, which the API promises is a JSON object."""
         value = body.get(key)
-        if not isinstance(value, kind):
-            raise ApiError(f"unexpected reply from the server: no {key!r} in it", status_code=200, body=body)
+        if not isinstance(value, dict):
+            raise self._missing(body, key)
+        return value
+
+    def _list(self, body: Mapping[str, Any], key: str) -> list[Any]:
+        """`body[key]`, which the API promises is a JSON array."""
+        value = body.get(key)
+        if not isinstance(value, list):
+            raise self._missing(body, key)
         return value
 
     # -- auth --------------------------------------------------------------------------------
@@ -438,7 +210,7 @@ class KraftaClient:
     def login(self, email: str, password: str) -> LoginResult:
         """Log in; the token is kept on this client and returned for storage."""
         response = self._send("POST", "/api/auth/login", json={"email": email, "password": password})
-        body = _json_object(response) or {}
+        body = json_object(response) or {}
         token = response.cookies.get(TOKEN_COOKIE)
         if not token:
             raise ApiError(
@@ -446,7 +218,7 @@ class KraftaClient:
                 status_code=response.status_code,
                 body=body,
             )
-        user = self._field(body, "user", dict)
+        user = self._object(body, "user")
         self.token = token
         expires = body.get("expiresAt")
         return LoginResult(token=token, user=user, expires_at=expires if isinstance(expires, str) else None)
@@ -461,7 +233,7 @@ class KraftaClient:
     def me(self) -> dict[str, Any]:
         """The current user (`id`, `email`, `role`) plus `expiresAt` when the server sends it."""
         body = self._request("GET", "/api/auth/me")
-        user = dict(self._field(body, "user", dict))
+        user = dict(self._object(body, "user"))
         if "expiresAt" in body:
             user["expiresAt"] = body["expiresAt"]
         return user
@@ -479,14 +251,18 @@ class KraftaClient:
         limit: int | None = None,
         cursor: str | None = None,
         updated_since: str | None = None,
+        stuck: bool = False,
     ) -> OrderPage:
         """One page of orders, newest first; without `limit` the server returns every match.
 
-        `updated_since` (ISO 8601 with offset) keeps only orders changed after that instant.
+        `updated_since` (ISO 8601 with offset) keeps only orders changed after that instant;
+        `stuck` only those sitting in their status longer than the server's KRAFTA_STUCK_AFTER.
         """
         params: dict[str, Any] = {}
         if status:
             params["status"] = list(status)
+        if stuck:
+            params["stuck"] = "true"
         if q:
             params["q"] = q
         if limit is not None:
@@ -496,7 +272,7 @@ class KraftaClient:
         if updated_since:
             params["updatedSince"] = updated_since
         body = self._request("GET", "/api/orders", params=params)
-        orders = self._field(body, "orders", list)
+        orders = self._list(body, "orders")
         next_cursor = body.get("nextCursor")
         return OrderPage(orders=orders, next_cursor=next_cursor if isinstance(next_cursor, str) else None)
 
@@ -526,7 +302,7 @@ class KraftaClient:
             # `/api/orders/` is not an order: the server would redirect it to the list.
             raise ValueError("an order number or id is needed, not an empty string")
         body = self._request("GET", f"/api/orders/{_path_segment(ref)}")
-        return self._field(body, "order", dict)
+        return self._object(body, "order")
 
     def advance(
         self,
@@ -536,15 +312,24 @@ class KraftaClient:
         expected: str,
         note: str | None = None,
         force: bool = False,
+        courier: str | None = None,
+        tracking_number: str | None = None,
     ) -> Order:
-        """Move an order to `to`; `expected` is its status as the caller saw it (409 if it moved)."""
+        """Move an order to `to`; `expected` is its status as the caller saw it (409 if it moved).
+
+        `courier` and `tracking_number` go with a move to HANDED_TO_DELIVERY (both optional).
+        """
         payload: dict[str, Any] = {"orderId": order_id, "status": to, "expectedStatus": expected}
         if note:
             payload["note"] = note
         if force:
             payload["force"] = True
+        if courier:
+            payload["courier"] = courier
+        if tracking_number:
+            payload["trackingNumber"] = tracking_number
         body = self._request("PUT", "/api/orders", json=payload)
-        return self._field(body, "order", dict)
+        return self._object(body, "order")
 
     def cancel(self, order_id: str, *, expected: str, note: str) -> Order:
         return self.advance(order_id, "CANCELLED", expected=expected, note=note)
@@ -558,14 +343,14 @@ class KraftaClient:
 
     def add_user(self, email: str, password: str, role: str) -> dict[str, Any]:
         body = self._request("POST", "/api/users", json={"email": email, "password": password, "role": role})
-        return self._field(body, "user", dict)
+        return self._object(body, "user")
 
     def list_users(self) -> list[dict[str, Any]]:
-        return self._field(self._request("GET", "/api/users"), "users", list)
+        return self._list(self._request("GET", "/api/users"), "users")
 
     def import_catalog(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """Upsert products and variants by id; returns `{products: N, variants: M}` counts."""
         return self._request("PUT", "/api/catalog", json=dict(data))
 
     def list_catalog(self) -> list[dict[str, Any]]:
-        return self._field(self._request("GET", "/api/catalog"), "products", list)
+        return self._list(self._request("GET", "/api/catalog"), "products")

@@ -1,0 +1,70 @@
+"""The HTTP client shared by the `krafta` CLI and the board: one public surface.
+
+    from krafta_cli.client import KraftaClient, Conflict, Status
+
+* `KraftaClient` (`_client.py`): login/logout/me/health, `list_orders`, `iter_orders`, `get_order`,
+  `advance`, `cancel`, `create_order`, users and catalog — every call one method.
+* The errors it raises (`_exceptions.py`, whose docstring draws the tree): `KraftaError` at the
+  root, `Unreachable` and `ApiError` below it, then `NotLoggedIn`, `Forbidden`, `NotFound`,
+  `Conflict`, `ValidationFailed`, `RateLimited`, `ServerError`.
+* The API's vocabulary (`_vocabulary.py`): `Status`, `Role`, the pipeline, the open and closed
+  statuses — the clients' one copy of the server's names, tied to them by a test.
+
+The private modules may move; import from here.
+"""
+
+from krafta_cli.client._client import (
+    DEFAULT_TIMEOUT,
+    TOKEN_COOKIE,
+    KraftaClient,
+    LoginResult,
+    Order,
+    OrderPage,
+)
+from krafta_cli.client._exceptions import (
+    ApiError,
+    Conflict,
+    Forbidden,
+    KraftaError,
+    NotFound,
+    NotLoggedIn,
+    RateLimited,
+    ServerError,
+    Unreachable,
+    ValidationFailed,
+    error_from_response,
+)
+from krafta_cli.client._vocabulary import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    PIPELINE,
+    STATUS_MEANINGS,
+    Role,
+    Status,
+)
+
+__all__ = [
+    "CLOSED_STATUSES",
+    "DEFAULT_TIMEOUT",
+    "OPEN_STATUSES",
+    "PIPELINE",
+    "STATUS_MEANINGS",
+    "TOKEN_COOKIE",
+    "ApiError",
+    "Conflict",
+    "Forbidden",
+    "KraftaClient",
+    "KraftaError",
+    "LoginResult",
+    "NotFound",
+    "NotLoggedIn",
+    "Order",
+    "OrderPage",
+    "RateLimited",
+    "Role",
+    "ServerError",
+    "Status",
+    "Unreachable",
+    "ValidationFailed",
+    "error_from_response",
+]
