@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
+from krafta_cli.server_process import ServerProcess, ServerStartFailed
 from tests.helpers import PASSWORD, free_port
 
 PG_ADMIN_URL = os.environ.get("KRAFTA_TEST_PG_URL", "postgresql://root@127.0.0.1:5432/test")
@@ -53,7 +52,8 @@ def krafta_exe() -> str:
 
 
 class LiveServer:
-    """`krafta serve` in a subprocess: started, stopped, killed and restarted by the tests."""
+    """`krafta serve` in a subprocess (the product's `ServerProcess`): started, stopped, killed and
+    restarted by the tests."""
 
     def __init__(self, db_url: str, base_dir: Path, *, extra_env: dict[str, str] | None = None) -> None:
         self.db_url = db_url
@@ -72,7 +72,7 @@ class LiveServer:
             "KRAFTA_REPLAY_INTERVAL": "0.5",
             **(extra_env or {}),
         }
-        self.process: subprocess.Popen[bytes] | None = None
+        self._server: ServerProcess | None = None
         self.admin_token = ""
         self.taller_token = ""
 
@@ -80,42 +80,28 @@ class LiveServer:
     def is_postgres(self) -> bool:
         return self.db_url.startswith("postgres")
 
+    @property
+    def process(self) -> subprocess.Popen[bytes] | None:
+        """The running `krafta serve` child, or None once stopped or killed."""
+        return self._server.process if self._server else None
+
     def start(self, timeout: float = 30.0) -> None:
-        log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child process
-        self.process = subprocess.Popen(
-            [krafta_exe(), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"krafta serve exited with {self.process.returncode}:\n{self.log()}")
-            try:
-                if httpx.get(f"{self.url}/api/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"krafta serve did not answer within {timeout}s:\n{self.log()}")
+        """Start `krafta serve` (with the current `env`) and wait until it answers."""
+        self._server = ServerProcess(port=self.port, log_path=self.log_path, env=self.env)
+        self._server.start()
+        try:
+            self._server.wait_ready(timeout)
+        except ServerStartFailed as failed:
+            raise RuntimeError(f"{failed}\n{self.log()}") from None
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
+        if self._server is not None:
+            self._server.stop(timeout=15)
 
     def kill(self) -> None:
         """SIGKILL: no shutdown handlers, as in a crash or a power cut of the process."""
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        self.process = None
+        if self._server is not None:
+            self._server.kill()
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

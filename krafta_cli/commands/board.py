@@ -10,28 +10,29 @@ import os
 import secrets
 import shutil
 import signal
-import subprocess
+import socket
 import sys
 import tempfile
-import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType, TracebackType
+from types import FrameType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from krafta_cli.client import KraftaClient, KraftaError, LoginResult, Unreachable
+from krafta_cli.client import KraftaClient, KraftaError, LoginResult
 from krafta_cli.commands.options import ServerOption
 from krafta_cli.config import save_login
 from krafta_cli.errors_cli import cli_errors, fail
 from krafta_cli.exit_codes import ExitCode
+from krafta_cli.server_process import ServerProcess, ServerStartFailed
 from krafta_cli.session import current_session
 
 if TYPE_CHECKING:
     from tui.app import BoardSummary
 
-__all__ = ["DemoServer", "DemoStartFailed", "register"]
+__all__ = ["demo_server", "register"]
 
 HeadlessOption = Annotated[
     bool,
@@ -42,139 +43,48 @@ HeadlessOption = Annotated[
     ),
 ]
 
-# Migrations, two Argon2 hashes and ~40 orders: a few seconds on a slow CI machine, never a minute.
-_START_TIMEOUT = 60.0
-_STOP_TIMEOUT = 10.0
+# The demo's users, as server/demo.py seeds them (kept here: this module must not import the server).
+DEMO_ADMIN = "admin@krafta.demo"
 
 
-def _find_free_port() -> int:
-    import socket
-
+def _free_port() -> int:
     with socket.socket() as sock:  # the port is free now; the child binds it a moment later
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-def _parent_death_signal() -> Callable[[], None] | None:
-    """A pre-exec hook that makes the child get SIGTERM if `krafta demo` dies, even by SIGKILL.
+@contextmanager
+def demo_server(password: str) -> Iterator[ServerProcess]:
+    """`krafta serve --demo` over a fresh SQLite database in a temp dir, started (not yet ready).
 
-    Linux only (prctl); elsewhere a hard-killed demo may leave its server behind. Resolved here,
-    in the parent, because the hook itself runs between fork and exec where little is safe.
+    On exit — normal, exception, Ctrl-C or SIGTERM — the child is stopped, then the temp dir
+    removed, in that order, so the database is never deleted under a running server.
     """
-    if not sys.platform.startswith("linux"):
-        return None
-    import ctypes
-
+    data_dir = Path(tempfile.mkdtemp(prefix="krafta-demo-"))
+    env = {**os.environ, "KRAFTA_DATA_DIR": str(data_dir), "KRAFTA_DEMO_PASSWORD": password}
+    # The user's own server settings must not leak into the demo (or the demo into them).
+    for name in ("KRAFTA_DATABASE_URL", "KRAFTA_FALLBACK_DIR", "KRAFTA_HOST", "KRAFTA_PORT"):
+        env.pop(name, None)
+    server = ServerProcess(
+        port=_free_port(),
+        log_path=data_dir / "server.log",
+        args=["--demo", "--db", f"sqlite:///{data_dir / 'krafta.db'}"],
+        env=env,
+        own_session=True,
+        die_with_parent=True,
+    )
     try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    pr_set_pdeathsig = 1
-
-    def hook() -> None:
-        prctl(pr_set_pdeathsig, int(signal.SIGTERM))
-
-    return hook
-
-
-class DemoStartFailed(Exception):
-    """The demo server exited or stayed silent; the message carries the end of its log."""
-
-
-class DemoServer:
-    """`krafta serve --demo` as a child process over a fresh SQLite database in a temp dir.
-
-    A context manager: on exit — normal, exception, Ctrl-C or SIGTERM — the child is terminated
-    (then killed after a timeout) and the temp dir removed, in that order, so the database is
-    never deleted under a running server.
-    """
-
-    def __init__(self) -> None:
-        self.password = secrets.token_urlsafe(12)
-        self.port = _find_free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.data_dir: Path | None = None
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def log_path(self) -> Path | None:
-        return self.data_dir / "server.log" if self.data_dir else None
-
-    def start(self) -> None:
-        self.data_dir = Path(tempfile.mkdtemp(prefix="krafta-demo-"))
-        env = {**os.environ, "KRAFTA_DATA_DIR": str(self.data_dir), "KRAFTA_DEMO_PASSWORD": self.password}
-        # The user's own server settings must not leak into the demo (or the demo into them).
-        for name in ("KRAFTA_DATABASE_URL", "KRAFTA_FALLBACK_DIR", "KRAFTA_HOST", "KRAFTA_PORT"):
-            env.pop(name, None)
-        command = [
-            sys.executable, "-m", "krafta_cli", "serve", "--demo",
-            "--host", "127.0.0.1", "--port", str(self.port),
-            "--db", f"sqlite:///{self.data_dir / 'krafta.db'}",
-        ]  # fmt: skip
-        assert self.log_path is not None
-        with open(self.log_path, "wb") as log:
-            # Own session: a Ctrl-C at the terminal reaches only us, and we stop the child in order.
-            self.process = subprocess.Popen(
-                command,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                # No thread of ours runs yet, which is what makes a pre-exec hook safe here.
-                preexec_fn=_parent_death_signal(),
-            )
-
-    def wait_until_ready(self, client: KraftaClient, timeout: float = _START_TIMEOUT) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            assert self.process is not None
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"the demo server exited with code {self.process.returncode}:\n{self.log_tail()}"
-                )
-            try:
-                client.health()
-                return
-            except Unreachable as exc:
-                if time.monotonic() > deadline:
-                    message = f"the demo server did not answer within {timeout:g} s:\n{self.log_tail()}"
-                    raise DemoStartFailed(message) from exc
-                time.sleep(0.1)
-
-    def log_tail(self, lines: int = 15) -> str:
-        path = self.log_path
-        if path is None or not path.exists():
-            return "(no server log)"
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-
-    def stop(self) -> None:
-        process, self.process = self.process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=_STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        if self.data_dir is not None:
-            shutil.rmtree(self.data_dir, ignore_errors=True)
-            if self.data_dir.exists():
-                sys.stderr.write(f"warning: could not remove the demo data in {self.data_dir}\n")
-            self.data_dir = None
-
-    def __enter__(self) -> DemoServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+        if data_dir.exists():
+            sys.stderr.write(f"warning: could not remove the demo data in {data_dir}\n")
 
 
 def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
-    # Turn SIGTERM/SIGHUP into an exception so every `finally` (and DemoServer.__exit__) runs.
+    # Turn SIGTERM/SIGHUP into an exception so every `finally` (and demo_server's cleanup) runs.
     raise SystemExit(128 + signum)
 
 
@@ -207,27 +117,29 @@ def demo(headless: HeadlessOption = False) -> None:
     Nothing is kept: the server stops and its data is deleted when you quit. Your saved
     logins are left alone.
     """
-    from server.demo import DEMO_ADMIN
-    from tui.app import BoardApp
-
     previous = {sig: signal.signal(sig, _exit_on_signal) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    password = secrets.token_urlsafe(12)
     try:
-        with DemoServer() as shop, KraftaClient(shop.url) as client:
+        with demo_server(password) as shop:
             typer.echo(
-                f"krafta demo: server {shop.url} (pid {shop.process.pid if shop.process else '?'}), "
-                f"data in {shop.data_dir} — both gone when you quit",
+                f"krafta demo: server {shop.url} (pid {shop.pid}), "
+                f"data in {shop.log_path.parent} — both gone when you quit",
                 err=True,
             )
-            try:
-                shop.wait_until_ready(client)
-                client.login(DEMO_ADMIN, shop.password)
-            except DemoStartFailed as exc:
-                fail(str(exc), ExitCode.ERROR)
-            except KraftaError as exc:
-                fail(f"cannot log in to the demo server: {exc}\n{shop.log_tail()}", ExitCode.ERROR)
-            # No save_login: the demo token lives only in this process (the user's logins stay as they are).
-            app = BoardApp(client, exit_after_first_paint=headless, freeze_gc=True)
-            summary = app.run(headless=headless)
+            # Loaded while the server starts: Textual's import is most of the board's start-up.
+            from tui.app import BoardApp
+
+            with KraftaClient(shop.url) as client:
+                try:
+                    shop.wait_ready()
+                    client.login(DEMO_ADMIN, password)
+                except ServerStartFailed as exc:
+                    fail(f"the demo server did not start: {exc}", ExitCode.ERROR)
+                except KraftaError as exc:
+                    fail(f"cannot log in to the demo server: {exc}", ExitCode.ERROR)
+                # No save_login: the demo token lives only in this process (the user's logins stay).
+                app = BoardApp(client, exit_after_first_paint=headless, freeze_gc=True)
+                summary = app.run(headless=headless)
             if headless:
                 _print_summary(summary)
             elif app.return_code:
