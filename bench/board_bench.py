@@ -168,9 +168,7 @@ def insert_open_orders(db_url: str, count: int, admin_id: str) -> None:
 
 
 def board_of(app: BoardApp) -> BoardScreen:
-    screen = app.screen_stack[0] if isinstance(app.screen_stack[0], BoardScreen) else app.screen
-    assert isinstance(screen, BoardScreen)
-    return screen
+    return app.board
 
 
 async def wait_for(condition: Any, pilot: Any, timeout: float = 120.0) -> None:

@@ -1,8 +1,16 @@
-"""`BoardApp`: the board's application object — session, clock, and the one error policy.
+"""`BoardApp`: the board's application object — session, the board screen, and the one error policy.
 
-Everything that talks to the server runs in a worker; when one fails, its screen hands the
-error to `BoardApp.report_error`, the single place that turns client errors into a banner, a
-notification or the login screen (wording in `tui.errors`).
+Attributes down, messages up: the app makes the `BoardScreen` (and keeps it), hands each screen
+the client and clock it needs, and listens. Screens post `ClientFailed`, `OrderMoved`,
+`ServerAnswered` (tui.messages) and `BoardScreen.Loaded`; `report_error` is the single place that
+turns a client error into the offline banner, a notification or the login screen (wording in
+`tui.errors`). The app never walks the screen stack.
+
+Adding a screen: a module in `tui/screens/` whose class takes what it shows in `__init__`
+(client, order, clock…), returns its answer with `dismiss(...)` or posts a message from
+`tui.messages`; a binding on the board opens it with `self.app.push_screen(Screen(...), callback)`.
+Adding a key: a `Binding(key, action, description, id="board.<name>", tooltip=…)` in
+`BoardScreen.BINDINGS` plus its `action_<name>` method; help and the command palette list it.
 """
 
 from __future__ import annotations
@@ -15,21 +23,22 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 
+from krafta_cli import view
 from krafta_cli.client import KraftaClient, LoginResult
 from tui.errors import notice_for
-from tui.screens.board import BoardData, BoardScreen
+from tui.messages import ClientFailed, OrderMoved, ServerAnswered
+from tui.screens.board import CLOSED_LIMIT, BoardScreen
 from tui.screens.login import LoginScreen
 
 __all__ = ["BoardApp", "BoardSummary", "local_now"]
 
 REFRESH_SECONDS = 5.0
-# COMPLETED/CANCELLED only grow; the toggle shows the latest ones, not years of history.
-CLOSED_LIMIT = 100
 # A headless run that has not painted orders by then never will (server gone, bad token).
 FIRST_PAINT_TIMEOUT = 30.0
 
@@ -59,7 +68,7 @@ class BoardApp(App[BoardSummary | None]):
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave the board"),
     ]
 
-    offline: reactive[bool] = reactive(False)
+    offline: reactive[bool] = reactive(False, init=False)
     """True while the server does not answer; the board shows its banner."""
     user: reactive[dict[str, Any] | None] = reactive(None, always_update=False)
     """The logged-in user (`id`, `email`, `role`) as the server last said."""
@@ -84,7 +93,7 @@ class BoardApp(App[BoardSummary | None]):
             closed_limit: how many COMPLETED/CANCELLED orders the toggle shows.
             exit_after_first_paint: quit once the first orders are on screen (headless runs).
             freeze_gc: once the whole board is loaded, move every object alive to the garbage
-                collector's permanent generation (see `board_painted`); for a process that runs
+                collector's permanent generation (see `_board_loaded`); for a process that runs
                 nothing but the board, i.e. `krafta board` and `krafta demo`, not tests.
         """
         super().__init__()
@@ -92,73 +101,78 @@ class BoardApp(App[BoardSummary | None]):
         self.clock = clock
         self.save_login = save_login
         self.refresh_interval = refresh_interval
-        self.closed_limit = closed_limit
         self.exit_after_first_paint = exit_after_first_paint
         self.offline_reason = ""
         self.first_paint: BoardSummary | None = None
         self.freeze_gc = freeze_gc
         self._gc_frozen = False
+        self._login_open = False
+        self.board = BoardScreen(
+            client, clock=clock, refresh_interval=refresh_interval, closed_limit=closed_limit
+        )
 
     def get_default_screen(self) -> Screen[Any]:
-        return BoardScreen()
+        return self.board
 
     def on_mount(self) -> None:
-        self.sub_title = self.client.base_url
+        self.sub_title = view.sanitize(self.client.base_url)
         if self.exit_after_first_paint:
             self.set_timer(FIRST_PAINT_TIMEOUT, lambda: self.exit(None, return_code=1))
         if not self.client.token:
             self.request_login()
 
     def watch_user(self, user: dict[str, Any] | None) -> None:
-        who = f"{user.get('email')} ({user.get('role')}) · " if user else ""
-        self.sub_title = f"{who}{self.client.base_url}"
+        who = f"{view.text(user.get('email'))} ({view.text(user.get('role'))}) · " if user else ""
+        self.sub_title = f"{who}{view.sanitize(self.client.base_url)}"
+
+    def watch_offline(self, offline: bool) -> None:
+        if offline:
+            self.board.show_offline(self.offline_reason)
+        else:
+            self.board.clear_offline()
 
     # -- session -------------------------------------------------------------------------------
 
     def request_login(self, message: str = "") -> None:
         """Show the login screen unless it is already up."""
-        if not isinstance(self.screen, LoginScreen):
-            email = (self.user or {}).get("email", "")
-            self.push_screen(LoginScreen(message=message, email=email))
+        if self._login_open:
+            return
+        self._login_open = True
+        email = (self.user or {}).get("email", "")
+        self.push_screen(LoginScreen(self.client, message=message, email=str(email)), self._logged_in)
 
-    def logged_in(self, result: LoginResult) -> None:
+    def _logged_in(self, result: LoginResult | None) -> None:
         """The login screen succeeded: keep the token, then back to a fresh board."""
+        self._login_open = False
+        if result is None:
+            return
         if self.save_login is not None:
             self.save_login(result)
         self.user = result.user
-        if isinstance(self.screen, LoginScreen):
-            self.pop_screen()
-        self.refresh_board()
+        self.board.full_reload()
 
-    def refresh_board(self) -> None:
-        for screen in self.screen_stack:
-            if isinstance(screen, BoardScreen):
-                screen.action_refresh()
+    # -- what the screens report ---------------------------------------------------------------
 
-    # -- errors --------------------------------------------------------------------------------
-
-    def mark_online(self) -> None:
+    @on(ServerAnswered)
+    def _server_answered(self) -> None:
         self.offline = False
 
-    def report_error(self, error: BaseException) -> None:
-        """The one place a failed network call becomes something the user sees."""
-        notice = notice_for(error)
-        if notice.offline:
-            # A banner, not a toast: the board retries every few seconds and would stack them.
-            self.offline_reason = getattr(error, "reason", "") or str(error)
-            self.offline = True
-            return
-        self.mark_online()
-        if notice.login:
-            self.request_login(notice.message)
-            return
-        self.notify(notice.message, title=notice.title, severity=notice.severity, timeout=6)
-        if notice.refresh:
-            self.refresh_board()
+    @on(ClientFailed)
+    def _client_failed(self, message: ClientFailed) -> None:
+        self.report_error(message.error, doing=message.doing, subject=message.subject)
 
-    # -- first paint (headless runs, the bench) --------------------------------------------------
+    @on(OrderMoved)
+    def _order_moved(self, message: OrderMoved) -> None:
+        target = view.status_label(str(message.order.get("status")))
+        self.notify(
+            f"{view.sanitize(message.number)}: {view.status_label(message.source)} → {target}", title="Moved"
+        )
+        self.board.request_refresh()
 
-    def board_painted(self, data: BoardData) -> None:
+    @on(BoardScreen.Loaded)
+    def _board_loaded(self, message: BoardScreen.Loaded) -> None:
+        data = message.data
+        self.user = data.user
         if data.complete and self.freeze_gc and not self._gc_frozen:
             # Measured with 5,000 orders (bench/board_bench.py): a full collection walks the
             # ~170,000 objects of Textual and its caches and took 80-230 ms, and a refresh's
@@ -169,15 +183,35 @@ class BoardApp(App[BoardSummary | None]):
             self._gc_frozen = True
             gc.collect()
             gc.freeze()
-        if self.first_paint is not None:
-            return
-        self.first_paint = BoardSummary(
-            orders=data.total,
-            columns={status: len(orders) for status, orders in data.by_status.items()},
-            role=data.user.get("role"),
-        )
+        if self.first_paint is None:
+            self.first_paint = BoardSummary(
+                orders=sum(len(data.by_status.get(status, [])) for status in message.columns),
+                columns={status: len(data.by_status.get(status, [])) for status in message.columns},
+                role=data.user.get("role"),
+            )
         if self.exit_after_first_paint:
             self.call_after_refresh(self.exit, self.first_paint)
+
+    def report_error(self, error: BaseException, *, doing: str = "", subject: str = "") -> None:
+        """The one place a failed network call becomes something the user sees."""
+        notice = notice_for(error, doing=doing, subject=subject)
+        if notice.offline:
+            # A banner for the state; a toast only for what the user asked for (a move), since
+            # the board retries every few seconds and would stack them.
+            self.offline_reason = view.sanitize(getattr(error, "reason", "") or str(error))
+            if self.offline:
+                self.board.show_offline(self.offline_reason)  # still offline, maybe for a new reason
+            self.offline = True
+            if notice.toast:
+                self.notify(notice.message, title=notice.title, severity=notice.severity, timeout=8)
+            return
+        self.offline = False
+        if notice.login:
+            self.request_login(notice.message)
+            return
+        self.notify(notice.message, title=notice.title, severity=notice.severity, timeout=6)
+        if notice.refresh:
+            self.board.request_refresh()
 
     # -- command palette -------------------------------------------------------------------------
 

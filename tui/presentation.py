@@ -1,13 +1,17 @@
-"""What the board shows of an order, as pure functions of the order and the time.
+"""What the board keeps of an order and how a card reads: pure functions of the order and the time.
 
-No Textual and no I/O here, so the rules a workshop operator reads off a card (age, "stuck",
-which column, what a filter matches) are testable on their own. What an order may move to
-is *not* decided here: it comes from the server's `nextStatuses` on each order.
+The words (money, ages, item lines, the advance target) come from `krafta_cli.view`, shared with
+the CLI; this module adds what only a board has: the compact `OrderSummary`, the card's lines,
+the `/` filter, and which columns to show. No Textual and no I/O. What an order may move to is
+*not* decided here: it comes from the server's `nextStatuses` on each order.
 
 The board keeps an `OrderSummary` per order, not the API's JSON. Measured with 5,000 open
 orders: the full dicts (history, items, payments) are ~100 garbage-collected objects per order,
 and every refresh then triggered full collections of 100-230 ms that froze the keys; a summary
 is one object of strings and tuples. The detail screen fetches the full order when opened.
+
+Every string in a summary has been through `view.sanitize` (via `view.text`/`view.place`/…):
+what the board paints from a summary is safe for the terminal.
 """
 
 from __future__ import annotations
@@ -15,38 +19,27 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from krafta_cli import view
+from krafta_cli.client import CLOSED_STATUSES, OPEN_STATUSES
+
 __all__ = [
-    "CLOSED_STATUSES",
     "OLD_AFTER",
-    "OPEN_STATUSES",
     "STUCK_AFTER",
     "CardText",
     "OrderSummary",
-    "advance_target",
-    "age_text",
-    "can_cancel",
+    "actionable_statuses",
     "card_text",
     "column_statuses",
     "group_by_status",
     "matches",
-    "money_bs",
-    "money_usd",
-    "parse_time",
     "since_status",
-    "status_label",
     "summarize",
 ]
 
 Order = Mapping[str, Any]
-
-# Board columns in pipeline order. REPORTED is the admin's payment check, so the workshop
-# (TALLER) never sees it; PENDING orders carry no payment yet and are nobody's work here.
-OPEN_STATUSES: tuple[str, ...] = ("REPORTED", "CONFIRMED", "IN_PRODUCTION", "READY", "HANDED_TO_DELIVERY")
-CLOSED_STATUSES: tuple[str, ...] = ("COMPLETED", "CANCELLED")
-_ADMIN_ONLY_COLUMNS = frozenset({"REPORTED"})
 
 # The issue's rule: an order older than two days is shown in a warning colour.
 OLD_AFTER = timedelta(days=2)
@@ -55,41 +48,29 @@ OLD_AFTER = timedelta(days=2)
 STUCK_AFTER = timedelta(days=1)
 
 
-def column_statuses(role: str | None, *, show_closed: bool) -> tuple[str, ...]:
-    """The statuses that get a column, in pipeline order, for a user of `role`."""
-    statuses = [s for s in OPEN_STATUSES if role == "ADMIN" or s not in _ADMIN_ONLY_COLUMNS]
+def actionable_statuses(orders: Iterable[OrderSummary]) -> dict[str, bool]:
+    """Per status seen in `orders`: does the server offer this user a move on any order there?"""
+    verdict: dict[str, bool] = {}
+    for order in orders:
+        verdict[order.status] = verdict.get(order.status, False) or bool(order.next_statuses)
+    return verdict
+
+
+def column_statuses(actionable: Mapping[str, bool], *, show_closed: bool) -> tuple[str, ...]:
+    """The statuses that get a column, in pipeline order.
+
+    The pipeline's first statuses are left out while the orders seen there offer the user no move
+    at all: that work has not reached them yet (for a TALLER, REPORTED — the admin's payment
+    check). The server's `nextStatuses` decide, not a role rule kept here. From the first status
+    that is actionable (or never seen) on, every open status gets a column, so an odd order
+    further down the pipeline is never hidden.
+    """
+    open_statuses = [s.value for s in OPEN_STATUSES]
+    while open_statuses and actionable.get(open_statuses[0]) is False:
+        open_statuses.pop(0)
     if show_closed:
-        statuses.extend(CLOSED_STATUSES)
-    return tuple(statuses)
-
-
-def status_label(status: str) -> str:
-    """`IN_PRODUCTION` → `IN PRODUCTION`: column titles and messages read better with spaces."""
-    return status.replace("_", " ")
-
-
-def parse_time(value: object) -> datetime | None:
-    """An ISO 8601 time from the API as an aware datetime, or None when absent or malformed."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    # The API always sends an offset; a naive time would be a server bug, read it as UTC.
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def age_text(delta: timedelta) -> str:
-    """A short, coarse age: "now", "12 min", "3 h", "2 d" (a card has about 6 cells for it)."""
-    seconds = max(0, int(delta.total_seconds()))
-    if seconds < 60:
-        return "now"
-    if seconds < 3600:
-        return f"{seconds // 60} min"
-    if seconds < 86400:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 86400} d"
+        open_statuses.extend(s.value for s in CLOSED_STATUSES)
+    return tuple(open_statuses)
 
 
 def since_status(order: Order) -> datetime | None:
@@ -100,35 +81,10 @@ def since_status(order: Order) -> datetime | None:
     if isinstance(history, list):
         for event in history:
             if isinstance(event, Mapping) and event.get("toStatus") == status:
-                at = parse_time(event.get("at"))
+                at = view.parse_time(event.get("at"))
                 if at is not None and (latest is None or at > latest):
                     latest = at
-    return latest or parse_time(order.get("updatedAt")) or parse_time(order.get("createdAt"))
-
-
-def money_usd(value: object) -> str:
-    return f"${value:,.2f}" if isinstance(value, int | float) else "$?"
-
-
-def money_bs(value: object) -> str:
-    return f"Bs {value:,.2f}" if isinstance(value, int | float) else "Bs ?"
-
-
-def _items_text(order: Order) -> str:
-    items = order.get("items")
-    if not isinstance(items, list) or not items:
-        return "no items"
-    first = items[0] if isinstance(items[0], Mapping) else {}
-    name = first.get("productName") or first.get("variantId") or "item"
-    text = f"{name} × {first.get('quantity', '?')}"
-    if len(items) > 1:
-        text += f" +{len(items) - 1} more"
-    return text
-
-
-def _place_text(order: Order) -> str:
-    parts = [str(order[key]) for key in ("shippingCity", "shippingState") if order.get(key)]
-    return ", ".join(parts) or "no address"
+    return latest or view.parse_time(order.get("updatedAt")) or view.parse_time(order.get("createdAt"))
 
 
 def _fold(text: str) -> str:
@@ -155,6 +111,14 @@ class OrderSummary:
     updated_at: datetime | None = None
     """The server's `updatedAt`: where the next incremental refresh starts."""
 
+    @property
+    def advance_target(self) -> str | None:
+        return view.advance_target(self.next_statuses)
+
+    @property
+    def can_cancel(self) -> bool:
+        return view.can_cancel(self.next_statuses)
+
 
 def summarize(order: Order) -> OrderSummary:
     """The summary of one order as the API returns it (tolerant of missing or odd fields)."""
@@ -162,20 +126,19 @@ def summarize(order: Order) -> OrderSummary:
     payments = payments if isinstance(payments, list) else []
     payers = [p.get("payerName") for p in payments if isinstance(p, Mapping)]
     searchable = [order.get("orderNumber"), order.get("shippingCity"), order.get("shippingState"), *payers]
-    offered = order.get("nextStatuses")
     total = order.get("total")
     return OrderSummary(
         id=str(order.get("id") or ""),
-        number=str(order.get("orderNumber") or order.get("id") or "?"),
-        status=str(order.get("status") or "?"),
-        created_at=parse_time(order.get("createdAt")),
+        number=view.text(order.get("orderNumber") or order.get("id") or "?"),
+        status=view.text(order.get("status") or "?"),
+        created_at=view.parse_time(order.get("createdAt")),
         entered_status_at=since_status(order),
-        place=_place_text(order),
-        items=_items_text(order),
-        total=float(total) if isinstance(total, int | float) else None,
-        next_statuses=tuple(s for s in offered if isinstance(s, str)) if isinstance(offered, list) else (),
+        place=view.place(order),
+        items=view.items_summary(order, limit=1, ids=False),
+        total=float(total) if isinstance(total, int | float) and not isinstance(total, bool) else None,
+        next_statuses=view.next_statuses(order),
         search="\n".join(_fold(v) for v in searchable if isinstance(v, str)),
-        updated_at=parse_time(order.get("updatedAt")),
+        updated_at=view.parse_time(order.get("updatedAt")),
     )
 
 
@@ -203,13 +166,13 @@ def card_text(order: OrderSummary, now: datetime) -> CardText:
     is_open = order.status in OPEN_STATUSES
     entered = order.entered_status_at
     if is_open and entered is not None and now - entered >= STUCK_AFTER:
-        stuck_for = age_text(now - entered)
+        stuck_for = view.age(now - entered)
     return CardText(
         number=order.number,
-        age=age_text(age) if created else "?",
+        age=view.age(age) if created else view.NONE,
         place=order.place,
         items=order.items,
-        total=money_usd(order.total),
+        total=view.usd(order.total),
         stuck_for=stuck_for,
         # Age is a warning only while there is still work to do; a closed order is just old.
         old=created is not None and age > OLD_AFTER and is_open,
@@ -230,12 +193,3 @@ def group_by_status(orders: Iterable[OrderSummary], statuses: Sequence[str]) -> 
         if bucket is not None:
             bucket.append(order)
     return grouped
-
-
-def advance_target(order: OrderSummary) -> str | None:
-    """Where `a` moves the order: the server's first offered move that is not a cancellation."""
-    return next((s for s in order.next_statuses if s != "CANCELLED"), None)
-
-
-def can_cancel(order: OrderSummary) -> bool:
-    return "CANCELLED" in order.next_statuses

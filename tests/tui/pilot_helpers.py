@@ -45,10 +45,7 @@ class RecordingBoard(BoardApp):
 
 
 def board_screen(app: BoardApp) -> BoardScreen:
-    for screen in app.screen_stack:
-        if isinstance(screen, BoardScreen):
-            return screen
-    raise AssertionError(f"no board screen in {app.screen_stack}")
+    return app.board
 
 
 async def wait_until(

@@ -13,7 +13,7 @@ from typing import Any
 from krafta_cli.client import KraftaClient, OrderPage
 from tests.conftest import LiveServer
 from tests.tui.pilot_helpers import RecordingBoard, board_screen, move, place_order, wait_until
-from tui.open_orders import FULL_RELOAD_EVERY
+from tui.loading import FULL_RELOAD_EVERY
 
 
 class CountingClient(KraftaClient):

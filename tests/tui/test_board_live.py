@@ -209,7 +209,8 @@ def test_a_move_made_meanwhile_gives_the_409_message_and_a_refreshed_board(sqlit
             )
             await wait_until(pilot, lambda: on_board(app, number, "IN_PRODUCTION"), what="refreshed board")
             assert not on_board(app, number, "CONFIRMED")
-            assert ("warning", "moved by someone else — refreshed (now IN_PRODUCTION)") in app.notices
+            expected = f"{number} was not moved: moved by someone else — refreshed (now IN_PRODUCTION)"
+            assert ("warning", expected) in app.notices
 
     run(scenario())
     # The board's stale move did not go through twice: the order is where the other user put it.
@@ -309,7 +310,8 @@ def test_enter_opens_the_detail_and_help_lists_the_keys(sqlite_server: LiveServe
             for expected in (
                 "Detalle Prueba",
                 "https://cdn.example.com/previews/",
-                "CONFIRMED → IN PRODUCTION",
+                "CONFIRMED → IN_PRODUCTION",  # the API's names, as the CLI prints them
+                "Franela blanca (var-1)",  # the product's name, its variant id beside it
             ):
                 assert expected in text, expected
             await pilot.press("escape")

@@ -1,31 +1,39 @@
-"""The board: one column per status, a card per order, and the keys that move orders on."""
+"""The board: one column per status, a card per order, and the keys that move orders on.
+
+Attributes down, messages up: the screen gets its client, clock and settings in `__init__`,
+fetches and moves in workers, and reports what the app must know by messages (`Loaded` here;
+`ClientFailed`, `OrderMoved`, `ServerAnswered` from `tui.messages`). It never imports the app.
+How it loads (preview, full, changes; polling or not) is `tui.loading.LoadPolicy`'s decision.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import HorizontalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
-from tui.open_orders import OpenOrders
+from krafta_cli import view
+from krafta_cli.client import CLOSED_STATUSES, OPEN_STATUSES, KraftaClient
+from tui.loading import LoadKind, LoadPolicy, OpenOrders, viewer_of
+from tui.messages import ClientFailed, ServerAnswered, moved_or_failed
+from tui.moves import MoveOutcome, MoveRequest, send_move
 from tui.presentation import (
-    CLOSED_STATUSES,
     OrderSummary,
-    advance_target,
-    can_cancel,
+    actionable_statuses,
     column_statuses,
     group_by_status,
     matches,
-    status_label,
     summarize,
 )
 from tui.screens.cancel_note import CancelDialog
@@ -35,10 +43,7 @@ from tui.screens.help import HelpScreen
 from tui.widgets.banner import OfflineBanner
 from tui.widgets.column import OrderColumn
 
-if TYPE_CHECKING:
-    from tui.app import BoardApp
-
-__all__ = ["BoardData", "BoardScreen", "Moved"]
+__all__ = ["BoardData", "BoardScreen"]
 
 
 # The open columns come in pages of the server's maximum size. One unpaged response for 5,000
@@ -49,12 +54,16 @@ PAGE_SIZE = 500
 # First paint does not wait for every order: each column's newest orders come first (a few
 # small requests), the rest follows in the same worker.
 PREVIEW_SIZE = 40
+# COMPLETED/CANCELLED only grow; the toggle shows the latest ones, not years of history.
+CLOSED_LIMIT = 100
 
-# A card needs ~20 cells for "KRFT-482031  24 min"; at 120 columns five of these fit side by side,
-# at 80 three do and the row scrolls sideways.
-MIN_COLUMN_WIDTH = 24
+# A card needs ~20 cells for "KRFT-482031  24 min" (bar, number, gap, age) plus its border: at
+# 160 columns all seven statuses fit side by side, at 80 three do and the row scrolls sideways.
+MIN_COLUMN_WIDTH = 22
 
 _MOVE = Binding.Group("move", compact=True)
+_OPEN_NAMES = tuple(s.value for s in OPEN_STATUSES)
+_CLOSED_NAMES = tuple(s.value for s in CLOSED_STATUSES)
 
 
 @dataclass(frozen=True)
@@ -70,17 +79,12 @@ class BoardData:
     """False for the quick first-paint preview that precedes the full answer."""
     open_orders: OpenOrders | None = None
     """The open orders this answer was built from, kept for the next incremental refresh."""
+    kind: LoadKind = LoadKind.FULL
+    """How the open orders were loaded (told to the `LoadPolicy` once on screen)."""
 
     @property
     def total(self) -> int:
         return sum(len(orders) for orders in self.by_status.values())
-
-
-@dataclass(frozen=True)
-class Moved:
-    number: str
-    source: str
-    order: dict[str, Any]
 
 
 class _Columns(HorizontalScroll, can_focus=False):
@@ -142,9 +146,41 @@ class BoardScreen(Screen[None]):
         ),
     ]
 
-    def __init__(self) -> None:
+    class Loaded(Message):
+        """An answer from the server is on screen (`data.complete` once every open order is)."""
+
+        def __init__(self, data: BoardData, columns: tuple[str, ...]) -> None:
+            super().__init__()
+            self.data = data
+            self.columns = columns
+            """The statuses shown as columns, in order."""
+
+    def __init__(
+        self,
+        client: KraftaClient,
+        *,
+        clock: Callable[[], datetime],
+        refresh_interval: float | None = None,
+        closed_limit: int = CLOSED_LIMIT,
+        policy: LoadPolicy | None = None,
+    ) -> None:
+        """
+        Args:
+            client: talks to the server (shared with the app; its token is the session).
+            clock: "now", for the cards' ages and the "updated" time.
+            refresh_interval: seconds between automatic refreshes; None turns them off.
+            closed_limit: how many COMPLETED/CANCELLED orders the toggle shows.
+            policy: decides each load (a fresh `LoadPolicy` by default).
+        """
         super().__init__()
+        self.client = client
+        self.clock = clock
+        self.refresh_interval = refresh_interval
+        self.closed_limit = closed_limit
+        self.policy = policy or LoadPolicy()
+        self.user: dict[str, Any] = {}
         self._by_status: dict[str, list[OrderSummary]] = {}
+        self._actionable: dict[str, bool] = {}
         self._truncated: frozenset[str] = frozenset()
         self._statuses: tuple[str, ...] = ()
         self._active = 0
@@ -161,10 +197,6 @@ class BoardScreen(Screen[None]):
         self.refreshes = 0
         """How many complete answers the board has shown (the bench and tests wait on it)."""
 
-    @property
-    def board_app(self) -> BoardApp:
-        return cast("BoardApp", self.app)
-
     # -- layout --------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
@@ -179,13 +211,11 @@ class BoardScreen(Screen[None]):
         yield Static("connecting…", id="status")
         yield Footer()
 
-    async def on_mount(self) -> None:
-        # No columns yet: which ones depends on the role, known after the first answer.
-        self.watch(self.board_app, "offline", self._offline_changed, init=False)
-        interval = self.board_app.refresh_interval
-        if interval:
-            self._timer = self.set_interval(interval, self.action_refresh)
-        self.action_refresh()
+    def on_mount(self) -> None:
+        # No columns yet: which ones depends on what the server offers, known after the first answer.
+        if self.refresh_interval:
+            self._timer = self.set_interval(self.refresh_interval, self._tick)
+        self.request_refresh()
 
     @property
     def columns(self) -> list[OrderColumn]:
@@ -202,9 +232,8 @@ class BoardScreen(Screen[None]):
         return column.selected if column else None
 
     async def _build_columns(self) -> None:
-        """(Re)create the columns when the role or the closed-orders toggle changes them."""
-        role = (self.board_app.user or {}).get("role")
-        statuses = column_statuses(role, show_closed=self._show_closed)
+        """(Re)create the columns when what the server offers or the closed-orders toggle changes them."""
+        statuses = column_statuses(self._actionable, show_closed=self._show_closed)
         if statuses == self._statuses:
             return
         active_status = self._statuses[self._active] if 0 <= self._active < len(self._statuses) else None
@@ -212,12 +241,7 @@ class BoardScreen(Screen[None]):
         container = self.query_one("#columns", _Columns)
         await container.remove_children()
         await container.mount_all(
-            OrderColumn(
-                status,
-                clock=self.board_app.clock,
-                id=f"col-{status.lower()}",
-            )
-            for status in statuses
+            OrderColumn(status, clock=self.clock, id=f"col-{status.lower()}") for status in statuses
         )
         self._active = statuses.index(active_status) if active_status in statuses else 0
         self._fit_columns()
@@ -255,11 +279,10 @@ class BoardScreen(Screen[None]):
         self._update_keys()
 
     def _update_status_line(self) -> None:
-        user = self.board_app.user or {}
         parts: list[str] = []
-        if user:
-            parts.append(f"{user.get('email', '?')} ({user.get('role', '?')})")
-        open_count = sum(len(v) for k, v in self._by_status.items() if k not in CLOSED_STATUSES)
+        if self.user:
+            parts.append(f"{view.text(self.user.get('email'))} ({view.text(self.user.get('role'))})")
+        open_count = sum(len(v) for k, v in self._by_status.items() if k not in _CLOSED_NAMES)
         if not self._loaded:
             parts.append("loading…")
         elif not self._complete:
@@ -268,7 +291,7 @@ class BoardScreen(Screen[None]):
             parts.append(f"{open_count} open orders")
         if self._filter:
             shown = sum(len(c.orders) for c in self.columns)
-            parts.append(f"filter “{self._filter}”: {shown} shown")
+            parts.append(f"filter “{view.sanitize(self._filter)}”: {shown} shown")
         if self._updated:
             parts.append(f"updated {self._updated:%H:%M:%S}")
         self.query_one("#status", Static).update(" · ".join(parts))
@@ -285,10 +308,32 @@ class BoardScreen(Screen[None]):
         columns[index].scroll_to_cursor()
         self._update_keys()
 
+    def _select_first_visible(self) -> None:
+        """After filtering: if the active column shows nothing, go to the first one that does."""
+        column = self.active_column
+        if column is not None and column.orders:
+            return
+        for index, candidate in enumerate(self.columns):
+            if candidate.orders:
+                self._activate(index)
+                candidate.set_cursor(0)
+                return
+
+    # -- what the app tells the screen -----------------------------------------------------------
+
+    def show_offline(self, reason: str) -> None:
+        """The server does not answer: show the banner (the last known orders stay on screen)."""
+        for banner in self.query("#offline").results(OfflineBanner):
+            banner.show_offline(reason, self.refresh_interval)
+
+    def clear_offline(self) -> None:
+        for banner in self.query("#offline").results(OfflineBanner):
+            banner.clear()
+
     # -- keys ----------------------------------------------------------------------------------
 
     # The actions whose availability depends on the selected card or the filter.
-    _DYNAMIC_ACTIONS = ("advance", "cancel_order", "open_order", "clear_filter")
+    _DYNAMIC_ACTIONS = ("advance", "cancel_order", "clear_filter")
 
     def _update_keys(self) -> None:
         """Refresh the footer only when what it offers changed.
@@ -304,13 +349,11 @@ class BoardScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "advance":
             order = self.selected
-            return True if order is not None and advance_target(order) else None
+            return True if order is not None and order.advance_target else None
         if action == "cancel_order":
             order = self.selected
             # Only offered when the server offers CANCELLED to this user for this order.
-            return order is not None and can_cancel(order)
-        if action == "open_order":
-            return True if self.selected is not None else None
+            return order is not None and order.can_cancel
         if action == "clear_filter":
             return bool(self._filter) or self.query_one("#filter", Input).display
         return True
@@ -343,10 +386,18 @@ class BoardScreen(Screen[None]):
             if event.open:
                 self.action_open_order()
 
+    def _say_empty(self) -> None:
+        column = self.active_column
+        where = f"the {view.status_label(column.status)} column" if column else "the board"
+        because = " matches the filter" if self._filter else ""
+        self.notify(f"No order in {where}{because}.", title="Nothing selected", severity="warning")
+
     def action_open_order(self) -> None:
         order = self.selected
-        if order is not None:
-            self.app.push_screen(DetailScreen(order.id, order.number))
+        if order is None:
+            self._say_empty()
+            return
+        self.app.push_screen(DetailScreen(self.client, order, clock=self.clock))
 
     def action_help(self) -> None:
         bindings = [*Binding.make_bindings(self.BINDINGS), *Binding.make_bindings(self.app.BINDINGS)]
@@ -355,32 +406,28 @@ class BoardScreen(Screen[None]):
     def action_advance(self) -> None:
         order = self.selected
         if order is None:
+            self._say_empty()
             return
-        target = advance_target(order)
-        number, source = order.number, order.status
+        target = order.advance_target
         if target is None:
-            self.notify(f"{number}: no move is offered to you from {status_label(source)}.")
+            self.notify(f"{order.number}: no move is offered to you from {view.status_label(order.status)}.")
             return
+        request = MoveRequest(order.id, order.number, order.status, target)
 
         def answered(accept: bool | None) -> None:
             if accept:
-                self._move(order, target, None)
+                self._move(request)
 
-        self.app.push_screen(
-            ConfirmDialog(
-                f"Move {number} from {status_label(source)} to {status_label(target)}?", title="Advance"
-            ),
-            answered,
-        )
+        self.app.push_screen(ConfirmDialog(request.question, title="Advance"), answered)
 
     def action_cancel_order(self) -> None:
         order = self.selected
-        if order is None or not can_cancel(order):
+        if order is None or not order.can_cancel:
             return
 
         def answered(note: str | None) -> None:
             if note:
-                self._move(order, "CANCELLED", note)
+                self._move(MoveRequest(order.id, order.number, order.status, "CANCELLED", note))
 
         self.app.push_screen(CancelDialog(order.number, order.status), answered)
 
@@ -402,6 +449,7 @@ class BoardScreen(Screen[None]):
     def on_filter_changed(self, event: Input.Changed) -> None:
         self._filter = event.value.strip()
         self._show()
+        self._select_first_visible()
 
     @on(Input.Submitted, "#filter")
     def on_filter_submitted(self, event: Input.Submitted) -> None:
@@ -410,128 +458,132 @@ class BoardScreen(Screen[None]):
         self.set_focus(None)
         if not self._filter:
             event.input.display = False
+        self._select_first_visible()
         self._update_keys()
 
     async def action_toggle_closed(self) -> None:
         self._show_closed = not self._show_closed
         await self._build_columns()
-        self.action_refresh()
+        self.request_refresh()
 
     # -- network -------------------------------------------------------------------------------
 
     def action_refresh(self) -> None:
+        self.request_refresh()
+
+    def _tick(self) -> None:
+        if self.policy.poll_due():
+            self.request_refresh()
+
+    def request_refresh(self) -> None:
         """Fetch the orders now, or right after the fetch already running (never two at once)."""
-        if not self.board_app.client.token:
+        if not self.client.token:
             return
         if self._refreshing:
             self._refresh_again = True
             return
         self._refreshing = True
         self._refresh_again = False
-        self._fetch(self._show_closed, preview=not self._loaded)
+        self._fetch(self._show_closed, self.policy.plan(self._open_orders), self._open_orders)
 
     def full_reload(self) -> None:
         """Refresh by loading every open order again, not just what changed (the bench's worst case)."""
-        self._open_orders = None
-        self.action_refresh()
+        self.policy.forget()
+        self.request_refresh()
 
     @work(thread=True, group="refresh", exit_on_error=False)
-    def _fetch(self, show_closed: bool, preview: bool) -> BoardData:
-        client = self.board_app.client
+    def _fetch(self, show_closed: bool, kind: LoadKind, known: OpenOrders | None) -> BoardData:
+        client = self.client
         # Asked every time: a role changed by an admin shows on the board within one refresh.
         user = client.me()
-        role = user.get("role")
-        statuses = column_statuses(role, show_closed=False)
-        known = self._open_orders
-        if known is not None and not preview and known.usable_for(role, statuses):
-            # Only what changed since the last look; see tui/open_orders.py for why.
+        viewer = viewer_of(user)
+        if kind is LoadKind.CHANGES and known is not None and known.usable_for(viewer):
+            # Only what changed since the last look; see tui/loading.py for why.
             changes = client.iter_orders(page_size=PAGE_SIZE, updated_since=known.since())
             open_orders = known.updated(changes)
         else:
-            open_orders = self._full_load(user, role, statuses, show_closed, preview)
+            if kind is LoadKind.CHANGES:
+                kind = LoadKind.FULL
+            open_orders = self._full_load(user, viewer, show_closed, preview=kind is LoadKind.PREVIEW)
         orders = open_orders.newest_first()
-        truncated = frozenset()
+        truncated: frozenset[str] = frozenset()
         if show_closed:
-            limit = self.board_app.closed_limit
-            closed = [summarize(o) for o in client.list_orders(status=CLOSED_STATUSES, limit=limit).orders]
+            page = client.list_orders(status=_CLOSED_NAMES, limit=self.closed_limit)
+            closed = [summarize(o) for o in page.orders]
             orders.extend(closed)
-            grouped = group_by_status(closed, CLOSED_STATUSES)
-            truncated = frozenset(s for s, found in grouped.items() if len(found) >= limit)
-        by_status = group_by_status(orders, column_statuses(role, show_closed=show_closed))
-        return BoardData(user, by_status, show_closed, truncated=truncated, open_orders=open_orders)
+            grouped = group_by_status(closed, _CLOSED_NAMES)
+            truncated = frozenset(s for s, found in grouped.items() if len(found) >= self.closed_limit)
+        by_status = group_by_status(orders, _OPEN_NAMES + (_CLOSED_NAMES if show_closed else ()))
+        return BoardData(
+            user, by_status, show_closed, truncated=truncated, open_orders=open_orders, kind=kind
+        )
 
     def _full_load(
-        self, user: dict[str, Any], role: Any, statuses: Sequence[str], show_closed: bool, preview: bool
+        self, user: dict[str, Any], viewer: str, show_closed: bool, *, preview: bool
     ) -> OpenOrders:
-        client = self.board_app.client
+        client = self.client
         if preview:
             first = {
                 s: [summarize(o) for o in client.list_orders(status=[s], limit=PREVIEW_SIZE).orders]
-                for s in statuses
+                for s in _OPEN_NAMES
             }
             truncated = frozenset(s for s, orders in first.items() if len(orders) >= PREVIEW_SIZE)
-            data = BoardData(user, first, show_closed, truncated=truncated, complete=False)
-            self.app.call_from_thread(self._apply, data)
+            data = BoardData(
+                user, first, show_closed, truncated=truncated, complete=False, kind=LoadKind.PREVIEW
+            )
+            # (mypy cannot infer call_from_thread's type variable from a coroutine function.)
+            self.app.call_from_thread(self._apply, data)  # type: ignore[arg-type]
         # Summarised page by page, so the full JSON of 5,000 orders never lives all at once.
-        orders = [summarize(o) for o in client.iter_orders(status=statuses, page_size=PAGE_SIZE)]
-        return OpenOrders.full(role, statuses, orders)
+        orders = [summarize(o) for o in client.iter_orders(status=_OPEN_NAMES, page_size=PAGE_SIZE)]
+        return OpenOrders.full(viewer, orders)
 
     @work(thread=True, group="move", exit_on_error=False)
-    def _move(self, order: OrderSummary, target: str, note: str | None) -> Moved:
-        client = self.board_app.client
-        # `expected` is what the operator saw: if someone moved it meanwhile the server says 409.
-        if target == "CANCELLED":
-            updated = client.cancel(order.id, expected=order.status, note=note or "")
-        else:
-            updated = client.advance(order.id, target, expected=order.status, note=note)
-        return Moved(number=order.number, source=order.status, order=updated)
+    def _move(self, request: MoveRequest) -> MoveOutcome:
+        return send_move(self.client, request)
 
     @on(Worker.StateChanged)
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
-        if not worker.is_finished:
+        if not worker.is_finished or worker.group not in ("refresh", "move"):
             return
         if worker.group == "refresh":
             self._refreshing = False
         if event.state is WorkerState.SUCCESS:
-            self.board_app.mark_online()
-            if isinstance(worker.result, BoardData):
-                await self._apply(worker.result)
-            elif isinstance(worker.result, Moved):
-                moved = worker.result
-                target = status_label(str(moved.order.get("status")))
-                self.notify(f"{moved.number}: {status_label(moved.source)} → {target}", title="Moved")
-                self.action_refresh()
+            self.post_message(ServerAnswered())
+            result = worker.result
+            if isinstance(result, BoardData):
+                await self._apply(result)
+            elif isinstance(result, MoveOutcome):
+                self.post_message(moved_or_failed(result))
         elif event.state is WorkerState.ERROR and worker.error is not None:
-            self.board_app.report_error(worker.error)
+            self.post_message(ClientFailed(worker.error, doing=worker.group))
         if worker.group == "refresh" and self._refresh_again:
-            self.action_refresh()
+            self.request_refresh()
 
     async def _apply(self, data: BoardData) -> None:
-        self.board_app.user = data.user
+        if viewer_of(data.user) != viewer_of(self.user):
+            self._actionable = {}  # another user or role: what they may do is judged afresh
+        self.user = data.user
         # A stale answer from before the closed-orders toggle would fill the wrong columns.
         if data.show_closed != self._show_closed:
             self._refresh_again = True
             return
         self._by_status = data.by_status
+        self._actionable.update(
+            actionable_statuses(o for s in _OPEN_NAMES for o in data.by_status.get(s, []))
+        )
         self._truncated = data.truncated
         if data.open_orders is not None:
             self._open_orders = data.open_orders
         self._loaded = True
         self._complete = data.complete
-        self._updated = self.board_app.clock()
+        self._updated = self.clock()
         await self._build_columns()
         self._show()
         if data.complete:
+            self.policy.loaded(data.kind)
             self.refreshes += 1
-        self.board_app.board_painted(data)
-
-    def _offline_changed(self, offline: bool) -> None:
-        banner = self.query_one("#offline", OfflineBanner)
-        if offline:
-            banner.show_offline(self.board_app.offline_reason, self.board_app.refresh_interval)
-        else:
-            banner.clear()
+        self.post_message(self.Loaded(data, self._statuses))
 
     def numbers_in(self, status: str) -> Sequence[str]:
         """The order numbers shown in `status`'s column, top to bottom (for tests and the bench)."""

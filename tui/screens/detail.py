@@ -1,10 +1,10 @@
-"""`enter` on a card: everything an admin checks before moving the order on."""
+"""`enter` on a card: everything an admin checks before moving the order on — and `a`/`c` to do it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -17,26 +17,19 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
-from tui.presentation import age_text, money_bs, money_usd, parse_time, status_label
-
-if TYPE_CHECKING:
-    from tui.app import BoardApp
+from krafta_cli import view
+from krafta_cli.client import KraftaClient
+from tui.messages import ClientFailed, ServerAnswered, moved_or_failed
+from tui.moves import MoveOutcome, MoveRequest, send_move
+from tui.presentation import OrderSummary
+from tui.screens.cancel_note import CancelDialog
+from tui.screens.confirm import ConfirmDialog
 
 __all__ = ["DetailScreen", "render_order"]
 
 Order = Mapping[str, Any]
 
-# A payment reported more than 0.5 % away from what the order expects is worth a second look
-# (the same tolerance the server allows between total × rate and totalBs).
-_AMOUNT_TOLERANCE = 0.005
-
-
-def _when(value: object, now: datetime) -> str:
-    at = parse_time(value)
-    if at is None:
-        return "?"
-    local = at.astimezone(now.tzinfo)
-    return f"{local:%Y-%m-%d %H:%M} ({age_text(now - at)} ago)"
+_CHECK_STYLES = {"ok": "green", "warning": "bold yellow", "unknown": "yellow"}
 
 
 def _section(title: str) -> Text:
@@ -52,80 +45,40 @@ def _fields(rows: list[tuple[str, RenderableType]]) -> Table:
     return table
 
 
-def _price_check(order: Order) -> Text:
-    check = order.get("priceCheck")
-    if check == "OK":
-        return Text("OK — subtotal matches the catalog price", style="green")
-    if check == "MISMATCH":
-        return Text(
-            f"MISMATCH — catalog says {money_usd(order.get('priceExpected'))}, "
-            f"order says {money_usd(order.get('subtotal'))}",
-            style="bold yellow",
-        )
-    if check == "UNKNOWN_VARIANT":
-        return Text(
-            "UNKNOWN VARIANT — the catalog does not know this product; check by hand", style="bold yellow"
-        )
-    return Text(str(check or "?"))
-
-
-def _amount_check(payment: Mapping[str, Any]) -> Text:
-    expected, reported = payment.get("amountExpected"), payment.get("amountReported")
-    if not isinstance(expected, int | float) or not isinstance(reported, int | float):
-        return Text("cannot compare", style="yellow")
-    if abs(reported - expected) > abs(expected) * _AMOUNT_TOLERANCE:
-        way = "more" if reported > expected else "less"
-        return Text(f"DIFFERS: {money_bs(abs(reported - expected))} {way} than expected", style="bold red")
-    return Text("reported matches expected", style="green")
-
-
-def _entries(order: Order, key: str) -> list[Mapping[str, Any] | None]:
-    """The objects of the list `order[key]`; None stands for an element that is not one.
-
-    This runs on the UI thread: a `null` or a string where the API promises an object (a broken
-    server, a proxy) must show as "—" in its place, not raise and take the screen down.
-    """
-    value = order.get(key)
-    if not isinstance(value, list):
-        return []
-    return [entry if isinstance(entry, Mapping) else None for entry in value]
+def _check(check: view.Check) -> Text:
+    return Text(check.text, style=_CHECK_STYLES[check.level])
 
 
 def _items(order: Order) -> Table:
     table = Table(box=None, padding=(0, 2, 0, 0), header_style="dim")
-    for name in ("product", "variant", "qty", "unit", "design preview"):
+    for name in ("product", "qty", "unit", "design preview"):
         table.add_column(name, overflow="fold", no_wrap=name != "design preview")
-    for item in _entries(order, "items"):
-        if item is None:
-            table.add_row(*["—"] * 5)
+    for line in view.item_lines(order):
+        if line is None:
+            table.add_row(*[view.NONE] * 4)
             continue
-        table.add_row(
-            str(item.get("productName") or "?"),
-            str(item.get("variantId") or "?"),
-            str(item.get("quantity", "?")),
-            money_usd(item.get("unitPrice")),
-            str(item.get("previewUrl") or "—"),
-        )
+        table.add_row(line.label, line.quantity, line.unit_price, line.preview)
     return table
 
 
 def _payments(order: Order) -> RenderableType:
     blocks: list[RenderableType] = []
-    for payment in _entries(order, "payments"):
-        if payment is None:
+    payments = order.get("payments")
+    for payment in payments if isinstance(payments, list) else []:
+        if not isinstance(payment, Mapping):
             blocks.append(Text("— (a payment the server sent unreadable)", style="yellow"))
             continue
         blocks.append(
             _fields(
                 [
-                    ("method", f"{payment.get('method', '?')} · {payment.get('status', '?')}"),
-                    ("expected", money_bs(payment.get("amountExpected"))),
-                    ("reported", money_bs(payment.get("amountReported"))),
-                    ("check", _amount_check(payment)),
-                    ("reference", str(payment.get("reference") or "?")),
-                    ("bank", str(payment.get("originBank") or "?")),
-                    ("payer", str(payment.get("payerName") or "?")),
-                    ("receipt", str(payment.get("receiptUrl") or "—")),
+                    ("method", f"{view.text(payment.get('method'))} · {view.text(payment.get('status'))}"),
+                    ("expected", view.bs(payment.get("amountExpected"))),
+                    ("reported", view.bs(payment.get("amountReported"))),
+                    ("check", _check(view.payment_check(payment))),
+                    ("reference", view.text(payment.get("reference"))),
+                    ("bank", view.text(payment.get("originBank"))),
+                    ("payer", view.text(payment.get("payerName"))),
+                    ("receipt", view.text(payment.get("receiptUrl"))),
                 ]
             )
         )
@@ -136,44 +89,34 @@ def _history(order: Order, now: datetime) -> Table:
     table = Table(box=None, padding=(0, 2, 0, 0), header_style="dim")
     for name in ("when", "move", "who", "note"):
         table.add_column(name, overflow="fold", no_wrap=name in ("when", "move"))
-    for event in _entries(order, "history"):
-        if event is None:
-            table.add_row("—", "—", "—", "")
+    for line in view.history_lines(order):
+        if line is None:
+            table.add_row(view.NONE, view.NONE, view.NONE, "")
             continue
-        source = event.get("fromStatus")
-        move = f"{status_label(str(source))} → " if source else ""
-        move += status_label(str(event.get("toStatus") or "?"))
-        who = str(event.get("userEmail") or "customer")
-        if event.get("userRole"):
-            who += f" ({event['userRole']})"
-        note = str(event.get("note") or "")
-        if event.get("forced"):
-            note = f"FORCED {note}".strip()
-        table.add_row(_when(event.get("at"), now), move, who, note)
+        at = view.when(line.at.isoformat(), now) if line.at else view.NONE
+        table.add_row(at, line.move, line.who, line.note)
     return table
 
 
 def render_order(order: Order, now: datetime) -> RenderableType:
-    """The whole detail view of one order as one rich renderable."""
-    status = str(order.get("status") or "?")
+    """The whole detail view of one order as one rich renderable (every server text sanitised)."""
+    status = view.text(order.get("status"))
     title = Text.assemble(
-        (str(order.get("orderNumber") or order.get("id")), "bold"),
+        (view.text(order.get("orderNumber") or order.get("id")), "bold"),
         "  ",
-        (status_label(status), "reverse"),
-        f"  placed {_when(order.get('createdAt'), now)}",
+        (view.status_label(status), "reverse"),
+        f"  placed {view.when(order.get('createdAt'), now)}",
     )
     if order.get("storage") == "fallback":
         title.append("  saved in the fallback file store (database was down)", style="yellow")
-    offered_raw = order.get("nextStatuses")
-    offered = [s for s in offered_raw if isinstance(s, str)] if isinstance(offered_raw, list) else []
-    moves = " · ".join(status_label(s) for s in offered) or "none for you"
+    moves = " · ".join(view.status_label(s) for s in view.next_statuses(order)) or "none for you"
     return Group(
         title,
         _section("Shipping"),
         _fields(
             [
-                ("address", str(order.get("shippingAddress") or "?")),
-                ("city", f"{order.get('shippingCity') or '?'}, {order.get('shippingState') or '?'}"),
+                ("address", view.text(order.get("shippingAddress"))),
+                ("city", view.place(order)),
             ]
         ),
         _section("Items"),
@@ -183,11 +126,14 @@ def render_order(order: Order, now: datetime) -> RenderableType:
             [
                 (
                     "total",
-                    f"{money_usd(order.get('total'))} = {money_usd(order.get('subtotal'))} "
-                    f"+ {money_usd(order.get('shippingCost'))} shipping",
+                    f"{view.usd(order.get('total'))} = {view.usd(order.get('subtotal'))} "
+                    f"+ {view.usd(order.get('shippingCost'))} shipping",
                 ),
-                ("in Bs", f"{money_bs(order.get('totalBs'))} at {order.get('exchangeRate', '?')} Bs/$"),
-                ("price check", _price_check(order)),
+                (
+                    "in Bs",
+                    f"{view.bs(order.get('totalBs'))} at {view.amount(order.get('exchangeRate'))} Bs/$",
+                ),
+                ("price check", _check(view.price_check(order))),
             ]
         ),
         _section("Payment evidence"),
@@ -195,27 +141,43 @@ def render_order(order: Order, now: datetime) -> RenderableType:
         _section("History"),
         _history(order, now),
         _section("Next"),
-        Text(f"moves offered to you: {moves}"),
+        Text(f"moves offered to you: {moves}  (a advances, c cancels)"),
     )
 
 
 class DetailScreen(Screen[None]):
-    """One order in full, fetched when opened (the board keeps only summaries)."""
+    """One order in full, fetched when opened (the board keeps only summaries); `a`/`c` move it."""
 
     BINDINGS = [
         Binding("escape,backspace", "close", "Back", id="detail.close", tooltip="Back to the board"),
+        Binding(
+            "a", "advance", "Advance", id="detail.advance", tooltip="Move to the next status (asks first)"
+        ),
+        Binding(
+            "c", "cancel_order", "Cancel", id="detail.cancel", tooltip="Cancel the order with a note (ADMIN)"
+        ),
         Binding("r", "reload", "Refresh", id="detail.refresh", tooltip="Fetch this order again"),
     ]
 
-    def __init__(self, order_id: str, number: str) -> None:
+    def __init__(self, client: KraftaClient, summary: OrderSummary, *, clock: Callable[[], datetime]) -> None:
         super().__init__()
-        self.order_id = order_id
-        self.number = number
-        self.order: Order | None = None
+        self.client = client
+        self.summary = summary
+        self.clock = clock
+        self.order: dict[str, Any] | None = None
 
     @property
-    def board_app(self) -> BoardApp:
-        return cast("BoardApp", self.app)
+    def number(self) -> str:
+        return self.summary.number
+
+    @property
+    def offered(self) -> tuple[str, ...]:
+        """The moves offered: from the order as fetched, else from the board's summary."""
+        return view.next_statuses(self.order) if self.order is not None else self.summary.next_statuses
+
+    @property
+    def status(self) -> str:
+        return view.text(self.order.get("status")) if self.order is not None else self.summary.status
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -226,24 +188,76 @@ class DetailScreen(Screen[None]):
     def on_mount(self) -> None:
         self.action_reload()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "advance":
+            return True if view.advance_target(self.offered) else None
+        if action == "cancel_order":
+            return view.can_cancel(self.offered)
+        return True
+
     def action_reload(self) -> None:
-        self._fetch(self.order_id)
+        self._fetch(self.summary.id)
 
     def action_close(self) -> None:
         self.dismiss(None)
 
+    def action_advance(self) -> None:
+        target = view.advance_target(self.offered)
+        if target is None:
+            self.notify(f"{self.number}: no move is offered to you from {view.status_label(self.status)}.")
+            return
+        request = MoveRequest(self.summary.id, self.number, self.status, target)
+
+        def answered(accept: bool | None) -> None:
+            if accept:
+                self._move(request)
+
+        self.app.push_screen(ConfirmDialog(request.question, title="Advance"), answered)
+
+    def action_cancel_order(self) -> None:
+        if not view.can_cancel(self.offered):
+            return
+        request = MoveRequest(self.summary.id, self.number, self.status, "CANCELLED")
+
+        def answered(note: str | None) -> None:
+            if note:
+                self._move(
+                    MoveRequest(request.order_id, request.number, request.source, request.target, note)
+                )
+
+        self.app.push_screen(CancelDialog(self.number, self.status), answered)
+
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def _fetch(self, order_id: str) -> dict[str, Any]:
-        return self.board_app.client.get_order(order_id)
+        return self.client.get_order(order_id)
+
+    @work(thread=True, group="move", exit_on_error=False)
+    def _move(self, request: MoveRequest) -> MoveOutcome:
+        return send_move(self.client, request)
+
+    def _show(self, order: dict[str, Any]) -> None:
+        self.order = order
+        self.query_one("#order", Static).update(render_order(order, self.clock()))
+        self.refresh_bindings()
 
     @on(Worker.StateChanged)
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if not worker.is_finished or worker.group not in ("detail", "move"):
+            return
         if event.state is WorkerState.SUCCESS:
-            self.board_app.mark_online()
-            self.order = cast(dict[str, Any], event.worker.result)
-            self.query_one("#order", Static).update(render_order(self.order, self.board_app.clock()))
-        elif event.state is WorkerState.ERROR and event.worker.error is not None:
+            self.post_message(ServerAnswered())
+            result = worker.result
+            if isinstance(result, MoveOutcome):
+                self.post_message(moved_or_failed(result))
+                if result.order is not None:
+                    self._show(result.order)
+                else:
+                    self.action_reload()  # whatever went wrong, show the order as it is now
+            elif isinstance(result, dict):
+                self._show(result)
+        elif event.state is WorkerState.ERROR and worker.error is not None:
             if self.order is None:
-                failed = f"Could not load {self.number} — {event.worker.error}"
+                failed = f"Could not load {self.number}."
                 self.query_one("#order", Static).update(failed)
-            self.board_app.report_error(event.worker.error)
+            self.post_message(ClientFailed(worker.error, doing="load", subject=self.number))

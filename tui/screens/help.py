@@ -12,7 +12,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.presentation import OLD_AFTER, STUCK_AFTER, age_text
+from krafta_cli.view import age
+from tui.presentation import OLD_AFTER, STUCK_AFTER
 
 __all__ = ["HelpScreen"]
 
@@ -52,9 +53,9 @@ class HelpScreen(ModalScreen[None]):
                 Text.assemble(
                     "\nCards: ",
                     ("age", "bold"),
-                    f" is time since the order was placed, in a warning colour past {age_text(OLD_AFTER)}; ",
+                    f" is time since the order was placed, in a warning colour past {age(OLD_AFTER)}; ",
                     ("stuck", "bold"),
-                    f" marks an open order that has not moved for {age_text(STUCK_AFTER)} or more. "
+                    f" marks an open order that has not moved for {age(STUCK_AFTER)} or more. "
                     "Moves offered are the ones the server allows you for that order. "
                     "The board refreshes by itself; the mouse selects (double click opens).",
                 ),

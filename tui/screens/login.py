@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -12,17 +12,15 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
-from krafta_cli.client import LoginResult, NotLoggedIn
+from krafta_cli.client import KraftaClient, LoginResult, NotLoggedIn
+from krafta_cli.view import sanitize
 from tui.errors import notice_for
-
-if TYPE_CHECKING:
-    from tui.app import BoardApp
 
 __all__ = ["LoginScreen"]
 
 
-class LoginScreen(Screen[None]):
-    """Email and password (hidden); on success the app stores the token and shows the board."""
+class LoginScreen(Screen[LoginResult]):
+    """Email and password (hidden); dismisses with the `LoginResult` (the app stores the token)."""
 
     AUTO_FOCUS = "#email"
 
@@ -30,27 +28,24 @@ class LoginScreen(Screen[None]):
         Binding("ctrl+q", "app.quit", "Quit", id="login.quit", tooltip="Leave without logging in"),
     ]
 
-    def __init__(self, *, message: str = "", email: str = "") -> None:
+    def __init__(self, client: KraftaClient, *, message: str = "", email: str = "") -> None:
         super().__init__()
+        self.client = client
         self.message = message
         self.email = email
-
-    @property
-    def board_app(self) -> BoardApp:
-        return cast("BoardApp", self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="login") as box:
             box.border_title = "Krafta board — log in"
-            yield Static(f"Server: {self.board_app.client.base_url}", classes="server")
-            yield Input(value=self.email, placeholder="email", id="email")
+            yield Static(f"Server: {sanitize(self.client.base_url)}", classes="server")
+            yield Input(value=sanitize(self.email), placeholder="email", id="email")
             yield Input(placeholder="password", password=True, id="password")
             yield Button("Log in", id="login", variant="primary")
-            yield Static(self.message, id="message", classes="error")
+            yield Static(sanitize(self.message), id="message", classes="error")
         yield Footer()
 
     def _say(self, text: str) -> None:
-        self.query_one("#message", Static).update(text)
+        self.query_one("#message", Static).update(sanitize(text))
 
     @on(Input.Submitted, "#email")
     def on_email(self, event: Input.Submitted) -> None:
@@ -72,7 +67,7 @@ class LoginScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="login", exit_on_error=False)
     def _login(self, email: str, password: str) -> LoginResult:
-        return self.board_app.client.login(email, password)
+        return self.client.login(email, password)
 
     @on(Worker.StateChanged)
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -80,7 +75,7 @@ class LoginScreen(Screen[None]):
             return
         self.query_one("#login", Button).disabled = False
         if event.state is WorkerState.SUCCESS:
-            self.board_app.logged_in(cast(LoginResult, event.worker.result))
+            self.dismiss(cast(LoginResult, event.worker.result))
         elif event.state is WorkerState.ERROR:
             error = event.worker.error
             # A 401 here is a wrong password, not an expired session: say so in place.

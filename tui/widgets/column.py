@@ -20,7 +20,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.presentation import OrderSummary, card_text, status_label
+from krafta_cli.view import status_label
+from tui.presentation import OrderSummary, card_text
 from tui.widgets.card import CARD_HEIGHT, CardStyles, paint_card
 
 __all__ = ["OrderColumn"]

@@ -1,0 +1,81 @@
+"""`tui.loading`: which load the board makes next, and how its set of open orders is kept — no Textual."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.tui.fake_shop import make_order
+from tui.loading import FULL_RELOAD_EVERY, OVERLAP, LoadKind, LoadPolicy, OpenOrders, viewer_of
+from tui.presentation import summarize
+
+ADMIN = viewer_of({"id": "u-1", "role": "ADMIN"})
+
+
+def known(*orders: dict[str, object]) -> OpenOrders:
+    return OpenOrders.full(ADMIN, [summarize(o) for o in orders])
+
+
+def test_first_a_preview_then_changes_with_a_full_load_every_n_steps() -> None:
+    policy = LoadPolicy(full_every=3)
+    some = known(make_order(1, "CONFIRMED", hours_ago=2))
+    assert policy.plan(None) is LoadKind.PREVIEW
+    assert policy.plan(some) is LoadKind.PREVIEW  # nothing complete on screen yet
+    policy.loaded(LoadKind.PREVIEW)
+    plans = []
+    for _ in range(8):
+        kind = policy.plan(some)
+        plans.append(kind)
+        policy.loaded(kind)
+    assert plans == [LoadKind.CHANGES] * 3 + [LoadKind.FULL] + [LoadKind.CHANGES] * 3 + [LoadKind.FULL]
+
+
+def test_full_load_when_nothing_is_known_or_after_forget() -> None:
+    policy = LoadPolicy()
+    policy.loaded(LoadKind.FULL)
+    assert policy.plan(None) is LoadKind.FULL
+    assert policy.plan(known()) is LoadKind.FULL  # an empty board has no watermark to ask from
+    some = known(make_order(1, "READY", hours_ago=2))
+    assert policy.plan(some) is LoadKind.CHANGES
+    policy.forget()
+    assert policy.plan(some) is LoadKind.FULL
+    assert LoadPolicy().full_every == FULL_RELOAD_EVERY
+
+
+def test_timer_polls_only_while_no_stream_brings_the_changes() -> None:
+    policy = LoadPolicy()
+    policy.loaded(LoadKind.FULL)
+    some = known(make_order(1, "READY", hours_ago=2))
+    assert policy.poll_due()
+    policy.stream_connected()
+    assert not policy.poll_due()
+    policy.stream_lost()
+    assert policy.poll_due()
+    # Events may have been missed while the stream was down: the next load is a full one.
+    assert policy.plan(some) is LoadKind.FULL
+
+
+def test_open_orders_apply_changes_and_drop_closed_ones() -> None:
+    staying = make_order(1, "CONFIRMED", hours_ago=5, in_status_hours=4)
+    closing = make_order(2, "HANDED_TO_DELIVERY", hours_ago=6, in_status_hours=3)
+    orders = known(staying, closing)
+    assert set(orders.by_id) == {staying["id"], closing["id"]}
+    assert orders.watermark is not None and orders.since() == (orders.watermark - OVERLAP).isoformat()
+
+    moved = {**staying, "status": "IN_PRODUCTION", "updatedAt": make_order(1, "X", hours_ago=0)["createdAt"]}
+    done = {**closing, "status": "COMPLETED"}
+    arriving = make_order(3, "REPORTED", hours_ago=0.1)
+    after = orders.updated([moved, done, arriving])
+    assert set(after.by_id) == {staying["id"], arriving["id"]}
+    assert after.by_id[staying["id"]].status == "IN_PRODUCTION"
+    assert after.watermark is not None and after.watermark > orders.watermark
+    assert [o.id for o in after.newest_first()] == [arriving["id"], staying["id"]]
+    assert orders.by_id[staying["id"]].status == "CONFIRMED"  # the old set is untouched
+
+
+def test_changes_only_for_the_same_viewer() -> None:
+    orders = known(make_order(1, "READY", hours_ago=1))
+    assert orders.usable_for(ADMIN)
+    assert not orders.usable_for(viewer_of({"id": "u-1", "role": "TALLER"}))  # demoted: other moves
+    assert not orders.usable_for(viewer_of({"id": "u-2", "role": "ADMIN"}))
+    assert not known().usable_for(ADMIN)
+    assert orders.watermark is not None and orders.watermark - timedelta(seconds=1) < orders.watermark

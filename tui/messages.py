@@ -1,0 +1,49 @@
+"""Messages the board's screens send up to the app ("attributes down, messages up").
+
+A screen gets its client and data in `__init__` and never imports the app: when something
+happens that is not its own business — a network call failed, an order moved, the server
+answered again — it posts one of these, and `BoardApp` decides what the user sees.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.message import Message
+
+from tui.moves import MoveOutcome
+
+__all__ = ["ClientFailed", "OrderMoved", "ServerAnswered", "moved_or_failed"]
+
+
+class ClientFailed(Message):
+    """A call to the server failed; `doing` and `subject` say what it was ("move", "KRFT-1")."""
+
+    def __init__(self, error: BaseException, *, doing: str = "", subject: str = "") -> None:
+        super().__init__()
+        self.error = error
+        self.doing = doing
+        self.subject = subject
+
+
+class OrderMoved(Message):
+    """An order moved at this user's request (from the board or the detail screen)."""
+
+    def __init__(self, number: str, source: str, order: dict[str, Any]) -> None:
+        super().__init__()
+        self.number = number
+        self.source = source
+        self.order = order
+
+
+class ServerAnswered(Message):
+    """A call succeeded: the server is reachable (clears the offline banner)."""
+
+
+def moved_or_failed(outcome: MoveOutcome) -> OrderMoved | ClientFailed:
+    """The message a finished move sends up: the moved order, or the error with the order's number."""
+    request = outcome.request
+    if outcome.order is not None:
+        return OrderMoved(request.number, request.source, outcome.order)
+    error = outcome.error or RuntimeError("the move returned nothing")
+    return ClientFailed(error, doing="cancel" if request.is_cancel else "move", subject=request.number)
