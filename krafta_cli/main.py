@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -29,7 +29,8 @@ class _StdoutClosed(Exception):
 
 
 class _KraftaGroup(TyperGroup):
-    def invoke(self, ctx: typer.Context) -> object:
+    # `Any`: the context class is click's, which Typer may bundle under another module name.
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except BrokenPipeError as exc:
