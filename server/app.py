@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator
+import signal
+import threading
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
@@ -12,7 +16,7 @@ from fastapi import FastAPI
 from server.errors import install_handlers
 from server.migrate import upgrade
 from server.replay import ReplayLoop
-from server.routes import auth, catalog, health, orders, users
+from server.routes import auth, catalog, events, health, orders, users
 from server.services import Services
 from server.settings import Settings
 
@@ -31,15 +35,53 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         migrate = (lambda: upgrade(settings.db_url)) if settings.migrate_when_reachable else None
         loop = ReplayLoop(services.replayer, settings.replay_interval_seconds, migrate=migrate)
         loop.start()
+        services.live.start(asyncio.get_running_loop())
+        restore_signals = _close_streams_on_exit(services.live.close_streams)
         try:
             yield
         finally:
+            restore_signals()
+            services.live.stop()
             loop.stop()
             services.db.dispose()
 
     app = FastAPI(title="Krafta orders", version="0.1.0", lifespan=lifespan)
     app.state.services = services
     install_handlers(app)
-    for module in (orders, auth, users, catalog, health):
+    # events first: `/api/orders/events` must not be taken for an order named "events".
+    for module in (events, orders, auth, users, catalog, health):
         app.include_router(module.router)
     return app
+
+
+def _close_streams_on_exit(close: Callable[[], None]) -> Callable[[], None]:
+    """Chain `close` in front of the server's SIGINT/SIGTERM handlers; returns the undo.
+
+    uvicorn's graceful shutdown waits for open responses to finish before it runs the lifespan's
+    exit, and an event stream never finishes by itself: without this, every stop would wait out
+    the graceful timeout. Only where uvicorn (or another server) installed Python-level handlers,
+    and only from the main thread (where signal handlers live).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    loop = asyncio.get_running_loop()
+    previous: dict[int, Callable[..., object]] = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        handler = signal.getsignal(sig)
+        if not callable(handler) or handler is signal.default_int_handler:
+            continue
+        previous[sig] = handler
+
+        def chained(signum: int, frame: object, _prev: Callable[..., object] = handler) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop already closed
+                loop.call_soon_threadsafe(close)
+            _prev(signum, frame)
+
+        signal.signal(sig, chained)
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            if signal.getsignal(sig) is not handler:
+                signal.signal(sig, handler)
+
+    return restore

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -25,6 +26,7 @@ __all__ = [
     "Base",
     "DesignUpload",
     "IdempotencyKey",
+    "LiveEvent",
     "LoginFailure",
     "Order",
     "OrderEvent",
@@ -226,3 +228,29 @@ class LoginFailure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     email: Mapped[str] = mapped_column(String(254))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LiveEvent(Base):
+    """One committed order change, for the live event stream (`live_log.py`); kept at least 24 h.
+
+    The id is the stream's cursor: handed out in commit order (see `live_log.append`). The order is
+    kept as it was right after the change (staff view), so a subscriber resuming later reads each
+    change as it happened, not the order's state at the time it reconnects.
+    """
+
+    __tablename__ = "live_events"
+    # AUTOINCREMENT: SQLite would otherwise reuse the ids of pruned rows once the table empties.
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    order_id: Mapped[str] = mapped_column(String(36))
+    owner_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    from_status: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    to_status: Mapped[str] = mapped_column(String(24))
+    # The server process that published it: its own subscribers already saw a replayed fallback change.
+    origin: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    order_json: Mapped[str] = mapped_column(Text)

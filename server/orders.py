@@ -20,6 +20,8 @@ from server.db import Database, is_unavailable
 from server.errors import Conflict, Forbidden, IdempotencyConflict, Invalid, NotFound
 from server.fallback import META, FallbackStore, canonical_uuid, served
 from server.lifecycle import MoveRefused, Status, check_move, next_statuses
+from server.live import LiveEvents
+from server.live_log import CREATED, STATUS_CHANGED
 from server.models import DesignUpload, IdempotencyKey, Product, ProductVariant, utcnow
 from server.records import PriceInfo, apply_price, build_record, event, insert_record, new_order_number
 from server.schemas import AdvanceIn, OrderIn
@@ -42,9 +44,10 @@ class _NotInDatabase(Exception):
 
 
 class OrderService:
-    def __init__(self, db: Database, store: FallbackStore) -> None:
+    def __init__(self, db: Database, store: FallbackStore, *, live: LiveEvents | None = None) -> None:
         self.db = db
         self.store = store
+        self.live = live
 
     # ---- create -----------------------------------------------------------------------------------
 
@@ -124,6 +127,8 @@ class OrderService:
                                 key=key, request_hash=request_hash, status_code=201, response_json=response
                             )
                         )
+                    if self.live is not None:
+                        self.live.record(session, kind=CREATED, order=record, from_status=None)
                 return 201, response
             except IntegrityError:
                 # Either another request took this number, or one with the same Idempotency-Key won the race.
@@ -151,6 +156,8 @@ class OrderService:
             record["storage"] = "fallback"
             record[META] = {"idempotencyKey": key, "requestHash": request_hash, "response": response}
             self.store.write(record)
+        if self.live is not None:
+            self.live.record_fallback(kind=CREATED, order=served(record, "fallback"), from_status=None)
         return 201, response
 
     # ---- advance ----------------------------------------------------------------------------------
@@ -233,9 +240,11 @@ class OrderService:
                     .where(payments_t.c.order_id == order_id, payments_t.c.status == "REPORTED")
                     .values(status="CONFIRMED", reviewed_at=now, reviewed_by=actor.email or actor.id)
                 )
-        with self.db.session() as session:
             rows = session.execute(select(orders_t).where(orders_t.c.id == order_id)).mappings().all()
-            return with_next(orders_by_ids(session, rows)[0], actor.role)
+            order = orders_by_ids(session, rows)[0]
+            if self.live is not None:
+                self.live.record(session, kind=STATUS_CHANGED, order=order, from_status=current)
+        return with_next(order, actor.role)
 
     def _advance_in_fallback(self, actor: Principal, cmd: AdvanceIn, order_id: str) -> dict[str, Any] | None:
         def change(order: dict[str, Any]) -> dict[str, Any]:
@@ -260,8 +269,20 @@ class OrderService:
                         p.update(status="CONFIRMED", reviewedAt=iso(now), reviewedBy=actor.email or actor.id)
             return order
 
-        updated = self.store.update(order_id, change)
-        return None if updated is None else with_next(served(updated, "fallback"), actor.role)
+        before: list[str] = []
+
+        def change_and_note(order: dict[str, Any]) -> dict[str, Any]:
+            before.append(order["status"])
+            return change(order)
+
+        updated = self.store.update(order_id, change_and_note)
+        if updated is None:
+            return None
+        if self.live is not None:
+            self.live.record_fallback(
+                kind=STATUS_CHANGED, order=served(updated, "fallback"), from_status=before[0]
+            )
+        return with_next(served(updated, "fallback"), actor.role)
 
 
 def _created(record: dict[str, Any]) -> dict[str, Any]:

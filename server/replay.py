@@ -18,6 +18,8 @@ from sqlalchemy.exc import IntegrityError
 
 from server.db import Database, is_unavailable
 from server.fallback import META, FallbackStore
+from server.live import LiveEvents
+from server.live_log import CREATED
 from server.models import IdempotencyKey, Order
 from server.records import event, insert_record, new_order_number
 
@@ -37,9 +39,10 @@ class ReplayReport:
 
 
 class Replayer:
-    def __init__(self, db: Database, store: FallbackStore) -> None:
+    def __init__(self, db: Database, store: FallbackStore, *, live: LiveEvents | None = None) -> None:
         self.db = db
         self.store = store
+        self.live = live
         self._lock = threading.Lock()
 
     def run(self) -> ReplayReport:
@@ -114,6 +117,9 @@ class Replayer:
                                 response_json=meta["response"],
                             )
                         )
+                    if self.live is not None:
+                        order = {**record, "storage": "database"}
+                        self.live.record(session, kind=CREATED, order=order, from_status=None, replayed=True)
                 report.imported.append(record["id"])
                 break
             except IntegrityError:

@@ -40,6 +40,12 @@ class Settings:
     db_pool_size: int = 20
     # True when `krafta serve` could not migrate at start because the database was down.
     migrate_when_reachable: bool = False
+    # Live events: a comment at least this often keeps proxies and clients from timing a stream out.
+    events_heartbeat_seconds: float = 15.0
+    # Events a subscriber may have waiting; past that it gets `resync` and is dropped.
+    events_queue_size: int = 1000
+    # How long events are kept for subscribers resuming with Last-Event-ID (the spec: at least 24 h).
+    events_retention_hours: float = 24.0
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -53,6 +59,8 @@ class Settings:
             host=env.get("KRAFTA_HOST", "127.0.0.1"),
             port=int(env.get("KRAFTA_PORT", "8000")),
             replay_interval_seconds=float(env.get("KRAFTA_REPLAY_INTERVAL", "5")),
+            events_heartbeat_seconds=float(env.get("KRAFTA_EVENTS_HEARTBEAT", "15")),
+            events_queue_size=int(env.get("KRAFTA_EVENTS_QUEUE", "1000")),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **clean) if clean else settings
