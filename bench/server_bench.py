@@ -1,9 +1,26 @@
-"""Server benchmark: create throughput and latency, and the full order list at scale.
+"""Server benchmark: krafta against the straightforward build and the framework floor, with wrk.
 
-Run: `.venv/bin/python bench/server_bench.py [--orders 100000]`. Starts a real `krafta serve` on a fresh
-SQLite database in a temp dir, measures, prints ratios against baselines measured in the same run
-(`GET /api/health` for request overhead; a 1,000-order list for the list's scaling), and writes
-`bench/results/server.json`. Not part of the test suite: timings belong here, not in assertions.
+    pip install -e '.[bench]'                      # once: reference deps, py-spy; wrk comes from Debian
+    .venv/bin/python bench/server_bench.py         # full run, SQLite and PostgreSQL (~10 min)
+    .venv/bin/python bench/server_bench.py --quick --db sqlite    # ~1 min, for a busy machine
+
+In ONE run, on the same machine, with wrk (-t1; installed with apt-get when missing):
+
+* the floor: ../shared/bench/reference/hello_fastapi.py (`GET /`, -c16);
+* the reference (../shared/bench/reference/orders_app.py, seeded by its own seed.py) and krafta
+  (`krafta serve` from this checkout, rate limits off, seeded by cloning an order it created), each
+  on SQLite and on fresh PostgreSQL databases (127.0.0.1:5432, user root; dropped after):
+  - POST create, -c16 (krafta: examples/order.json; the reference: its post_order.lua);
+  - GET newest 50 (`limit=50`), -c16, with 10k orders;
+  - GET every order in one response, -c1, with 10k orders (orders/s);
+  - 100k orders in one response: wall time (curl) and the server's RSS growth (VmHWM after the
+    request minus VmRSS before it, peak reset with /proc/<pid>/clear_refs).
+
+Ratios are krafta / reference from the same run; the figures of reference and krafta are taken
+back to back, so a busy neighbour hits both. A full run writes bench/results/server.{md,json} and
+assembles bench/RESULTS.md (bench/results.py); `--quick` writes bench/results/server-quick.* (not
+committed) and leaves RESULTS.md alone. `--profile DIR` also records py-spy profiles of krafta under
+the create and full-list loads. Loopback only; every load is bounded in time.
 """
 
 from __future__ import annotations
@@ -12,262 +29,369 @@ import argparse
 import json
 import os
 import platform
-import statistics
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-import httpx
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))  # `server` from this checkout, for seeding
+REF_ENV = "KRAFTA_BENCH_REFERENCE"
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from tests.helpers import free_port, order_body  # noqa: E402
-
-RESULTS = ROOT / "bench" / "results" / "server.json"
+ADMIN_EMAIL = "bench@krafta.test"
+ADMIN_PASSWORD = "bench-password-1"
 
 
-def start_server(data_dir: Path, db_url: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "KRAFTA_DATA_DIR": str(data_dir),
-        "KRAFTA_DATABASE_URL": db_url,
-        "KRAFTA_LOG_LEVEL": "warning",
-        "KRAFTA_JWT_SECRET": "bench-secret-0123456789abcdef0123456789",
-    }
-    exe = Path(sys.executable).parent / "krafta"
-    proc = subprocess.Popen(
-        [str(exe), "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="bench/server_bench.py",
+        description="krafta vs the straightforward reference build and the FastAPI hello floor, with wrk.",
+        epilog="Writes bench/results/server.{md,json} and bench/RESULTS.md (full runs only).",
     )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
+    p.add_argument("--quick", action="store_true", help="short runs, 2k orders, no 100k list (~1-2 min)")
+    p.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    p.add_argument(
+        "--reference",
+        type=Path,
+        default=None,
+        help=f"the reference build's folder (default: ${REF_ENV}, else <repo>/../shared/bench/reference)",
+    )
+    p.add_argument("--orders", type=int, default=None, help="orders for the list figures (10000; quick 2000)")
+    p.add_argument("--big", type=int, default=100_000, help="orders in the big list (0 skips it)")
+    p.add_argument("--seconds", type=float, default=None, help="seconds per wrk run (10; quick 3)")
+    p.add_argument("--profile", type=Path, default=None, metavar="DIR", help="py-spy profiles of krafta here")
+    p.add_argument("--profile-label", default="profile", help="file prefix for --profile (e.g. before)")
+    p.add_argument("--no-reference-big", action="store_true", help="skip the reference's 100k list")
+    p.add_argument("--out", type=Path, default=None, help="results folder (default bench/results)")
+    args = p.parse_args(argv)
+    if args.orders is None:
+        args.orders = 2000 if args.quick else 10_000
+    if args.seconds is None:
+        args.seconds = 3.0 if args.quick else 10.0
+    if args.quick:
+        args.big = 0
+    return args
+
+
+def _default_reference() -> Path:
+    """<repo>/../shared/bench/reference — for a git worktree, also next to the main checkout."""
+    candidates = [ROOT.parent / "shared" / "bench" / "reference"]
+    common = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--path-format=absolute", "--git-common-dir"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    if common:
+        candidates.append(Path(common).parent.parent / "shared" / "bench" / "reference")
+    return next((c for c in candidates if c.is_dir()), candidates[0])
+
+
+def reference_dir(arg: Path | None) -> Path:
+    ref = arg or (Path(os.environ[REF_ENV]) if os.environ.get(REF_ENV) else _default_reference())
+    missing = [
+        f
+        for f in ("orders_app.py", "seed.py", "hello_fastapi.py", "post_order.lua")
+        if not (ref / f).exists()
+    ]
+    if missing:
+        raise SystemExit(
+            f"the reference build is not at {ref} (missing {', '.join(missing)}): "
+            f"point --reference or ${REF_ENV} at the folder holding orders_app.py"
+        )
+    return ref.resolve()
+
+
+def machine() -> dict[str, Any]:
+    model = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    return {"nproc": os.cpu_count(), "cpu": model, "load_at_start": [round(x, 2) for x in os.getloadavg()]}
+
+
+def versions(wrk: str) -> dict[str, str]:
+    from importlib.metadata import version
+
+    from loadgen import wrk_version
+
+    out = {"python": platform.python_version()}
+    for pkg in ("fastapi", "uvicorn", "sqlalchemy", "pydantic", "starlette", "psycopg"):
         try:
-            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise SystemExit("server did not start")
+            out[pkg] = version(pkg)
+        except Exception:
+            out[pkg] = "missing"
+    out["wrk"] = wrk_version(wrk)
+    import sqlite3
+
+    out["sqlite"] = sqlite3.sqlite_version
+    return out
 
 
-def rss_peak_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return 0
+def commit() -> str:
+    try:
+        rev = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        )
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+        )
+        return rev.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+    except OSError:
+        return "unknown"
 
 
-def rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
+def say(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
-def timed(n: int, workers: int, fn) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    latencies: list[float] = []
+class Bench:
+    def __init__(self, args: argparse.Namespace, ref: Path, tmp: Path) -> None:
+        from loadgen import ensure_wrk
 
-    def one(i: int) -> None:
-        t = time.perf_counter()
-        fn(i)
-        latencies.append(time.perf_counter() - t)
+        self.args = args
+        self.ref = ref
+        self.tmp = tmp
+        self.wrk = ensure_wrk()
+        self.warm = 1.0 if args.quick else 2.0
 
-    start = time.perf_counter()
-    with ThreadPoolExecutor(workers) as pool:
-        list(pool.map(one, range(n)))
-    wall = time.perf_counter() - start
-    latencies.sort()
-    return {
-        "requests": n,
-        "workers": workers,
-        "per_second": round(n / wall, 1),
-        "p50_ms": round(statistics.median(latencies) * 1000, 2),
-        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2),
-    }
+    # -- load ------------------------------------------------------------------------------
+    def wrk_run(
+        self, url: str, script: Path, *, connections: int, warm: bool = True, timeout_s: float = 10
+    ) -> dict[str, Any]:
+        from loadgen import run_wrk
 
+        if warm:
+            run_wrk(self.wrk, url, script, seconds=self.warm, connections=connections, timeout_s=timeout_s)
+        return run_wrk(
+            self.wrk, url, script, seconds=self.args.seconds, connections=connections, timeout_s=timeout_s
+        ).as_dict()
 
-def seed_bulk(db_url: str, count: int) -> None:
-    """Insert `count` orders fast (Core executemany) — arranging data, not what is measured."""
-    from server.db import Database
-    from server.models import utcnow
-    from server.records import PriceInfo, build_record
-    from server.schemas import OrderIn
-    from server.serialize import events_t, items_t, orders_t, payments_t
+    def script(self, name: str, **kw: Any) -> Path:
+        from loadgen import lua_script
 
-    db = Database(db_url, pool_size=1)
-    body = OrderIn.model_validate(order_body())
-    base = utcnow()
-    batch = 5000
-    for start in range(0, count, batch):
-        orders, items, payments, events = [], [], [], []
-        for n in range(start, min(count, start + batch)):
-            r = build_record(body, owner=None, price=PriceInfo("OK"), number=f"KRFT-{n:06d}"[:11])
-            when = base - timedelta(seconds=n)
-            orders.append(
-                {
-                    "id": r["id"],
-                    "order_number": f"B{n:09d}",
-                    "user_id": None,
-                    "guest_id": r["guestId"],
-                    "status": "CONFIRMED",
-                    "shipping_address": r["shippingAddress"],
-                    "shipping_city": r["shippingCity"],
-                    "shipping_state": r["shippingState"],
-                    "shipping_cost": 3,
-                    "subtotal": 12,
-                    "total": 15,
-                    "total_bs": 600,
-                    "exchange_rate": 40,
-                    "price_check": "OK",
-                    "price_expected": None,
-                    "created_at": when,
-                    "updated_at": when,
-                }
+        return lua_script(self.tmp / f"{name}.lua", **kw)
+
+    # -- the floor -------------------------------------------------------------------------
+    def hello(self) -> dict[str, Any]:
+        from procs import uvicorn_server
+
+        say("hello floor: GET / -c16")
+        with uvicorn_server("hello_fastapi:app", self.ref, self.tmp / "hello.log") as srv:
+            return self.wrk_run(srv.url + "/", self.script("hello"), connections=16)
+
+    # -- one database ------------------------------------------------------------------------
+    def database(self, db: Any) -> dict[str, Any]:
+        from procs import krafta_server, reference_server
+        from seeding import seed_krafta, seed_reference
+
+        n = self.args.orders
+        out: dict[str, Any] = {"orders": n}
+        data = self.tmp / f"krafta-{db.kind}"
+        token, template = self.krafta_setup(db, data)
+        say(f"{db.kind}: seeding {n} orders into each")
+        out["seed_seconds"] = {
+            "reference": round(seed_reference(self.ref, db.ref_url, n), 1),
+            "krafta": round(seed_krafta(db.krafta_url, template, n), 1),
+        }
+        auth = {"Authorization": f"Bearer {token}"}
+        body = json.dumps(json.loads((ROOT / "examples" / "order.json").read_text()), ensure_ascii=False)
+        k_post = self.script(
+            f"k-post-{db.kind}", method="POST", body=body, headers={"Content-Type": "application/json"}
+        )
+        r_post = self.script("r-post", prelude=(self.ref / "post_order.lua").read_text(), method="POST")
+        k_get = self.script("k-get", headers=auth)
+        r_get = self.script("r-get")
+        with (
+            reference_server(self.ref, db.ref_url, self.tmp / f"ref-{db.kind}.log") as ref,
+            krafta_server(data, db.krafta_url, self.tmp / f"krafta-{db.kind}.log") as kra,
+        ):
+            say(f"{db.kind}: GET newest 50 of {n}, -c16")
+            out["newest50"] = {
+                "reference": self.wrk_run(ref.url + "/orders?limit=50", r_get, connections=16),
+                "krafta": self.wrk_run(kra.url + "/api/orders?limit=50", k_get, connections=16),
+            }
+            say(f"{db.kind}: GET all {n} orders in one response, -c1")
+            out["all"] = {
+                "reference": self.wrk_run(
+                    ref.url + "/orders/all", r_get, connections=1, warm=False, timeout_s=60
+                ),
+                "reference_lean": self.wrk_run(
+                    ref.url + "/orders/all_lean", r_get, connections=1, warm=False, timeout_s=60
+                ),
+                "krafta": self.profiled(
+                    "list",
+                    kra,
+                    lambda: self.wrk_run(
+                        kra.url + "/api/orders", k_get, connections=1, warm=False, timeout_s=60
+                    ),
+                ),
+            }
+            for fig in out["all"].values():
+                # One connection: requests run back to back, so the mean latency is the time per list
+                # (requests / duration would lose the request cut off at the end of the run).
+                fig["orders_per_s"] = round(n / (fig["mean_ms"] / 1000)) if fig["mean_ms"] else 0
+            say(f"{db.kind}: POST create, -c16")
+            out["create"] = {
+                "reference": self.wrk_run(ref.url + "/orders", r_post, connections=16),
+                "krafta": self.profiled(
+                    "create", kra, lambda: self.wrk_run(kra.url + "/api/orders", k_post, connections=16)
+                ),
+            }
+        if self.args.big:
+            out["big"] = self.big(db, data, template, token)
+        return out
+
+    def krafta_setup(self, db: Any, data: Path) -> tuple[str, str]:
+        """A fresh, migrated krafta database with an admin, a login token and one order made over HTTP."""
+        import httpx
+        from procs import krafta_server
+
+        with krafta_server(data, db.krafta_url, self.tmp / f"krafta-{db.kind}.log") as kra:
+            exe = Path(sys.executable).parent / "krafta"
+            env = {**os.environ, "KRAFTA_DATA_DIR": str(data), "KRAFTA_DATABASE_URL": db.krafta_url}
+            made = subprocess.run(
+                [str(exe), "admin", "create", ADMIN_EMAIL, "--role", "ADMIN", "--password-stdin"],
+                input=ADMIN_PASSWORD + "\n",
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
             )
-            i, p, e = r["items"][0], r["payments"][0], r["history"][0]
-            items.append(
-                {
-                    "id": i["id"],
-                    "order_id": r["id"],
-                    "variant_id": "var-1",
-                    "product_name": "Franela",
-                    "quantity": 1,
-                    "unit_price": 12,
-                    "design_upload_id": None,
-                    "preview_url": i["previewUrl"],
-                    "design_views_json": i["designViewsJson"],
-                }
-            )
-            payments.append(
-                {
-                    "id": p["id"],
-                    "order_id": r["id"],
-                    "method": p["method"],
-                    "amount_reported": 600,
-                    "amount_expected": 600,
-                    "reference": p["reference"],
-                    "origin_bank": p["originBank"],
-                    "payer_name": p["payerName"],
-                    "receipt_url": p["receiptUrl"],
-                    "status": "REPORTED",
-                    "reported_at": when,
-                    "reviewed_at": None,
-                    "reviewed_by": None,
-                }
-            )
-            events.append(
-                {
-                    "id": e["id"],
-                    "order_id": r["id"],
-                    "seq": 1,
-                    "from_status": None,
-                    "to_status": "REPORTED",
-                    "user_id": None,
-                    "user_email": None,
-                    "user_role": None,
-                    "at": when,
-                    "note": None,
-                    "forced": False,
-                }
-            )
-        with db.write() as session:
-            for table, rows in (
-                (orders_t, orders),
-                (items_t, items),
-                (payments_t, payments),
-                (events_t, events),
-            ):
-                session.execute(table.insert(), rows)
-    db.dispose()
+            if made.returncode != 0:
+                raise SystemExit(f"krafta admin create failed: {made.stderr.strip()}")
+            with httpx.Client(base_url=kra.url, timeout=30) as http:
+                login = http.post("/api/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+                login.raise_for_status()
+                token = login.cookies["krafta-token"]
+                body = json.loads((ROOT / "examples" / "order.json").read_text())
+                created = http.post("/api/orders", json=body)
+                if created.status_code != 201:
+                    raise SystemExit(
+                        f"krafta refused the bench's order: {created.status_code} {created.text[:300]}"
+                    )
+                answer = created.json()
+                template = answer["orderId"]
+        return token, template
+
+    def big(self, db: Any, data: Path, template: str, token: str) -> dict[str, Any]:
+        from procs import krafta_server, reference_server
+        from seeding import seed_krafta, seed_reference
+
+        n = self.args.big
+        out: dict[str, Any] = {"orders": n}
+        say(f"{db.kind}: seeding {n} orders")
+        out["seed_seconds"] = {"krafta": round(seed_krafta(db.krafta_url, template, n), 1)}
+        with krafta_server(data, db.krafta_url, self.tmp / f"krafta-{db.kind}.log") as kra:
+            say(f"{db.kind}: krafta, all {n} orders in one response")
+            auth = {"Authorization": f"Bearer {token}"}
+            runs = [self.one_big(kra, "/api/orders", auth) for _ in range(2)]
+            out["krafta"] = {
+                "seconds": min(r["seconds"] for r in runs),
+                "rss_before_mb": runs[0]["rss_before_mb"],
+                "peak_mb": max(r["peak_mb"] for r in runs),
+                "growth_mb": max(r["growth_mb"] for r in runs),
+                "status": max(r["status"] for r in runs),
+                "runs": runs,
+            }
+        if not self.args.no_reference_big:
+            out["seed_seconds"]["reference"] = round(seed_reference(self.ref, db.ref_url, n), 1)
+            with reference_server(self.ref, db.ref_url, self.tmp / f"ref-{db.kind}.log") as ref:
+                say(f"{db.kind}: reference, all {n} orders in one response")
+                out["reference"] = self.one_big(ref, "/orders/all", {})
+        return out
+
+    def one_big(self, srv: Any, path: str, headers: dict[str, str]) -> dict[str, Any]:
+        """One timed full-list request (curl discards the body), with the server's memory around it."""
+        import httpx
+
+        warm = "/api/orders?limit=50" if path.startswith("/api") else "/orders?limit=50"
+        httpx.get(srv.url + warm, headers=headers, timeout=30)
+        peak_reset = srv.reset_peak_rss()
+        before = srv.status_kb("VmRSS")
+        cmd = [
+            "curl",
+            "-s",
+            "-o",
+            "/dev/null",
+            "--max-time",
+            "600",
+            "-w",
+            "%{http_code} %{time_total} %{size_download}",
+        ]
+        for k, v in headers.items():
+            cmd += ["-H", f"{k}: {v}"]
+        res = subprocess.run([*cmd, srv.url + path], capture_output=True, text=True, timeout=660)
+        code, secs, size = res.stdout.split()
+        peak = srv.status_kb("VmHWM")
+        return {
+            "status": int(code),
+            "seconds": round(float(secs), 3),
+            "bytes": int(size),
+            "rss_before_mb": round(before / 1024, 1),
+            "peak_mb": round(peak / 1024, 1),
+            "growth_mb": round((peak - before) / 1024, 1),
+            "peak_reset": peak_reset,
+        }
+
+    # -- profiles ------------------------------------------------------------------------------
+    def profiled(self, what: str, srv: Any, run: Any) -> dict[str, Any]:
+        if self.args.profile is None:
+            return run()
+        from profiles import py_spy
+
+        return py_spy(srv.proc.pid, self.args.profile / f"{self.args.profile_label}-{what}", run)
 
 
-def full_list(url: str, token: str) -> tuple[float, int]:
-    start = time.perf_counter()
-    with httpx.Client(base_url=url, timeout=600, headers={"Authorization": f"Bearer {token}"}) as http:
-        r = http.get("/api/orders")
-    elapsed = time.perf_counter() - start
-    return elapsed, len(r.json()["orders"])
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--orders", type=int, default=100_000, help="orders in the big list")
-    parser.add_argument("--creates", type=int, default=600)
-    args = parser.parse_args()
-
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if shutil.which("curl") is None and args.big:
+        raise SystemExit("bench needs curl for the big list: `apt-get install curl`")
+    ref = reference_dir(args.reference)
+    out_dir = args.out or HERE / "results"
+    name = "server-quick" if args.quick else "server"
+    started = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix="krafta-bench-") as tmp:
-        data = Path(tmp)
-        db_url = f"sqlite:///{data / 'krafta.db'}"
-        proc, url = start_server(data, db_url)
-        try:
-            from server.db import Database
-            from server.users import UserService
+        bench = Bench(args, ref, Path(tmp))
+        report: dict[str, Any] = {
+            "mode": "quick" if args.quick else "full",
+            "started": started.isoformat(timespec="seconds"),
+            "commit": commit(),
+            "machine": machine(),
+            "versions": versions(bench.wrk),
+            "seconds_per_run": args.seconds,
+        }
+        say(f"bench {report['mode']} on {report['commit']}; load {report['machine']['load_at_start']}")
+        report["hello"] = bench.hello()
+        report["databases"] = {}
+        from procs import postgres_database, sqlite_database
 
-            db = Database(db_url, pool_size=1)
-            UserService(db).create(email="bench@krafta.test", password="bench-password", role="ADMIN")
-            db.dispose()
-            token = httpx.post(
-                f"{url}/api/auth/login", json={"email": "bench@krafta.test", "password": "bench-password"}
-            ).cookies["krafta-token"]
-            client = httpx.Client(base_url=url, timeout=60, limits=httpx.Limits(max_connections=64))
-            body = order_body()
-            results: dict[str, object] = {
-                "machine": f"{platform.machine()} {os.cpu_count()} cpu",
-                "python": platform.python_version(),
-                "database": "sqlite",
-            }
-            health_1 = timed(400, 1, lambda i: client.get("/api/health"))
-            health_16 = timed(800, 16, lambda i: client.get("/api/health"))
-            create_1 = timed(args.creates, 1, lambda i: client.post("/api/orders", json=body))
-            create_16 = timed(args.creates, 16, lambda i: client.post("/api/orders", json=body))
-            results["baseline_health_1_client"] = health_1
-            results["baseline_health_16_clients"] = health_16
-            results["create_1_client"] = create_1
-            results["create_16_clients"] = create_16
-            results["create_vs_health_throughput_1_client"] = round(
-                create_1["per_second"] / health_1["per_second"], 3
-            )
-            results["create_vs_health_throughput_16_clients"] = round(
-                create_16["per_second"] / health_16["per_second"], 3
-            )
+        kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+        for kind in kinds:
+            ctx = sqlite_database(Path(tmp)) if kind == "sqlite" else postgres_database(f"{os.getpid()}")
+            with ctx as db:
+                report["databases"][kind] = bench.database(db)
+        report["minutes"] = round((datetime.now(UTC) - started).total_seconds() / 60, 1)
 
-            seed_bulk(db_url, 1000 - args.creates * 2)
-            rss_before = rss_kb(proc.pid)
-            small_t, small_n = full_list(url, token)
-            small_peak = rss_peak_kb(proc.pid)
-            seed_bulk(db_url, args.orders - small_n)
-            big_t, big_n = full_list(url, token)
-            big_peak = rss_peak_kb(proc.pid)
-            results["list_small"] = {"orders": small_n, "seconds": round(small_t, 3)}
-            results["list_big"] = {
-                "orders": big_n,
-                "seconds": round(big_t, 3),
-                "orders_per_second": round(big_n / big_t),
-            }
-            results["list_time_ratio_big_vs_small"] = round(big_t / small_t, 1)
-            results["list_size_ratio_big_vs_small"] = round(big_n / small_n, 1)
-            results["server_rss_mb"] = {
-                "before_lists": round(rss_before / 1024, 1),
-                "peak_after_small_list": round(small_peak / 1024, 1),
-                "peak_after_big_list": round(big_peak / 1024, 1),
-            }
-            results["rss_peak_ratio_big_vs_small"] = round(big_peak / small_peak, 2)
-            client.close()
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
+    from report_server import render
+    from results import assemble, write_section
 
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(results, indent=2))
+    md = render(report)
+    write_section(name, md, report, results_dir=out_dir)
+    print(md)
+    if not args.quick and args.out is None:
+        path = assemble()
+        say(f"wrote {out_dir / (name + '.md')} and {path}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
