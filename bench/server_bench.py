@@ -228,7 +228,7 @@ class Bench:
                     ref.url + "/orders/all_lean", r_get, connections=1, warm=False, timeout_s=60
                 ),
                 "krafta": self.profiled(
-                    "list",
+                    "list" + ("" if db.kind == "sqlite" else "-postgres"),
                     kra,
                     lambda: self.wrk_run(
                         kra.url + "/api/orders", k_get, connections=1, warm=False, timeout_s=60
@@ -243,7 +243,9 @@ class Bench:
             out["create"] = {
                 "reference": self.wrk_run(ref.url + "/orders", r_post, connections=16),
                 "krafta": self.profiled(
-                    "create", kra, lambda: self.wrk_run(kra.url + "/api/orders", k_post, connections=16)
+                    "create" + ("" if db.kind == "sqlite" else "-postgres"),
+                    kra,
+                    lambda: self.wrk_run(kra.url + "/api/orders", k_post, connections=16),
                 ),
             }
         if self.args.big:
