@@ -1,11 +1,11 @@
 """py-spy profiles of a running server under load, reduced to the top lines people read.
 
-`py_spy(pid, prefix, run)` samples the server (all threads, idle ones too: a thread waiting on a lock
-is where the time goes) while `run()` drives the load, keeps the collapsed stacks (`prefix.raw`)
-and writes `prefix.txt`: samples split into "waiting for work" (idle pool threads, the event loop
-in epoll) and busy, then the busy samples' top frames by own time and by inclusive time.
+`py_spy(pid, prefix, run)` samples the server while `run()` drives the load, keeps the collapsed
+stacks (`prefix-cpu.raw`, `prefix.raw`) and writes `prefix.txt`: the top frames on the CPU by own
+and inclusive samples, then — counting every thread — where requests wait (idle pool threads and
+the event loop inside C are counted apart, not as "busy").
 
-    .venv/bin/python bench/profiles.py bench/profiles/x.raw     # re-read a kept profile
+    .venv/bin/python bench/profiles.py bench/profiles/x.raw     # re-read kept stacks
 """
 
 from __future__ import annotations
@@ -55,27 +55,39 @@ def _py_spy() -> str:
 
 
 def py_spy(pid: int, prefix: Path, run: Callable[[], Any], *, note: str = "") -> Any:
-    """Run `run()` while py-spy records `pid`; write prefix.raw and prefix.txt; return run()'s value."""
+    """Run `run()` while py-spy records `pid`; write prefix.txt (+ the raw stacks); return run()'s value.
+
+    Two samplers at once: one sees only threads on the CPU (where the work is), the other every
+    thread (`--idle`: where requests wait — a lock, the database, a full pool).
+    """
     prefix.parent.mkdir(parents=True, exist_ok=True)
-    raw = prefix.with_suffix(".raw")
-    cmd = [_py_spy(), "record", "--pid", str(pid), "--rate", str(RATE), "--idle", "--threads"]
-    cmd += ["--format", "raw", "--output", str(raw), "--nonblocking"]
-    spy = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    raws = {"cpu": prefix.with_name(prefix.name + "-cpu.raw"), "all": prefix.with_suffix(".raw")}
+    spies = []
+    for kind, raw in raws.items():
+        cmd = [_py_spy(), "record", "--pid", str(pid), "--rate", str(RATE), "--threads", "--nonblocking"]
+        cmd += ["--format", "raw", "--output", str(raw)] + (["--idle"] if kind == "all" else [])
+        spies.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
     time.sleep(0.5)
     try:
         value = run()
     finally:
-        spy.send_signal(signal.SIGINT)
-        try:
-            _, err = spy.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            spy.kill()
-            _, err = spy.communicate()
-    if not raw.exists():
-        print(f"py-spy wrote nothing: {err.decode(errors='replace')[-500:]}", file=sys.stderr)
+        for spy in spies:
+            spy.send_signal(signal.SIGINT)
+        for spy in spies:
+            try:
+                spy.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                spy.kill()
+                spy.communicate()
+    if not all(raw.exists() for raw in raws.values()):
+        print("py-spy wrote nothing (is ptrace allowed here?)", file=sys.stderr)
         return value
-    title = f"py-spy record --idle --threads at {RATE} Hz on the server (pid {pid}) {note}".strip()
-    prefix.with_suffix(".txt").write_text(summarize(raw.read_text(), title=title))
+    title = f"py-spy record --threads at {RATE} Hz on the server (pid {pid}) {note}".strip()
+    text = summarize(raws["cpu"].read_text(), title=title + " — on CPU (without --idle)")
+    text += "\n" + summarize(
+        raws["all"].read_text(), title="every thread (--idle): where requests wait", top=12
+    )
+    prefix.with_suffix(".txt").write_text(text)
     return value
 
 
