@@ -184,7 +184,7 @@ class Bench:
             for _ in resp.iter_raw(1 << 20):
                 pass
         each = time.perf_counter() - start
-        seconds = min(60.0, max(self.args.seconds, 5 * each))
+        seconds = min(60.0, max(self.args.seconds, 6 * each))
         from loadgen import run_wrk
 
         return run_wrk(self.wrk, url, script, seconds=seconds, connections=1, timeout_s=60).as_dict()
@@ -251,7 +251,12 @@ class Bench:
             if self.args.profile is not None:
                 # Extra runs under py-spy, after the figures: the sampler's CPU must not cost krafta's.
                 suffix = "" if db.kind == "sqlite" else "-postgres"
-                say(f"{db.kind}: profiling krafta under the full list and create loads")
+                say(f"{db.kind}: profiling krafta under the newest-50, full list and create loads")
+                self.profiled(
+                    f"newest50{suffix}",
+                    kra,
+                    lambda: self.wrk_run(kra.url + "/api/orders?limit=50", k_get, connections=16, warm=False),
+                )
                 self.profiled(
                     f"list{suffix}",
                     kra,
