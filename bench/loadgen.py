@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import statistics
 import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
-__all__ = ["WrkResult", "ensure_wrk", "lua_script", "run_wrk", "wrk_version"]
+__all__ = ["WrkResult", "combine", "ensure_wrk", "lua_script", "run_wrk", "wrk_version"]
 
 DEBIAN_PACKAGE = "wrk"
 _MARK = "BENCHJSON "
@@ -139,3 +141,23 @@ def run_wrk(
         errors=errors,
         connections=connections,
     )
+
+
+def combine(runs: list[WrkResult]) -> dict[str, Any]:
+    """Rounds of one figure as one: throughput over all rounds, the median round's percentiles."""
+    if len(runs) == 1:
+        return runs[0].as_dict()
+    requests = sum(r.requests for r in runs)
+    seconds = sum(r.seconds for r in runs)
+    return {
+        "requests": requests,
+        "seconds": round(seconds, 2),
+        "rps": round(requests / seconds, 1) if seconds else 0.0,
+        "mean_ms": round(sum(r.mean_ms * r.requests for r in runs) / requests, 3) if requests else 0.0,
+        "p50_ms": round(statistics.median(r.p50_ms for r in runs), 2),
+        "p99_ms": round(statistics.median(r.p99_ms for r in runs), 2),
+        "max_ms": max(r.max_ms for r in runs),
+        "errors": sum(r.errors for r in runs),
+        "connections": runs[0].connections,
+        "rounds": [r.as_dict() for r in runs],
+    }

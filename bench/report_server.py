@@ -129,7 +129,8 @@ def render(report: dict[str, Any]) -> str:
         " shared machine.",
         "",
         f"* run {report['started']} on commit `{report['commit']}`, {report.get('minutes', '?')} min,"
-        f" {report['seconds_per_run']:g} s per wrk run",
+        f" {report['seconds_per_run']:g} s of wrk per figure and server"
+        f" ({report.get('rounds', 1)} alternating round(s); p50/p99 = median round's)",
         f"* machine: {m['nproc']} × {m['cpu']}; load average at start"
         f" {', '.join(map(str, m['load_at_start']))}",
         "* versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),

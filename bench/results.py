@@ -49,16 +49,40 @@ def _sections(results_dir: Path) -> list[str]:
                 text = f"## {name}\n\n{text}"
             out.append(text)
         else:
-            # A bench that has not adopted the convention yet: say where its figures are.
-            out.append(
-                f"## {name}\n\nNo section written yet; raw figures in `bench/results/{name}.json`"
-                " (its bench should write `bench/results/" + name + ".md` too)."
-            )
+            out.append(_from_json(name, results_dir / f"{name}.json"))
     return out
 
 
+def _from_json(name: str, path: Path) -> str:
+    """A bench that has not adopted the convention yet: its goals and verdicts, and where the rest is."""
+    lines = [f"## {name}", ""]
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        data = None
+    if isinstance(data, dict):
+        if isinstance(data.get("what"), str):
+            lines += [data["what"], ""]
+        goals = data.get("goals") if isinstance(data.get("goals"), dict) else {}
+        met = data.get("met") if isinstance(data.get("met"), dict) else {}
+        if goals:
+            lines.append("Goals: " + ", ".join(f"{k} {v}" for k, v in goals.items()) + ".")
+        lines += [f"* {k}: {'✓' if v else '✗'}" for k, v in met.items()]
+        lines.append("")
+    lines.append(
+        f"Raw figures in `bench/results/{name}.json` (this bench does not write its own"
+        f" `bench/results/{name}.md` section yet)."
+    )
+    return "\n".join(lines)
+
+
 def _profiles(profiles_dir: Path) -> list[str]:
-    files = sorted(profiles_dir.glob("*.txt")) if profiles_dir.is_dir() else []
+    def key(path: Path) -> tuple[str, int, str]:
+        # before-create next to after-create: the same load, before and after a change.
+        label, _, what = path.stem.partition("-")
+        return (what or label, 0 if label == "before" else 1, path.stem)
+
+    files = sorted(profiles_dir.glob("*.txt"), key=key) if profiles_dir.is_dir() else []
     if not files:
         return []
     out = [

@@ -64,6 +64,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--orders", type=int, default=None, help="orders for the list figures (10000; quick 2000)")
     p.add_argument("--big", type=int, default=100_000, help="orders in the big list (0 skips it)")
     p.add_argument("--seconds", type=float, default=None, help="seconds per wrk run (10; quick 3)")
+    p.add_argument(
+        "--rounds", type=int, default=None, help="alternating reference/krafta rounds per figure (2; quick 1)"
+    )
     p.add_argument("--profile", type=Path, default=None, metavar="DIR", help="py-spy profiles of krafta here")
     p.add_argument("--profile-label", default="profile", help="file prefix for --profile (e.g. before)")
     p.add_argument("--no-reference-big", action="store_true", help="skip the reference's 100k list")
@@ -73,6 +76,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.orders = 2000 if args.quick else 10_000
     if args.seconds is None:
         args.seconds = 3.0 if args.quick else 10.0
+    if args.rounds is None:
+        args.rounds = 1 if args.quick else 2
+    args.rounds = max(1, args.rounds)
     if args.quick:
         args.big = 0
     return args
@@ -175,6 +181,19 @@ class Bench:
             self.wrk, url, script, seconds=self.args.seconds, connections=connections, timeout_s=timeout_s
         ).as_dict()
 
+    def pair(self, ref: tuple[str, Path], kra: tuple[str, Path], *, connections: int) -> dict[str, Any]:
+        """Reference and krafta in alternating rounds (--rounds), so a busy neighbour hits both alike."""
+        from loadgen import combine, run_wrk
+
+        for url, script in (ref, kra):
+            run_wrk(self.wrk, url, script, seconds=self.warm, connections=connections)
+        rounds: dict[str, list[Any]] = {"reference": [], "krafta": []}
+        each = self.args.seconds / self.args.rounds
+        for _ in range(self.args.rounds):
+            for who, (url, script) in (("reference", ref), ("krafta", kra)):
+                rounds[who].append(run_wrk(self.wrk, url, script, seconds=each, connections=connections))
+        return {who: combine(runs) for who, runs in rounds.items()}
+
     def list_all(self, url: str, script: Path, headers: dict[str, str]) -> dict[str, Any]:
         """The full list, -c1, long enough for at least 5 answers (at most 60 s)."""
         import httpx
@@ -229,10 +248,11 @@ class Bench:
             krafta_server(data, db.krafta_url, self.tmp / f"krafta-{db.kind}.log") as kra,
         ):
             say(f"{db.kind}: GET newest 50 of {n}, -c16")
-            out["newest50"] = {
-                "reference": self.wrk_run(ref.url + "/orders?limit=50", r_get, connections=16),
-                "krafta": self.wrk_run(kra.url + "/api/orders?limit=50", k_get, connections=16),
-            }
+            out["newest50"] = self.pair(
+                (ref.url + "/orders?limit=50", r_get),
+                (kra.url + "/api/orders?limit=50", k_get),
+                connections=16,
+            )
             say(f"{db.kind}: GET all {n} orders in one response, -c1")
             out["all"] = {
                 "reference": self.list_all(ref.url + "/orders/all", r_get, {}),
@@ -244,10 +264,9 @@ class Bench:
                 # (requests / duration would lose the request cut off at the end of the run).
                 fig["orders_per_s"] = round(n / (fig["mean_ms"] / 1000)) if fig["mean_ms"] else 0
             say(f"{db.kind}: POST create, -c16")
-            out["create"] = {
-                "reference": self.wrk_run(ref.url + "/orders", r_post, connections=16),
-                "krafta": self.wrk_run(kra.url + "/api/orders", k_post, connections=16),
-            }
+            out["create"] = self.pair(
+                (ref.url + "/orders", r_post), (kra.url + "/api/orders", k_post), connections=16
+            )
             if self.args.profile is not None:
                 # Extra runs under py-spy, after the figures: the sampler's CPU must not cost krafta's.
                 suffix = "" if db.kind == "sqlite" else "-postgres"
@@ -390,6 +409,7 @@ def main(argv: list[str] | None = None) -> int:
             "machine": machine(),
             "versions": versions(bench.wrk),
             "seconds_per_run": args.seconds,
+            "rounds": args.rounds,
         }
         say(f"bench {report['mode']} on {report['commit']}; load {report['machine']['load_at_start']}")
         report["hello"] = bench.hello()
