@@ -30,7 +30,31 @@ _FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^()]*?)(?::(?P<line>\d+))?\)$")
 
 
 # Frames under every pool thread: they tell nothing about where the time goes.
-_PLUMBING = {"Thread._bootstrap", "Thread._bootstrap_inner", "Thread.run", "WorkerThread.run"}
+_PLUMBING = {"Thread._bootstrap", "Thread._bootstrap_inner", "Thread.run", "WorkerThread.run", "<module>"}
+# ... and under the event loop's thread: the CLI that started the server, uvicorn's run loop.
+_PLUMBING_FILES = (
+    "typer/",
+    "click/",
+    "krafta_cli/main.py",
+    "krafta_cli/commands/server_admin.py",
+    "uvicorn/server.py",
+    "uvicorn/_compat.py",
+    "uvicorn/main.py",
+    "asyncio/runners.py",
+    "asyncio/base_events.py",
+    "asyncio/events.py",
+    # ASGI layers every request passes through: as inclusive lines they only restate the total.
+    "uvicorn/middleware/",
+    "uvicorn/protocols/http/",
+    "starlette/middleware/",
+    "starlette/applications.py",
+    "starlette/_exception_handler.py",
+    "starlette/routing.py",
+    "fastapi/middleware/",
+    "fastapi/applications.py",
+    "fastapi/_body_limit.py",
+    "fastapi/telemetry/",
+)
 
 
 def _kind(short: list[tuple[str, str]]) -> str:
@@ -127,7 +151,11 @@ def summarize(raw_text: str, *, title: str = "", top: int = TOP) -> str:
         busy += n
         leaf = short[-1]
         own[f"{leaf[0]} ({leaf[1]})"] += n
-        for name in {f"{f} ({w.rsplit(':', 1)[0]})" for f, w in short if f not in _PLUMBING}:
+        for name in {
+            f"{f} ({w.rsplit(':', 1)[0]})"
+            for f, w in short
+            if f not in _PLUMBING and not w.startswith(_PLUMBING_FILES)
+        }:
             incl[name] += n
     total = idle + loop + busy
     out = [
