@@ -133,6 +133,12 @@ def test_report_marks_met_and_unmet_goals(bench_path: None) -> None:
         "databases": {"sqlite": db},
     }
     text = render(report)
+    broken = {**db, "create": {"reference": _wrk(100), "krafta": {**_wrk(900), "errors": 500}}}
+    assert verdicts(broken)["create ratio"] == {
+        "value": "9.0 (failed requests)",
+        "goal": "≥ 4×",
+        "met": False,
+    }
     assert "| create ratio | 4.5 | ≥ 4× | ✓ |" in text
     assert "| all-orders ratio | 5.0 | ≥ 10× | ✗ |" in text
     assert "12,000 req/s" in text
