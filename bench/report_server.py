@@ -136,6 +136,22 @@ def _database(kind: str, db: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _glance(dbs: dict[str, dict[str, Any]]) -> list[str]:
+    """Every goal of issue 7 on each database, in one table."""
+    per_db = {kind: verdicts(db) for kind, db in dbs.items()}
+    names = list(dict.fromkeys(n for v in per_db.values() for n in v))
+    heads = ["SQLite" if k == "sqlite" else "PostgreSQL" for k in per_db]
+    lines = ["| goal (issue 7) | " + " | ".join(heads) + " |", "|---|" + "---|" * len(heads)]
+    for name in names:
+        cells = []
+        for v in per_db.values():
+            got = v.get(name)
+            cells.append(f"{got['value']} {_mark(got['met'])}" if got else "—")
+        goal = next(v[name]["goal"] for v in per_db.values() if name in v)
+        lines.append(f"| {name} {goal} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
 def render(report: dict[str, Any]) -> str:
     m, v = report["machine"], report["versions"]
     quick = report["mode"] == "quick"
@@ -159,6 +175,7 @@ def render(report: dict[str, Any]) -> str:
         f" p50 {hello['p50_ms']:.1f} ms, p99 {hello['p99_ms']:.1f} ms",
         "",
     ]
+    lines += _glance(report["databases"])
     for kind, db in report["databases"].items():
         lines += _database(kind, db)
     return "\n".join(lines).rstrip() + "\n"

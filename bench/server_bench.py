@@ -70,6 +70,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--profile", type=Path, default=None, metavar="DIR", help="py-spy profiles of krafta here")
     p.add_argument("--profile-label", default="profile", help="file prefix for --profile (e.g. before)")
     p.add_argument("--no-reference-big", action="store_true", help="skip the reference's 100k list")
+    p.add_argument(
+        "--rerender", action="store_true", help="only rewrite server.md and RESULTS.md from server.json"
+    )
     p.add_argument("--out", type=Path, default=None, help="results folder (default bench/results)")
     args = p.parse_args(argv)
     if args.orders is None:
@@ -392,8 +395,20 @@ class Bench:
         return py_spy(srv.proc.pid, self.args.profile / f"{self.args.profile_label}-{what}", run, note=note)
 
 
+def rerender(out_dir: Path) -> int:
+    from report_server import render
+    from results import assemble, write_section
+
+    report = json.loads((out_dir / "server.json").read_text())
+    write_section("server", render(report), report, results_dir=out_dir)
+    print(assemble())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.rerender:
+        return rerender(args.out or HERE / "results")
     if shutil.which("curl") is None and args.big:
         raise SystemExit("bench needs curl for the big list: `apt-get install curl`")
     ref = reference_dir(args.reference)
