@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from server.errors import install_handlers
 from server.migrate import upgrade
+from server.order_storage import attempt
 from server.replay import ReplayLoop
 from server.routes import auth, catalog, events, health, orders, users
 from server.services import Services
@@ -33,6 +34,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         migrate = (lambda: upgrade(settings.db_url)) if settings.migrate_when_reachable else None
+        # The fallback's index is built from its directory now, not on the first order; the number
+        # lease is filled while the database answers (the replay loop keeps it topped up).
+        await anyio.to_thread.run_sync(services.store.count)
+        if migrate is None:
+            try:
+                await anyio.to_thread.run_sync(lambda: attempt(services.lease.refill))
+            except Exception:
+                log.exception("could not fill the order number lease; will retry")
         loop = ReplayLoop(services.replayer, settings.replay_interval_seconds, migrate=migrate)
         loop.start()
         services.live.start(asyncio.get_running_loop())
@@ -43,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             restore_signals()
             services.live.stop()
             loop.stop()
+            services.lease.release()
             services.db.dispose()
 
     app = FastAPI(title="Krafta orders", version="0.1.0", lifespan=lifespan)

@@ -9,17 +9,20 @@ from __future__ import annotations
 import random
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 
 from server.auth import Principal
 from server.catalog import CatalogService
 from server.db import Database
-from server.lifecycle import PIPELINE, Status
+from server.lifecycle import PIPELINE, Status, plan_move
 from server.models import User, utcnow
-from server.records import PriceInfo, build_record, event, insert_record
+from server.order_db import insert_rows
+from server.order_numbers import claim_number, draw_number
+from server.records import PriceInfo, apply_plan, build_record
 from server.schemas import CatalogIn, OrderIn
 from server.users import UserService
 
@@ -155,7 +158,7 @@ def seed_demo(db: Database, *, password: str | None = None, orders: int = 40, rn
         + [Status.CANCELLED] * 2
     )
     now = utcnow()
-    with db.write() as session:
+    with db.order_write() as conn:
         for n in range(orders):
             target = statuses[n % len(statuses)]
             variant_id, base, name = rnd.choice(variants)
@@ -186,32 +189,37 @@ def seed_demo(db: Database, *, password: str | None = None, orders: int = 40, rn
                     },
                 }
             )
-            record = build_record(body, owner=None, price=PriceInfo("OK", product_name=name, unit_price=base))
+            number = draw_number()
+            while not claim_number(conn, number):
+                number = draw_number()
             age = timedelta(hours=rnd.randint(1, 24 * 6), minutes=rnd.randint(0, 59))
             created = now - age
-            record["createdAt"] = record["updatedAt"] = created.isoformat()
-            record["payments"][0]["reportedAt"] = created.isoformat()
-            record["history"][0]["at"] = created.isoformat()
+            record = build_record(
+                body,
+                owner=None,
+                price=PriceInfo("OK", product_name=name, unit_price=base),
+                number=number,
+                at=created,
+            )
             _walk(record, target, created, age, admin_p, taller_p)
-            insert_record(session, record)
+            insert_rows(conn, record)
     return DemoSeed(password=password, created=True, orders=orders)
 
 
-def _walk(record: dict, target: Status, created, age, admin: Principal, taller: Principal) -> None:  # type: ignore[no-untyped-def, type-arg]
-    """Move a fresh record along the pipeline to `target`, spacing the history over its age."""
+def _walk(
+    record: dict[str, Any],
+    target: Status,
+    created: datetime,
+    age: timedelta,
+    admin: Principal,
+    taller: Principal,
+) -> None:
+    """Move a fresh record along the pipeline to `target` with the lifecycle's own plans."""
     path = [s for s in PIPELINE if PIPELINE.index(Status.REPORTED) < PIPELINE.index(s)]
     steps = [] if target in (Status.REPORTED, Status.CANCELLED) else path[: path.index(target) + 1]
     moves = [*steps, Status.CANCELLED] if target is Status.CANCELLED else steps
-    current = Status.REPORTED
     for i, to in enumerate(moves, start=1):
         at = created + age * i / (len(moves) + 1)
         actor = admin if to in (Status.CONFIRMED, Status.CANCELLED) else taller
         note = "cliente pidió cancelar" if to is Status.CANCELLED else None
-        record["history"].append(event(from_status=current, to_status=to, actor=actor, note=note, at=at))
-        if to is Status.CONFIRMED:
-            record["payments"][0].update(
-                status="CONFIRMED", reviewedAt=at.isoformat(), reviewedBy=admin.email
-            )
-        current = to
-        record["updatedAt"] = at.isoformat()
-    record["status"] = current.value
+        apply_plan(record, plan_move(record["status"], to, actor.role, note=note), actor, at)

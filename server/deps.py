@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Annotated, Any
 
+import orjson
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from server.auth import Principal
 from server.db import is_unavailable
 from server.errors import Forbidden, Invalid, NotAuthenticated, TooLarge
 from server.lifecycle import Role
+from server.schemas import OrderIn, parse
 from server.services import Services
 from server.settings import MAX_BODY_BYTES
 
@@ -27,11 +31,15 @@ __all__ = [
     "TOKEN_COOKIE",
     "AdminUser",
     "CurrentUser",
+    "NewOrder",
+    "NewOrderBody",
     "OptionalUser",
     "ServicesDep",
     "StaffUser",
     "bad_text_field",
     "body_hash",
+    "parse_json",
+    "read_body",
     "read_json",
 ]
 
@@ -108,8 +116,13 @@ def admin_user(user: CurrentUser) -> Principal:
 AdminUser = Annotated[Principal, Depends(admin_user)]
 
 
-async def read_json(request: Request, limit: int = MAX_BODY_BYTES) -> Any:
-    """The request's JSON body, refusing more than `limit` bytes before reading them all."""
+# Caps on what one body may hold, beyond its bytes: a 4.8 MB `{"x":[[],[],…]}` is 1.6 million lists.
+MAX_CONTAINERS = 5_000  # arrays and objects (an order has a handful; 20 design views a few hundred)
+MAX_VALUES = 100_000  # strings, numbers, booleans, nulls, containers
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The request's bytes, refusing more than `limit` before reading them all."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise TooLarge(f"The request body is larger than {limit // (1024 * 1024)} MB.")
@@ -119,9 +132,20 @@ async def read_json(request: Request, limit: int = MAX_BODY_BYTES) -> Any:
         if size > limit:
             raise TooLarge(f"The request body is larger than {limit // (1024 * 1024)} MB.")
         chunks.append(chunk)
-    raw = b"".join(chunks)
+    return b"".join(chunks)
+
+
+def _too_many(what: str) -> Invalid:
+    return Invalid(f"The request body holds too many {what}.", fields={"body": f"too many {what}"})
+
+
+def parse_json(raw: bytes) -> Any:
+    """Parse and check a JSON body (CPU work: call it off the event loop, as `read_json` does)."""
     if not raw.strip():
         raise Invalid("The request body is empty; send a JSON object.", fields={"body": "required"})
+    # Counted on the raw bytes before parsing (brackets inside strings count too: an upper bound).
+    if raw.count(b"[") + raw.count(b"{") > MAX_CONTAINERS:
+        raise _too_many("arrays and objects")
     try:
         data = json.loads(raw)
     # ValueError also covers integer literals past Python's 4,300-digit conversion limit.
@@ -131,6 +155,35 @@ async def read_json(request: Request, limit: int = MAX_BODY_BYTES) -> Any:
         where, problem = bad
         raise Invalid(f"Invalid {where}: {problem}.", fields={where: problem})
     return data
+
+
+async def read_json(request: Request, limit: int = MAX_BODY_BYTES) -> Any:
+    """The request's JSON body: read on the event loop, parsed and checked in the thread pool."""
+    raw = await read_body(request, limit)
+    return await run_in_threadpool(parse_json, raw)
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    """A validated `POST /api/orders` body and its hash (for the Idempotency-Key check)."""
+
+    body: OrderIn
+    request_hash: str
+
+
+def _new_order(raw: bytes) -> NewOrder:
+    data = parse_json(raw)
+    body = parse(OrderIn, data)
+    body.check_totals()
+    return NewOrder(body, body_hash(data))
+
+
+async def new_order(request: Request) -> NewOrder:
+    raw = await read_body(request)
+    return await run_in_threadpool(_new_order, raw)
+
+
+NewOrderBody = Annotated[NewOrder, Depends(new_order)]
 
 
 def _text_problem(text: str) -> str | None:
@@ -153,8 +206,12 @@ def bad_text_field(data: Any) -> tuple[str, str] | None:
     Walked with a stack rather than recursion: the body may be nested as deep as the parser allows.
     """
     stack: list[tuple[str, Any]] = [("", data)]
+    seen = 0
     while stack:
         path, value = stack.pop()
+        seen += 1
+        if seen > MAX_VALUES:
+            raise _too_many("values")
         if isinstance(value, str):
             if problem := _text_problem(value):
                 return path or "body", problem
@@ -170,4 +227,8 @@ def bad_text_field(data: Any) -> tuple[str, str] | None:
 
 def body_hash(data: Any) -> str:
     """Same JSON, same hash — whatever the key order or spacing the client used."""
-    return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    try:
+        canonical = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # an integer past 64 bits in a field the order ignores
+        canonical = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(canonical).hexdigest()

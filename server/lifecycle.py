@@ -1,22 +1,29 @@
 """The order lifecycle: statuses, the pipeline, and who may make each move.
 
 Pure Python, no I/O: the HTTP layer asks `check_move` before it writes and `next_statuses` for what
-to offer each caller, so no client carries a copy of these rules.
+to offer each caller, so no client carries a copy of these rules. `plan_move` says what a move
+changes (status, history entry, payments confirmed); the database, the fallback and the demo seed
+all apply that one plan.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 __all__ = [
     "CLOSED",
     "PIPELINE",
     "STAFF_ROLES",
+    "MovePlan",
     "MoveRefused",
     "Role",
     "Status",
     "check_move",
     "next_statuses",
+    "plan_move",
 ]
 
 
@@ -71,9 +78,11 @@ class MoveRefused(Exception):
     not possible from the order's current status, `"invalid"` when the request itself is incomplete.
     """
 
-    def __init__(self, message: str, *, reason: str) -> None:
+    def __init__(self, message: str, *, reason: str, current: Status | None = None) -> None:
         super().__init__(message)
         self.reason = reason
+        # The order's status when the move was refused (a conflict answer carries it).
+        self.current = current
 
 
 def next_statuses(status: Status | str, role: Role | str | None) -> list[Status]:
@@ -122,3 +131,57 @@ def check_move(
     if (frm, to) in _STEPS and who not in _STEPS[(frm, to)]:
         raise MoveRefused(f"the {who} role may not move an order from {frm} to {to}", reason="forbidden")
     raise MoveRefused(f"an order cannot move from {frm} to {to}", reason="conflict")
+
+
+@dataclass(frozen=True)
+class MovePlan:
+    """What one allowed move changes on an order; applied as-is by every store.
+
+    `extra` carries move data beyond the status (e.g. a courier and tracking number with a move to
+    HANDED_TO_DELIVERY); stores write what the order's shape declares for it.
+    """
+
+    from_status: Status
+    to_status: Status
+    note: str | None
+    forced: bool
+    # Confirming an order confirms its reported payment submissions, in the same write.
+    confirms_payments: bool
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+def plan_move(
+    current: Status | str,
+    target: Status | str,
+    role: Role | str,
+    *,
+    force: bool = False,
+    note: str | None = None,
+    expected: Status | str | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> MovePlan:
+    """The plan for moving an order from `current` to `target`, or `MoveRefused`.
+
+    `expected` is the status the caller saw: a different current status means someone else moved
+    the order first (a conflict), whatever the move itself.
+    """
+    if expected is not None and Status(expected) != Status(current):
+        raise MoveRefused(
+            f"order is {current}, not {expected}: it was moved by someone else",
+            reason="conflict",
+            current=Status(current),
+        )
+    try:
+        check_move(current, target, role, force=force, note=note)
+    except MoveRefused as refused:
+        refused.current = Status(current)
+        raise
+    to = Status(target)
+    return MovePlan(
+        from_status=Status(current),
+        to_status=to,
+        note=note or None,
+        forced=force,
+        confirms_payments=to is Status.CONFIRMED,
+        extra=dict(extra or {}),
+    )

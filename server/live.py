@@ -30,7 +30,7 @@ from server.auth import Principal
 from server.db import Database
 from server.live_feed import EventFeed
 from server.live_hub import Hub
-from server.serialize import with_next
+from server.order_view import render as render_view
 
 __all__ = ["LiveEvents"]
 
@@ -40,7 +40,8 @@ Render = Callable[[dict[str, Any], Principal], dict[str, Any]]
 
 
 def _default_render(order: dict[str, Any], viewer: Principal) -> dict[str, Any]:
-    return with_next(order, viewer.role)
+    # A copy: the logged order is shared by every subscriber's frame (the view replaces its lists).
+    return render_view(dict(order), viewer)
 
 
 class LiveEvents:

@@ -31,6 +31,7 @@ __all__ = [
     "Order",
     "OrderEvent",
     "OrderItem",
+    "OrderNumber",
     "PaymentSubmission",
     "Product",
     "ProductVariant",
@@ -209,7 +210,24 @@ class OrderEvent(Base):
     forced: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class OrderNumber(Base):
+    """Every order number ever handed out or held in a lease: the registry that keeps numbers unique.
+
+    A server instance leases a small block of unused numbers (`lessee` = that instance) and spends them
+    on new orders, also while the database is down, so an outage order's number cannot collide.
+    Rows stay after their number is spent; unspent ones are released when the server stops.
+    """
+
+    __tablename__ = "order_numbers"
+
+    number: Mapped[str] = mapped_column(String(16), primary_key=True)
+    lessee: Mapped[str] = mapped_column(String(80))
+    leased_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class IdempotencyKey(Base):
+    """A request's Idempotency-Key, scoped to its caller: `key` is a hash of (caller, key)."""
+
     __tablename__ = "idempotency_keys"
 
     key: Mapped[str] = mapped_column(String(255), primary_key=True)

@@ -1,45 +1,61 @@
-"""An order as one self-contained record (the wire shape), and its rows in the database.
+"""An order as one self-contained record (its wire shape), built from a request and changed by plans.
 
 Creating an order builds this record first; the database path inserts it, the fallback path writes
-it to a file, and the replay inserts the file's record later — one conversion, used by all three.
+it to a file, and the replay inserts the file's record later. The fields come from the one
+declaration in `order_shape.py`; what a move changes comes from `lifecycle.plan_move`.
 """
 
 from __future__ import annotations
 
-import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from server.auth import Principal
-from server.lifecycle import Status
-from server.models import Order, OrderEvent, OrderItem, PaymentSubmission, new_id, utcnow
+from server.lifecycle import MovePlan, Status
+from server.models import new_id, utcnow
+from server.order_numbers import draw_number
+from server.order_shape import EVENT, ITEM, ORDER, PAYMENT, Part, iso, money
 from server.schemas import OrderIn
-from server.serialize import iso, money
 
-__all__ = ["PriceInfo", "apply_price", "build_record", "event", "insert_record", "new_order_number"]
+__all__ = [
+    "Idem",
+    "PriceInfo",
+    "apply_plan",
+    "apply_price",
+    "build_record",
+    "event",
+    "history_entry",
+    "insert_record",
+    "new_order_number",
+    "reviewer",
+]
 
 
 def new_order_number() -> str:
-    # Random, not sequential: the next customer's number must not be guessable from yours.
-    return f"KRFT-{secrets.randbelow(1_000_000):06d}"
+    """A random number (kept for tools that seed data directly; the server spends leased ones)."""
+    return draw_number()
 
 
+@dataclass(frozen=True)
+class Idem:
+    """An Idempotency-Key scoped to its caller (`key` is a hash of caller and key), the body's hash,
+    and the first answer, returned again to a retry."""
+
+    key: str
+    request_hash: str
+    response: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class PriceInfo:
-    def __init__(
-        self,
-        check: str,
-        *,
-        expected: Decimal | None = None,
-        product_name: str | None = None,
-        unit_price: Decimal | None = None,
-    ) -> None:
-        self.check = check
-        self.expected = expected
-        self.product_name = product_name
-        self.unit_price = unit_price
+    """The catalog's verdict on an order's price, or `UNKNOWN_VARIANT` when it could not be asked."""
+
+    check: str
+    expected: Decimal | None = None
+    product_name: str | None = None
+    unit_price: Decimal | None = None
 
 
 def event(
@@ -51,73 +67,94 @@ def event(
     forced: bool = False,
     at: datetime | None = None,
 ) -> dict[str, Any]:
+    """One history entry in the record's shape."""
     return {
         "id": new_id(),
-        "fromStatus": from_status,
-        "toStatus": to_status,
+        "fromStatus": None if from_status is None else str(from_status),
+        "toStatus": str(to_status),
         "userId": actor.id if actor else None,
         "userEmail": actor.email if actor else None,
-        "userRole": actor.role if actor else None,
+        "userRole": str(actor.role) if actor else None,
         "at": iso(at or utcnow()),
         "note": note,
         "forced": forced,
     }
 
 
+def history_entry(plan: MovePlan, actor: Principal | None, at: datetime) -> dict[str, Any]:
+    return event(
+        from_status=plan.from_status,
+        to_status=plan.to_status,
+        actor=actor,
+        note=plan.note,
+        forced=plan.forced,
+        at=at,
+    )
+
+
+def apply_plan(record: dict[str, Any], plan: MovePlan, actor: Principal | None, at: datetime) -> None:
+    """Apply a move to a record in memory (the fallback's and the demo seed's side of a move)."""
+    record["status"] = plan.to_status.value
+    record["updatedAt"] = iso(at)
+    record["history"].append(history_entry(plan, actor, at))
+    if plan.confirms_payments:
+        for p in record["payments"]:
+            if p["status"] == "REPORTED":
+                p.update(status="CONFIRMED", reviewedAt=iso(at), reviewedBy=reviewer(actor))
+    for f in ORDER.fields:
+        if f.wire in plan.extra:
+            record[f.wire] = plan.extra[f.wire]
+
+
+def reviewer(actor: Principal | None) -> str | None:
+    return None if actor is None else actor.email or actor.id
+
+
+def _sourced(part: Part, body: OrderIn) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in part.fields:
+        if f.source is None:
+            continue
+        value: Any = body
+        for attr in f.source.split("."):
+            value = getattr(value, attr)
+        out[f.wire] = f.kind.to_wire(value) if f.kind.to_wire and value is not None else value
+    return out
+
+
 def build_record(
-    body: OrderIn, *, owner: Principal | None, price: PriceInfo, number: str | None = None
+    body: OrderIn,
+    *,
+    owner: Principal | None,
+    price: PriceInfo,
+    number: str | None = None,
+    at: datetime | None = None,
 ) -> dict[str, Any]:
-    now = utcnow()
-    pay = body.payment
-    return {
+    now = at or utcnow()
+    item = {"id": new_id(), "productName": None, "unitPrice": None, **_sourced(ITEM, body)}
+    payment = {
+        "id": new_id(),
+        **_sourced(PAYMENT, body),
+        "status": "REPORTED",
+        "reportedAt": iso(now),
+        "reviewedAt": None,
+        "reviewedBy": None,
+    }
+    if payment["amountReported"] is None:
+        payment["amountReported"] = payment["amountExpected"]
+    record: dict[str, Any] = {
         "id": new_id(),
         "orderNumber": number or new_order_number(),
         "status": Status.REPORTED.value,
         "userId": owner.id if owner else None,
         "guestId": None if owner else f"guest-{new_id()}",
-        "shippingAddress": body.shipping_address,
-        "shippingCity": body.shipping_city,
-        "shippingState": body.shipping_state,
-        "shippingCost": money(body.shipping_cost),
-        "subtotal": money(body.subtotal),
-        "total": money(body.total),
-        "totalBs": money(body.total_bs),
-        "exchangeRate": money(body.exchange_rate),
+        **_sourced(ORDER, body),
         "priceCheck": price.check,
-        "priceExpected": money(price.expected),
+        "priceExpected": None,
         "createdAt": iso(now),
         "updatedAt": iso(now),
-        "storage": "database",
-        "items": [
-            {
-                "id": new_id(),
-                "variantId": body.variant_id,
-                "productName": price.product_name,
-                "quantity": body.quantity,
-                "unitPrice": money(price.unit_price),
-                "designUploadId": body.design_upload_id,
-                "previewUrl": body.preview_url,
-                "designViewsJson": body.design_views,
-            }
-        ],
-        "payments": [
-            {
-                "id": new_id(),
-                "method": pay.method,
-                "amountReported": money(
-                    pay.amount_reported if pay.amount_reported is not None else body.total_bs
-                ),
-                "amountExpected": money(body.total_bs),
-                "reference": pay.reference,
-                "originBank": pay.origin_bank,
-                "payerName": pay.payer_name,
-                "receiptUrl": pay.receipt_url,
-                "status": "REPORTED",
-                "reportedAt": iso(now),
-                "reviewedAt": None,
-                "reviewedBy": None,
-            }
-        ],
+        "items": [item],
+        "payments": [payment],
         "history": [
             event(
                 from_status=None,
@@ -128,6 +165,8 @@ def build_record(
             )
         ],
     }
+    apply_price(record, price)
+    return record
 
 
 def apply_price(record: dict[str, Any], price: PriceInfo) -> None:
@@ -139,79 +178,12 @@ def apply_price(record: dict[str, Any], price: PriceInfo) -> None:
         item["unitPrice"] = money(price.unit_price)
 
 
-def _dec(value: float | None) -> Decimal | None:
-    # repr() of a float holding a 2-decimal amount gives back exactly that amount.
-    return None if value is None else Decimal(repr(value))
+def insert_record(session: Any, record: dict[str, Any]) -> None:
+    """Insert a record's rows with `session` or a connection (the caller commits): for seeding tools."""
+    from server.order_db import insert_rows
+
+    insert_rows(session, record)
 
 
-def _dt(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
-
-
-def insert_record(session: Session, record: dict[str, Any]) -> None:
-    """Add the order, its items, payments and history to `session` (the caller commits)."""
-    order = Order(
-        id=record["id"],
-        order_number=record["orderNumber"],
-        user_id=record["userId"],
-        guest_id=record["guestId"],
-        status=record["status"],
-        shipping_address=record["shippingAddress"],
-        shipping_city=record["shippingCity"],
-        shipping_state=record["shippingState"],
-        shipping_cost=_dec(record["shippingCost"]),
-        subtotal=_dec(record["subtotal"]),
-        total=_dec(record["total"]),
-        total_bs=_dec(record["totalBs"]),
-        exchange_rate=_dec(record["exchangeRate"]),
-        price_check=record["priceCheck"],
-        price_expected=_dec(record["priceExpected"]),
-        created_at=_dt(record["createdAt"]),
-        updated_at=_dt(record["updatedAt"]),
-    )
-    order.items = [
-        OrderItem(
-            id=i["id"],
-            variant_id=i["variantId"],
-            product_name=i["productName"],
-            quantity=i["quantity"],
-            unit_price=_dec(i["unitPrice"]),
-            design_upload_id=i["designUploadId"],
-            preview_url=i["previewUrl"],
-            design_views_json=i["designViewsJson"],
-        )
-        for i in record["items"]
-    ]
-    order.payments = [
-        PaymentSubmission(
-            id=p["id"],
-            method=p["method"],
-            amount_reported=_dec(p["amountReported"]),
-            amount_expected=_dec(p["amountExpected"]),
-            reference=p["reference"],
-            origin_bank=p["originBank"],
-            payer_name=p["payerName"],
-            receipt_url=p["receiptUrl"],
-            status=p["status"],
-            reported_at=_dt(p["reportedAt"]),
-            reviewed_at=_dt(p["reviewedAt"]),
-            reviewed_by=p["reviewedBy"],
-        )
-        for p in record["payments"]
-    ]
-    order.events = [
-        OrderEvent(
-            id=e["id"],
-            seq=n,
-            from_status=e["fromStatus"],
-            to_status=e["toStatus"],
-            user_id=e["userId"],
-            user_email=e["userEmail"],
-            user_role=e["userRole"],
-            at=_dt(e["at"]),
-            note=e["note"],
-            forced=bool(e["forced"]),
-        )
-        for n, e in enumerate(record["history"], start=1)
-    ]
-    session.add(order)
+# Shapes checked at import time: a field added to the declaration without a place here fails loudly.
+assert {f.wire for f in EVENT.fields} == set(event(from_status=None, to_status="X", actor=None, note=None))

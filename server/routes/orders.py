@@ -5,43 +5,49 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from server.deps import NUL_MESSAGE, CurrentUser, OptionalUser, ServicesDep, StaffUser, body_hash, read_json
+from server.deps import (
+    NUL_MESSAGE,
+    CurrentUser,
+    NewOrderBody,
+    OptionalUser,
+    ServicesDep,
+    StaffUser,
+    read_json,
+)
 from server.errors import Invalid
 from server.lifecycle import Status
-from server.order_queries import OrderFilter
-from server.schemas import AdvanceIn, OrderIn, parse
+from server.order_filter import OrderFilter
+from server.schemas import AdvanceIn, parse
+from server.serialize import JsonBytes
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/orders", tags=["orders"])
 
 
-@router.post("", status_code=201)
-async def create_order(
-    request: Request,
-    services: ServicesDep,
-    owner: OptionalUser,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
-) -> JSONResponse:
+def _key(idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> str | None:
     if idempotency_key is not None and not (1 <= len(idempotency_key) <= 255):
         raise Invalid(
             "Invalid Idempotency-Key: 1 to 255 characters.", fields={"Idempotency-Key": "1 to 255 characters"}
         )
-    data = await read_json(request)
-    body = parse(OrderIn, data)
-    body.check_totals()
-    status, response = await run_in_threadpool(
-        services.orders.create,
-        body,
-        owner=owner,
-        idempotency_key=idempotency_key,
-        request_hash=body_hash(data),
+    return idempotency_key
+
+
+@router.post("", status_code=201, response_model=None)
+def create_order(
+    new: NewOrderBody,
+    services: ServicesDep,
+    owner: OptionalUser,
+    idempotency_key: Annotated[str | None, Depends(_key)],
+) -> JsonBytes:
+    status, response = services.orders.create(
+        new.body, owner=owner, idempotency_key=idempotency_key, request_hash=new.request_hash
     )
-    return JSONResponse(response, status_code=status)
+    return JsonBytes(response, status_code=status)
 
 
 def _statuses(values: list[str]) -> list[Status]:
@@ -87,18 +93,18 @@ def list_orders(
         if cursor is not None:
             raise Invalid("Invalid cursor: a cursor needs a limit.", fields={"cursor": "only with limit"})
         # The seed returns every order; stream them a page at a time so memory does not grow with the shop.
-        chunks = services.queries.stream_all(user, filt)
+        chunks = services.orders.stream_all(user, filt)
         return StreamingResponse(chunks, media_type="application/json")
-    return services.queries.list_page(user, filt, limit=limit, cursor=cursor)
+    return JsonBytes(services.orders.list_page(user, filt, limit=limit, cursor=cursor))
 
 
-@router.get("/{ident}")
-def get_order(ident: str, services: ServicesDep, user: CurrentUser) -> dict[str, Any]:
-    return {"success": True, "order": services.queries.get(user, ident.strip())}
+@router.get("/{ident}", response_model=None)
+def get_order(ident: str, services: ServicesDep, user: CurrentUser) -> JsonBytes:
+    return JsonBytes({"success": True, "order": services.orders.get(user, ident.strip())})
 
 
-@router.put("")
-async def advance_order(request: Request, services: ServicesDep, user: StaffUser) -> dict[str, Any]:
+@router.put("", response_model=None)
+async def advance_order(request: Request, services: ServicesDep, user: StaffUser) -> JsonBytes:
     cmd = parse(AdvanceIn, await read_json(request))
     order = await run_in_threadpool(services.orders.advance, user, cmd)
-    return {"success": True, "order": order}
+    return JsonBytes({"success": True, "order": order})

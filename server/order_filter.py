@@ -1,0 +1,115 @@
+"""What a list request asks for, applied alike to database rows (SQL) and fallback orders (Python),
+and the opaque keyset cursor of a page (`createdAt`, `id`)."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import ColumnElement, and_, exists, func, or_
+
+from server.lifecycle import Status
+from server.models import Order, PaymentSubmission
+
+__all__ = ["OrderFilter", "decode_cursor", "encode_cursor", "search_text"]
+
+orders_t = Order.__table__
+payments_t = PaymentSubmission.__table__
+
+After = tuple[datetime, str]
+
+
+def search_text(order: dict[str, Any]) -> str:
+    """What `q` searches in an order, lower-cased and joined (kept in the fallback index)."""
+    hay = [order["orderNumber"], order["shippingCity"], order["shippingState"]]
+    hay += [p["payerName"] for p in order["payments"]]
+    return "\x00".join(h.lower() for h in hay)
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    """Statuses, a search text, `updatedSince`; `owner_id` limits to one customer's orders."""
+
+    statuses: tuple[Status, ...] = ()
+    q: str | None = None
+    # Only orders changed after this instant: lets a board refresh fetch what moved, not everything.
+    updated_since: datetime | None = None
+    owner_id: str | None = None
+
+    def matches(
+        self,
+        *,
+        status: str,
+        updated_at: str,
+        user_id: str | None,
+        text: str,
+        created: After,
+        after: After | None,
+    ) -> bool:
+        """The filter on a fallback order's index entry (the Python side of `where`)."""
+        if self.owner_id is not None and user_id != self.owner_id:
+            return False
+        if self.statuses and status not in {s.value for s in self.statuses}:
+            return False
+        if self.updated_since is not None and datetime.fromisoformat(updated_at) <= self.updated_since:
+            return False
+        if self.q and self.q.lower() not in text:
+            return False
+        return after is None or created < after
+
+    def where(self, after: After | None) -> list[ColumnElement[bool]]:
+        where: list[ColumnElement[bool]] = []
+        if self.owner_id is not None:
+            where.append(orders_t.c.user_id == self.owner_id)
+        if self.statuses:
+            where.append(orders_t.c.status.in_([s.value for s in self.statuses]))
+        if self.updated_since is not None:
+            where.append(orders_t.c.updated_at > self.updated_since)
+        if self.q:
+            pattern = "%" + self.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            payer = exists().where(
+                payments_t.c.order_id == orders_t.c.id,
+                func.lower(payments_t.c.payer_name).like(pattern, escape="\\"),
+            )
+            where.append(
+                or_(
+                    func.lower(orders_t.c.order_number).like(pattern, escape="\\"),
+                    func.lower(orders_t.c.shipping_city).like(pattern, escape="\\"),
+                    func.lower(orders_t.c.shipping_state).like(pattern, escape="\\"),
+                    payer,
+                )
+            )
+        if after is not None:
+            created, oid = after
+            where.append(
+                or_(
+                    orders_t.c.created_at < created,
+                    and_(orders_t.c.created_at == created, orders_t.c.id < oid),
+                )
+            )
+        return where
+
+
+def sort_key(order: dict[str, Any]) -> After:
+    return datetime.fromisoformat(order["createdAt"]), order["id"]
+
+
+def encode_cursor(created_at: str, order_id: str) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps([created_at, order_id])).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> After | None:
+    """The (createdAt, id) a cursor stands for; None for anything this server did not make."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created_at, order_id = orjson.loads(raw)
+        created = datetime.fromisoformat(created_at)
+        if created.tzinfo is None:
+            return None
+        return created.astimezone(UTC), str(uuid.UUID(order_id))
+    except (ValueError, TypeError, OverflowError, AttributeError, orjson.JSONDecodeError):
+        return None

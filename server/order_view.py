@@ -1,0 +1,47 @@
+"""An order as one caller may see it: staff get everything, customers their own orders in the
+customer's view (history from, to and when — no who, no notes; payments without `reviewedBy`),
+and everyone the `nextStatuses` their role may pick. Used by every endpoint and by live events.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from server.auth import Principal
+from server.lifecycle import STAFF_ROLES, next_statuses
+from server.order_shape import CHILDREN
+
+__all__ = ["is_staff", "render", "render_for", "visible_to"]
+
+_HIDDEN = {part.key: frozenset(f.wire for f in part.fields if f.staff_only) for part in CHILDREN}
+
+
+def is_staff(viewer: Principal) -> bool:
+    return viewer.role in STAFF_ROLES
+
+
+def visible_to(order: dict[str, Any], viewer: Principal) -> bool:
+    return is_staff(viewer) or order.get("userId") == viewer.id
+
+
+@cache
+def _next(status: str, role: str) -> tuple[str, ...]:
+    return tuple(str(s) for s in next_statuses(status, role))
+
+
+def render(order: dict[str, Any], viewer: Principal) -> dict[str, Any]:
+    """The order (a fresh record, changed in place) in `viewer`'s view, with `nextStatuses`."""
+    if not is_staff(viewer):
+        for key, hidden in _HIDDEN.items():
+            if hidden and key:
+                order[key] = [{k: v for k, v in row.items() if k not in hidden} for row in order[key]]
+    order["nextStatuses"] = list(_next(order["status"], str(viewer.role)))
+    return order
+
+
+def render_for(order: dict[str, Any], viewer: Principal) -> dict[str, Any] | None:
+    """The order as `viewer` may see it, or None when it is not theirs to see (for event streams)."""
+    if not visible_to(order, viewer):
+        return None
+    return render(dict(order), viewer)
