@@ -1,8 +1,8 @@
 """Hooks called on every order change: the seam live events (SSE, PostgreSQL NOTIFY) plug into.
 
-    in_transaction(conn, change)  inside the database transaction of every create, move and replay
-                                  import, before commit: a NOTIFY or an events-table row sent here
-                                  commits or rolls back with the change itself
+    in_transaction(conn, change)  LAST inside the database transaction of every create, move and
+                                  replay import (`change.replayed`), before commit: a NOTIFY or an
+                                  events-table row sent here commits or rolls back with the change
     after_commit(change)          after that transaction committed (in-process fan-out, SQLite)
     after_fallback(change)        after a create or a move was written to a fallback file
 
@@ -20,12 +20,16 @@ from sqlalchemy import Connection
 
 __all__ = ["ChangeKind", "OrderChange", "OrderHooks"]
 
-ChangeKind = Literal["order.created", "order.status_changed", "order.imported"]
+ChangeKind = Literal["order.created", "order.status_changed"]
 
 
 @dataclass(frozen=True)
 class OrderChange:
-    """What happened to one order. `order.imported`: a fallback order reached the database (replay)."""
+    """What happened to one order, with the order itself (`order`: the staff record, wire shape).
+
+    `replayed` marks the database insert of an order first taken into the fallback (the replay):
+    its `order.created` was already announced through `after_fallback`.
+    """
 
     kind: ChangeKind
     order_id: str
@@ -35,6 +39,8 @@ class OrderChange:
     at: str  # ISO 8601, as on the order
     actor_id: str | None = None
     storage: Literal["database", "fallback"] = "database"
+    order: Mapping[str, Any] | None = None
+    replayed: bool = False
 
     @classmethod
     def of(
@@ -45,6 +51,7 @@ class OrderChange:
         *,
         actor_id: str | None = None,
         storage: Literal["database", "fallback"] = "database",
+        replayed: bool = False,
     ) -> OrderChange:
         return cls(
             kind=kind,
@@ -55,6 +62,9 @@ class OrderChange:
             at=record["updatedAt"],
             actor_id=actor_id if actor_id is not None else record.get("userId"),
             storage=storage,
+            # The fallback's bookkeeping (`_krafta`) never leaves the store.
+            order={**{k: v for k, v in record.items() if k != "_krafta"}, "storage": storage},
+            replayed=replayed,
         )
 
 

@@ -125,7 +125,9 @@ class Replayer:
                     # with the order that had it first.
                     if idem is not None and earlier is None:
                         self.database.insert_key(conn, idem, record)
-                    self.hooks.in_transaction(conn, OrderChange.of("order.imported", record, None))
+                    self.hooks.in_transaction(
+                        conn, OrderChange.of("order.created", record, None, replayed=True)
+                    )
                 report.imported.append(record["id"])
                 break
             except IntegrityError:
