@@ -5,11 +5,15 @@ bench/, never asserted in tests."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import LiveServer
+from tests.helpers import create_order
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -163,3 +167,31 @@ def test_profile_summary_separates_idle_threads(bench_path: None) -> None:
     assert "busy = in a request (running, or waiting there on a lock, I/O, the database): 25" in text
     assert "80.0%  Database.write (server/db.py:87)" in text
     assert "100.0%  OrderService.create (server/orders.py)" in text
+
+
+def test_seeder_clones_orders_the_server_reads_back(server: LiveServer, bench_path: None) -> None:
+    """The bench's bulk seeder writes rows the server serves like its own (both databases)."""
+    from seeding import seed_krafta
+
+    template = create_order(server)
+    with server.client(server.admin_token) as http:
+        before = http.get("/api/orders").json()["orders"]
+    seed_krafta(server.db_url, template["orderId"], len(before) + 40)
+    with server.client(server.admin_token) as http:
+        orders = http.get("/api/orders").json()["orders"]
+        page = http.get("/api/orders", params={"limit": 50})
+        assert page.status_code == 200
+        one = http.get(f"/api/orders/{orders[-1]['orderNumber']}")
+    assert len(orders) == len(before) + 40
+    numbers = [o["orderNumber"] for o in orders]
+    assert len(set(numbers)) == len(numbers)
+    assert all(re.fullmatch(r"KRFT-\d{6}", n) for n in numbers)
+    original = next(o for o in orders if o["id"] == template["orderId"])
+    clones = [o for o in orders if o["id"] not in {b["id"] for b in before}]
+    assert len(clones) == 40
+    for clone in clones:
+        assert clone["createdAt"] < original["createdAt"]
+        for part in ("items", "payments", "history"):
+            assert len(clone[part]) == len(original[part])
+            assert {x["id"] for x in clone[part]}.isdisjoint({x["id"] for x in original[part]})
+    assert one.status_code == 200
