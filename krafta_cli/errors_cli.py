@@ -28,7 +28,7 @@ from krafta_cli.client import (
 )
 from krafta_cli.config import ConfigError, InvalidServerUrl, Session
 from krafta_cli.exit_codes import ExitCode
-from krafta_cli.view import sanitize
+from krafta_cli.view import reason, sanitize
 
 __all__ = ["InputError", "cli_errors", "describe", "fail", "print_error"]
 
@@ -55,10 +55,7 @@ def _not_logged_in(exc: NotLoggedIn, session: Session | None) -> str:
         url = session.url if session else "the server"
         return f"not logged in to {url}: run `krafta login`"
     if session.token_source == "env":
-        return (
-            f"{session.url} rejected the token in KRAFTA_TOKEN ({exc.message}): "
-            "set a fresh one, or unset it and run `krafta login`"
-        )
+        return "the token in KRAFTA_TOKEN was refused; unset it or run `krafta login`"
     return f"your session on {session.url} is no longer valid ({exc.message}): run `krafta login` again"
 
 
@@ -83,9 +80,9 @@ def describe(exc: BaseException, session: Session | None = None) -> tuple[str, E
             return message, ExitCode.CONFLICT
         case ValidationFailed():
             if exc.fields:
-                detail = "; ".join(f"{name}: {problem}" for name, problem in exc.fields.items())
+                detail = "; ".join(f"{name}: {reason(problem)}" for name, problem in exc.fields.items())
                 return f"invalid input: {detail}", ExitCode.INVALID
-            return f"invalid input: {exc.message}", ExitCode.INVALID
+            return f"invalid input: {reason(exc.message)}", ExitCode.INVALID
         case ServerError():
             return f"server error: {exc.message}", ExitCode.ERROR
         case ApiError() | KraftaError():

@@ -23,6 +23,12 @@ from krafta_cli.exit_codes import ExitCode
 
 __all__ = ["app", "main"]
 
+# Click's base error, whichever click Typer uses (its own vendored copy in recent releases, the
+# click package in older ones): found from a public Typer name rather than a private module.
+_ClickException: type[Exception] = next(
+    cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "ClickException"
+)
+
 
 class _StdoutClosed(Exception):
     """Whoever read stdout went away (`krafta orders list | head -1`): not an error of ours."""
@@ -41,7 +47,10 @@ class _KraftaGroup(TyperGroup):
 app = typer.Typer(
     name="krafta",
     cls=_KraftaGroup,
-    help="Krafta orders: the staff command line. Run `krafta login`, then `krafta orders list`.",
+    help=(
+        "Krafta orders: the staff command line. New here? `krafta demo` opens the board on a throw-away "
+        "demo shop. On a real server: `krafta login`, then `krafta orders list` or `krafta board`."
+    ),
     no_args_is_help=True,
     # Our errors are one line on stderr (see errors_cli); a rich traceback would bury that line.
     pretty_exceptions_enable=False,
@@ -64,21 +73,25 @@ def root(
 ) -> None:
     """Krafta orders: the staff command line.
 
+    New here? `krafta demo` starts a throw-away demo shop and opens the board on it.
+
     Server and token come from `krafta login` (saved per server), or from KRAFTA_URL and
-    KRAFTA_TOKEN. Exit codes: 0 ok, 1 error, 2 usage, 3 auth, 4 not found, 5 conflict,
+    KRAFTA_TOKEN. Statuses: REPORTED → CONFIRMED → IN_PRODUCTION → READY → HANDED_TO_DELIVERY →
+    COMPLETED, or CANCELLED. Exit codes: 0 ok, 1 error, 2 usage, 3 auth, 4 not found, 5 conflict,
     6 server unreachable, 7 forbidden, 8 invalid input.
     """
 
 
+# In this order: rich lists the help panels as they first appear (demo first, server-side last).
+board.register(app)
 auth.register(app)
 orders.register(app)
 users.register(app)
 catalog.register(app)
 server_admin.register(app)
-board.register(app)
 
 
-def _usage_error(exc: typer.TyperException) -> int:
+def _usage_error(exc: Any) -> int:
     """Click's usage errors as our one line, with a pointer to the right `--help`."""
     if type(exc).__name__ == "NoArgsIsHelpError":
         return exc.exit_code  # bare `krafta` / `krafta orders`: the help is already on screen
@@ -115,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         # Output cut short by its reader (`| head`) is what the reader asked for: exit 0, quietly.
         _discard_stdout()
         sys.exit(int(ExitCode.OK))
-    except typer.TyperException as exc:
+    except _ClickException as exc:
         sys.exit(_usage_error(exc))
     except typer.Abort:
         print_error("aborted, nothing changed")

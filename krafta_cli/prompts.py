@@ -13,7 +13,19 @@ import typer
 from krafta_cli.errors_cli import InputError, fail
 from krafta_cli.exit_codes import ExitCode
 
-__all__ = ["ask_email", "confirm", "read_password", "require_yes_without_tty", "stdin_is_tty"]
+__all__ = [
+    "MIN_PASSWORD",
+    "ask_email",
+    "confirm",
+    "read_new_password",
+    "read_password",
+    "require_yes_without_tty",
+    "stdin_is_tty",
+]
+
+MIN_PASSWORD = 8
+"""The server's minimum password length (server/schemas.py `Password`; a test ties the two), said in
+the prompt so nobody learns it only after typing a password twice."""
 
 
 def stdin_is_tty() -> bool:
@@ -31,6 +43,21 @@ def read_password(*, from_stdin: bool, confirm_twice: bool = False) -> str:
     if not password:
         raise InputError("the password is empty")
     return password
+
+
+def read_new_password(*, from_stdin: bool) -> str:
+    """A password for a new account: stated rule, typed twice, asked again while it is too short."""
+    rule = f"at least {MIN_PASSWORD} characters"
+    if from_stdin or not stdin_is_tty():
+        password = read_password(from_stdin=from_stdin)
+        if len(password) < MIN_PASSWORD:
+            raise InputError(f"the password is too short: {rule}")
+        return password
+    while True:
+        password = str(typer.prompt(f"Password ({rule})", hide_input=True, confirmation_prompt=True))
+        if len(password) >= MIN_PASSWORD:
+            return password
+        typer.echo(f"That password has {len(password)} characters; it needs {rule}. Try again.", err=True)
 
 
 def ask_email(given: str | None) -> str:

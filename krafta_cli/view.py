@@ -41,6 +41,7 @@ __all__ = [
     "payment_check",
     "place",
     "price_check",
+    "reason",
     "sanitize",
     "status_label",
     "text",
@@ -93,6 +94,15 @@ def sanitize(value: str, *, keep_newlines: bool = False) -> str:
     if keep_newlines:
         return _UNSAFE.sub(_replace_keeping_newlines, value.replace("\r\n", "\n"))
     return _UNSAFE.sub(_replace, value)
+
+
+# Prefixes pydantic puts before a validator's own sentence; the sentence alone is what people read.
+_PYDANTIC_PREFIX = re.compile(r"^(?:Value error|Assertion failed), ")
+
+
+def reason(message: str) -> str:
+    """A server's or a validator's sentence, safe and without pydantic's "Value error, " prefix."""
+    return _PYDANTIC_PREFIX.sub("", sanitize(message).strip())
 
 
 def text(value: object) -> str:

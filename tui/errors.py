@@ -21,7 +21,7 @@ from krafta_cli.client import (
     Unreachable,
     ValidationFailed,
 )
-from krafta_cli.view import sanitize
+from krafta_cli.view import reason, sanitize
 
 __all__ = ["Notice", "notice_for"]
 
@@ -67,14 +67,14 @@ def notice_for(error: BaseException, *, doing: str = "", subject: str = "") -> N
     subject = sanitize(subject)
     prefix = _what_failed(doing, subject)
     if isinstance(error, Unreachable):
-        reason = sanitize(error.reason)
+        why = sanitize(error.reason)
         if prefix:
             # The user asked for this move and is waiting for its outcome: a banner alone would
             # leave them guessing whether it went through.
             return Notice(
-                f"{prefix}the server did not answer ({reason})", "error", title="Offline", offline=True
+                f"{prefix}the server did not answer ({why})", "error", title="Offline", offline=True
             )
-        return Notice(f"offline — retrying ({reason})", "warning", offline=True, toast=False)
+        return Notice(f"offline — retrying ({why})", "warning", offline=True, toast=False)
     message = sanitize(error.message) if isinstance(error, KraftaError) else ""
     if isinstance(error, NotLoggedIn):
         return Notice(_join(prefix, "Your session has ended — please log in again."), "warning", login=True)
@@ -95,7 +95,7 @@ def notice_for(error: BaseException, *, doing: str = "", subject: str = "") -> N
     if isinstance(error, NotFound):
         return Notice(_join(prefix, "That order no longer exists — refreshed."), "warning", refresh=True)
     if isinstance(error, ValidationFailed):
-        detail = "; ".join(f"{sanitize(field)}: {sanitize(why)}" for field, why in error.fields.items())
+        detail = "; ".join(f"{sanitize(field)}: {reason(why)}" for field, why in error.fields.items())
         return Notice(f"{prefix}{message}{' — ' + detail if detail else ''}", "error", title="Rejected")
     if isinstance(error, RateLimited):
         wait = f" Try again in {error.retry_after} s." if error.retry_after else ""

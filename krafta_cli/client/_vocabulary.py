@@ -59,11 +59,11 @@ staff member can act on it (`POST /api/orders` never creates one)."""
 CLOSED_STATUSES: tuple[Status, ...] = (Status.COMPLETED, Status.CANCELLED)
 
 STATUS_MEANINGS: dict[Status, str] = {
-    Status.PENDING: "created without payment evidence (never made by POST /api/orders; nothing to do)",
-    Status.REPORTED: "the customer reported a payment; an ADMIN checks it",
-    Status.CONFIRMED: "payment verified; waiting for production",
+    Status.PENDING: "created without payment evidence (POST /api/orders never makes one: nothing to do)",
+    Status.REPORTED: "the customer reported a payment, an ADMIN checks it",
+    Status.CONFIRMED: "payment verified, waiting for production",
     Status.IN_PRODUCTION: "the workshop is producing it",
-    Status.READY: "produced; ready for pickup or dispatch",
+    Status.READY: "produced, ready for pickup or dispatch",
     Status.HANDED_TO_DELIVERY: "handed to a courier",
     Status.COMPLETED: "delivered and closed",
     Status.CANCELLED: "cancelled by an ADMIN",

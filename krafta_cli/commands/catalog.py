@@ -8,7 +8,7 @@ import typer
 
 from krafta_cli import render
 from krafta_cli.client import ValidationFailed
-from krafta_cli.commands.options import JsonOption
+from krafta_cli.commands.options import FormatOption, JsonOption
 from krafta_cli.errors_cli import InputError, fail
 from krafta_cli.exit_codes import ExitCode
 from krafta_cli.json_file import read_json_file
@@ -48,19 +48,15 @@ def import_(
 
 
 @catalog_app.command("list")
-def list_catalog(
-    as_json: JsonOption = False,
-) -> None:
-    """List products and their variants with base prices.
+def list_catalog(fmt: FormatOption = None, as_json: JsonOption = False) -> None:
+    """List products and their variants with base prices (piped: tab-separated, one line per variant).
 
     Example: krafta catalog list
     """
+    output = render.default_format(fmt, as_json=as_json)
     with connect() as client:
         products = client.list_catalog()
-    if as_json:
-        render.print_json(products)
-    else:
-        render.print_catalog(products)
+    render.print_catalog(products, output)
 
 
 def register(app: typer.Typer) -> None:

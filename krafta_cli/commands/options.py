@@ -1,17 +1,119 @@
-"""Options shared by several command groups, declared once so their flags and help read the same."""
+"""Options shared by several command groups, declared once so their flags and help read the same.
+
+Statuses and roles are parsed here rather than by Typer's enum choices: Typer shows and reports
+choices lower-case ("'foo' is not one of 'pending', 'reported', …"), while the API — and our
+README, errors and tables — write them upper-case. Any case is accepted on input.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 
-__all__ = ["JsonOption", "ServerOption"]
+from krafta_cli.client import STATUS_MEANINGS, Role, Status
+from krafta_cli.render import OutputFormat
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the API's JSON instead of text.")]
+__all__ = [
+    "FormatOption",
+    "JsonOption",
+    "RoleOption",
+    "ServerOption",
+    "StatusArgument",
+    "StatusesOption",
+    "parse_role",
+    "parse_status",
+    "statuses_help",
+]
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the API's JSON (same as --format json).")]
 ServerOption = Annotated[
     str | None,
     typer.Option(
         "--server", "-s", help="Server URL (default: KRAFTA_URL, the last login, http://127.0.0.1:8000)."
+    ),
+]
+
+
+def _names(kind: type[StrEnum]) -> str:
+    return ", ".join(member.value for member in kind)
+
+
+def _parse(kind: type[StrEnum], value: str, what: str) -> str:
+    name = value.strip().upper()
+    if name not in kind.__members__.values():
+        raise typer.BadParameter(f"{value!r} is not a {what}: use one of {_names(kind)}")
+    return name
+
+
+def parse_status(value: str | None) -> str | None:
+    """A status name in any case → the API's upper-case name; a usage error names them all."""
+    return None if value is None else _parse(Status, value, "status")
+
+
+def _parse_statuses(values: Sequence[str] | None) -> list[str]:
+    return [_parse(Status, v, "status") for v in values or ()]
+
+
+def parse_role(value: str) -> str:
+    return _parse(Role, value, "role")
+
+
+def _complete_status(incomplete: str) -> list[str]:
+    return [s.value for s in Status if s.value.startswith(incomplete.upper())]
+
+
+def _complete_role(incomplete: str) -> list[str]:
+    return [r.value for r in Role if r.value.startswith(incomplete.upper())]
+
+
+def statuses_help() -> str:
+    """The statuses and what each means, for `--help` texts (PENDING included, said for what it is)."""
+    return " · ".join(f"{status.value}: {meaning}" for status, meaning in STATUS_MEANINGS.items())
+
+
+StatusesOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--status",
+        "-S",
+        metavar="STATUS",
+        callback=_parse_statuses,
+        autocompletion=_complete_status,
+        help=f"Only this status (repeatable, any case): {_names(Status)}.",
+    ),
+]
+StatusArgument = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="[STATUS]",
+        callback=parse_status,
+        autocompletion=_complete_status,
+        show_default=False,
+        help="Target status (default: the next one the server offers you).",
+    ),
+]
+RoleOption = Annotated[
+    str,
+    typer.Option(
+        "--role",
+        "-r",
+        metavar="ROLE",
+        callback=parse_role,
+        autocompletion=_complete_role,
+        help=f"The account's role: {_names(Role)}.",
+    ),
+]
+FormatOption = Annotated[
+    OutputFormat | None,
+    typer.Option(
+        "--format",
+        "-F",
+        metavar="table|tsv|json",
+        case_sensitive=False,
+        show_default=False,
+        help="Output: a table (default on a terminal), tab-separated rows (default when piped), or JSON.",
     ),
 ]

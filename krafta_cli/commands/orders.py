@@ -10,9 +10,24 @@ from typing import Annotated, Any
 
 import typer
 
-from krafta_cli import render
-from krafta_cli.client import Conflict, KraftaClient, NotFound, Order, Status, ValidationFailed
-from krafta_cli.commands.options import JsonOption
+from krafta_cli import render, view
+from krafta_cli.client import (
+    CLOSED_STATUSES,
+    Conflict,
+    Forbidden,
+    KraftaClient,
+    NotFound,
+    Order,
+    Status,
+    ValidationFailed,
+)
+from krafta_cli.commands.options import (
+    FormatOption,
+    JsonOption,
+    StatusArgument,
+    StatusesOption,
+    statuses_help,
+)
 from krafta_cli.errors_cli import InputError, fail
 from krafta_cli.exit_codes import ExitCode
 from krafta_cli.json_file import read_json_file
@@ -21,7 +36,14 @@ from krafta_cli.session import connect
 
 __all__ = ["orders_app", "register"]
 
-orders_app = typer.Typer(help="List, inspect and move orders through the pipeline.", no_args_is_help=True)
+orders_app = typer.Typer(
+    help=(
+        "List, inspect and move orders through the pipeline: REPORTED → CONFIRMED → IN_PRODUCTION → READY "
+        "→ HANDED_TO_DELIVERY → COMPLETED (or CANCELLED). PENDING is an order without payment evidence, "
+        "which `POST /api/orders` never creates."
+    ),
+    no_args_is_help=True,
+)
 
 OrderRef = Annotated[str, typer.Argument(metavar="NUMBER", help="Order number (KRFT-482031) or uuid.")]
 YesOption = Annotated[
@@ -47,8 +69,8 @@ def _fetch(client: KraftaClient, ref: str) -> Order:
 
 
 def _move(client: KraftaClient, order: Order, target: str, *, note: str | None, force: bool = False) -> Order:
-    """Send the move with the status we saw; explain a 409 in terms of this order."""
-    number, current = order.get("orderNumber", order["id"]), order.get("status", "?")
+    """Send the move with the status we saw; a refusal is one line, with its reason said once."""
+    number, current = view.text(order.get("orderNumber", order["id"])), view.text(order.get("status"))
     try:
         return client.advance(order["id"], target, expected=current, note=note, force=force)
     except Conflict as exc:
@@ -59,19 +81,15 @@ def _move(client: KraftaClient, order: Order, target: str, *, note: str | None, 
                 "nothing changed (check it with `krafta orders show`)",
                 ExitCode.CONFLICT,
             )
-        offered = ", ".join(exc.next_statuses) or "none"
-        fail(
-            f"{number} cannot go from {now} to {target}: {exc.message} (you may move it to: {offered})",
-            ExitCode.CONFLICT,
-        )
+        offered = ", ".join(exc.next_statuses) or "nothing"
+        fail(f"{number}: {exc.message} You may move it to: {offered}.", ExitCode.CONFLICT)
+    except Forbidden as exc:
+        fail(f"{number}: {exc.message}", ExitCode.FORBIDDEN)
 
 
-@orders_app.command("list")
+@orders_app.command("list", epilog=f"Statuses: {statuses_help()}.")
 def list_orders(
-    status: Annotated[
-        list[Status] | None,
-        typer.Option("--status", "-S", case_sensitive=False, help="Only this status (repeatable)."),
-    ] = None,
+    status: StatusesOption = None,
     search: Annotated[
         str | None, typer.Option("--search", "-q", help="Order number, city, state or payer name.")
     ] = None,
@@ -79,25 +97,26 @@ def list_orders(
         DEFAULT_LIMIT
     ),
     all_pages: Annotated[bool, typer.Option("--all", help="Every matching order (ignores --limit).")] = False,
+    fmt: FormatOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """List orders, newest first.
 
+    Piped (or --format tsv): one tab-separated line per order, no header — number, status,
+    createdAt (ISO 8601), city and state, items, total USD, total Bs (two decimals).
+
     Example: krafta orders list --status CONFIRMED --status IN_PRODUCTION --search Lara
     """
-    statuses = [s.value for s in status or []]
+    output = render.default_format(fmt, as_json=as_json)
     more = False
     with connect() as client:
         if all_pages:
-            orders = list(client.iter_orders(status=statuses, q=search))
+            orders = list(client.iter_orders(status=status or (), q=search))
         else:
-            page = client.list_orders(status=statuses, q=search, limit=limit)
+            page = client.list_orders(status=status or (), q=search, limit=limit)
             orders, more = page.orders, page.next_cursor is not None
-    if as_json:
-        render.print_json(orders)
-        return
-    render.print_orders(orders)
-    if more and render.stdout_is_tty():
+    render.print_orders(orders, output)
+    if more and output is render.OutputFormat.TABLE and render.stdout_is_tty():
         typer.echo(f"Showing the newest {limit}; use --all or --limit N for more.", err=True)
 
 
@@ -119,14 +138,7 @@ def show(ref: OrderRef, as_json: JsonOption = False) -> None:
 @orders_app.command("advance")
 def advance(
     ref: OrderRef,
-    to: Annotated[
-        Status | None,
-        typer.Argument(
-            metavar="[STATUS]",
-            case_sensitive=False,
-            help="Target status (default: the next one the server offers).",
-        ),
-    ] = None,
+    to: StatusArgument = None,
     note: Annotated[str | None, typer.Option("--note", "-n", help="A note for the order's history.")] = None,
     force: Annotated[
         bool, typer.Option("--force", help="ADMIN correction to any status; needs --note.")
@@ -144,14 +156,17 @@ def advance(
     require_yes_without_tty(assume_yes=yes, action="move")
     with connect() as client:
         order = _fetch(client, ref)
-        number, current = order.get("orderNumber", ref), order.get("status", "?")
-        if to is not None:
-            target = to.value
-        else:
-            offered = [s for s in order.get("nextStatuses") or [] if s != Status.CANCELLED]
-            if not offered:
-                fail(f"{number} is {current}: there is no next status you may move it to", ExitCode.CONFLICT)
-            target = offered[0]
+        number, current = view.text(order.get("orderNumber", ref)), view.text(order.get("status"))
+        target = to or view.advance_target(view.next_statuses(order))
+        if target is None:
+            if current in CLOSED_STATUSES:
+                fail(f"{number} is {current}: it has no next status", ExitCode.CONFLICT)
+            # Open, yet nothing offered: the server says this user's role may not move it. The same
+            # cause as a 403 for an explicit STATUS, so the same exit code.
+            fail(
+                f"{number} is {current}: your role may not move it (the server offers you no move)",
+                ExitCode.FORBIDDEN,
+            )
         confirm(f"Move {number} from {current} to {target}?", assume_yes=yes, action="move")
         updated = _move(client, order, target, note=note, force=force)
     if as_json:
@@ -177,7 +192,7 @@ def cancel(
     require_yes_without_tty(assume_yes=yes, action="cancellation")
     with connect() as client:
         order = _fetch(client, ref)
-        number, current = order.get("orderNumber", ref), order.get("status", "?")
+        number, current = view.text(order.get("orderNumber", ref)), view.text(order.get("status"))
         confirm(f"Cancel {number} (now {current})?", assume_yes=yes, action="cancellation")
         updated = _move(client, order, Status.CANCELLED.value, note=note)
     if as_json:

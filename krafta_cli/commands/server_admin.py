@@ -14,10 +14,11 @@ from typing import Annotated
 
 import typer
 
-from krafta_cli.commands.options import JsonOption
+from krafta_cli.commands.options import JsonOption, parse_role
 from krafta_cli.errors_cli import fail
 from krafta_cli.exit_codes import ExitCode
-from krafta_cli.prompts import read_password
+from krafta_cli.prompts import read_new_password
+from krafta_cli.view import reason
 
 __all__ = ["register"]
 
@@ -152,25 +153,33 @@ def serve(
 @admin_app.command("create")
 def admin_create(
     email: Annotated[str, typer.Argument(help="The new user's email.")],
-    role: Annotated[str, typer.Option(help="ADMIN, TALLER, CLIENTE or CREADOR.")] = "ADMIN",
+    role: Annotated[
+        str,
+        typer.Option(
+            metavar="ROLE", callback=parse_role, help="ADMIN, TALLER, CLIENTE or CREADOR (default ADMIN)."
+        ),
+    ] = "ADMIN",
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from stdin.")
     ] = False,
     db: DbOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Create a user directly in the database: the way to make the first admin."""
+    """Create a user directly in the database: the way to make the first admin.
+
+    Asks for the password (hidden, twice; at least 8 characters) unless --password-stdin.
+    """
     from server.errors import ApiError
     from server.schemas import UserIn, parse
     from server.users import UserService
 
-    password = read_password(from_stdin=password_stdin, confirm_twice=not password_stdin)
+    password = read_new_password(from_stdin=password_stdin)
     settings = _settings(db, data_dir)
     try:
-        new = parse(UserIn, {"email": email, "password": password, "role": role.upper()})
+        new = parse(UserIn, {"email": email, "password": password, "role": role})
     except ApiError as error:
         field, problem = next(iter(getattr(error, "fields", {"input": str(error)}).items()))
-        fail(f"invalid {field}: {problem}", ExitCode.INVALID)
+        fail(f"invalid {field}: {reason(problem)}", ExitCode.INVALID)
     _migrate(settings.db_url)
     from server.db import Database
 
@@ -255,7 +264,7 @@ def fallback_sync(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("serve")(serve)
-    app.add_typer(admin_app, name="admin")
-    app.add_typer(db_app, name="db")
-    app.add_typer(fallback_app, name="fallback")
+    app.command("serve", rich_help_panel="On the server machine")(serve)
+    app.add_typer(admin_app, name="admin", rich_help_panel="On the server machine")
+    app.add_typer(db_app, name="db", rich_help_panel="On the server machine")
+    app.add_typer(fallback_app, name="fallback", rich_help_panel="On the server machine")

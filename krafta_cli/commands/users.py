@@ -7,9 +7,8 @@ from typing import Annotated
 import typer
 
 from krafta_cli import render
-from krafta_cli.client import Role
-from krafta_cli.commands.options import JsonOption
-from krafta_cli.prompts import read_password
+from krafta_cli.commands.options import FormatOption, JsonOption, RoleOption
+from krafta_cli.prompts import read_new_password
 from krafta_cli.session import connect
 
 __all__ = ["register", "users_app"]
@@ -20,7 +19,7 @@ users_app = typer.Typer(help="Staff and customer accounts (ADMIN).", no_args_is_
 @users_app.command("add")
 def add(
     email: Annotated[str, typer.Argument(metavar="EMAIL", help="The new account's e-mail.")],
-    role: Annotated[Role, typer.Option("--role", "-r", case_sensitive=False, help="The account's role.")],
+    role: RoleOption,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")
     ] = False,
@@ -30,30 +29,26 @@ def add(
 
     Example: krafta users add taller@krafta.example --role TALLER
     """
-    password = read_password(from_stdin=password_stdin, confirm_twice=not password_stdin)
+    password = read_new_password(from_stdin=password_stdin)
     with connect() as client:
-        user = client.add_user(email.strip(), password, role.value)
+        user = client.add_user(email.strip(), password, role)
     if as_json:
         render.print_json(user)
     else:
-        who, what = user.get("email", email), user.get("role", role.value)
+        who, what = user.get("email", email), user.get("role", role)
         render.print_line(f"Added {what} {who} (id {user.get('id')}).")
 
 
 @users_app.command("list")
-def list_users(
-    as_json: JsonOption = False,
-) -> None:
-    """List accounts.
+def list_users(fmt: FormatOption = None, as_json: JsonOption = False) -> None:
+    """List accounts (piped: e-mail, role, active, created, id — tab-separated).
 
     Example: krafta users list
     """
+    output = render.default_format(fmt, as_json=as_json)
     with connect() as client:
         users = client.list_users()
-    if as_json:
-        render.print_json(users)
-    else:
-        render.print_users(users)
+    render.print_users(users, output)
 
 
 def register(app: typer.Typer) -> None:

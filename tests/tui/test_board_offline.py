@@ -84,3 +84,32 @@ def test_a_refresh_keeps_the_selection_and_shows_new_orders(own_server: LiveServ
                                                          first["orderNumber"]]  # fmt: skip
 
     asyncio.run(scenario())
+
+
+def test_a_move_while_the_server_is_down_gets_its_own_message(own_server: LiveServer) -> None:
+    """Not folded into the offline banner: the operator asked for this move and must learn its fate."""
+    created = place_order(own_server, "CONFIRMED")
+    number = created["orderNumber"]
+
+    async def scenario() -> None:
+        client = KraftaClient(own_server.url, own_server.admin_token, timeout=2)
+        app = RecordingBoard(client, refresh_interval=None)
+        async with app.run_test(size=(120, 36)) as pilot:
+            screen = board_screen(app)
+            await wait_until(pilot, lambda: number in screen.numbers_in("CONFIRMED"), what="first paint")
+            await pilot.press("right")
+            selected = screen.selected
+            assert selected is not None and selected.number == number
+            await asyncio.to_thread(own_server.stop)
+            await pilot.press("a")
+            await pilot.pause()
+            await pilot.press("y")
+            await wait_until(pilot, lambda: any(number in m for _, m in app.notices), what="the failure")
+            severity, message = next((s, m) for s, m in app.notices if number in m)
+            assert (severity, message) == (
+                "error",
+                f"{number} was not moved: the server did not answer (connection refused)",
+            )
+            assert app.offline  # and the banner says the server is gone, as before
+
+    asyncio.run(scenario())
