@@ -94,11 +94,11 @@ server_admin.register(app)
 def _usage_error(exc: Any) -> int:
     """Click's usage errors as our one line, with a pointer to the right `--help`."""
     if type(exc).__name__ == "NoArgsIsHelpError":
-        return exc.exit_code  # bare `krafta` / `krafta orders`: the help is already on screen
+        return int(exc.exit_code)  # bare `krafta` / `krafta orders`: the help is already on screen
     ctx = getattr(exc, "ctx", None)
     hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
     print_error(exc.format_message() + hint)
-    return exc.exit_code
+    return int(exc.exit_code)
 
 
 def _discard_stdout() -> None:
