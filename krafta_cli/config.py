@@ -19,13 +19,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-
-import platformdirs
 
 __all__ = [
     "DEFAULT_URL",
@@ -76,6 +73,8 @@ def _env(name: str) -> str | None:
 
 
 def credentials_path() -> Path:
+    import platformdirs  # here, not at the top: `krafta --help` never needs it
+
     return Path(platformdirs.user_config_dir(_APP_NAME, appauthor=False)) / _FILE_NAME
 
 
@@ -110,7 +109,7 @@ def _write(data: dict[str, Any]) -> Path:
     path = credentials_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = path.with_name(f".{_FILE_NAME}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        tmp = path.with_name(f".{_FILE_NAME}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
         # Created 0600 by os.open itself: the token is never readable by others, not even briefly.
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:

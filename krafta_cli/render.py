@@ -22,16 +22,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
-
-from rich import box
-from rich.console import Console, Group
-from rich.panel import Panel
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from krafta_cli import view
 from krafta_cli.client import Status
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+# rich's console, table and panel modules are imported where they are used, not here: `krafta
+# --help` imports this module and must stay within 1.3× of importing typer, rich and httpx.
 
 __all__ = [
     "ORDER_TSV_COLUMNS",
@@ -88,6 +90,8 @@ def default_format(chosen: OutputFormat | None, *, as_json: bool = False) -> Out
 
 
 def _console() -> Console:
+    from rich.console import Console
+
     # highlight=False: rich would otherwise colour numbers and UUIDs at random in our tables.
     return Console(highlight=False)
 
@@ -117,10 +121,15 @@ def _print_tsv(rows: Iterable[Sequence[Any]]) -> None:
 
 
 def _table(*headers: str, title: str | None = None) -> Table:
+    from rich import box
+    from rich.table import Table
+
     return Table(*headers, title=title, box=box.SIMPLE_HEAD, header_style="bold", title_justify="left")
 
 
 def _status_text(status: Any) -> Text:
+    from rich.text import Text
+
     label = view.text(status)
     return Text(label, style=STATUS_STYLES.get(label, ""))
 
@@ -196,6 +205,8 @@ class Grid:
 
 
 def _checked(check: view.Check) -> Text:
+    from rich.text import Text
+
     return Text(check.text, style=_CHECK_STYLES[check.level])
 
 
@@ -292,10 +303,18 @@ def print_order(order: Mapping[str, Any]) -> None:
 
 
 def _cell(value: Any) -> Text:
+    from rich.text import Text
+
     return value if isinstance(value, Text) else Text(view.text(value))
 
 
 def print_sections(parts: Sequence[Section | Grid]) -> None:
+    from rich import box
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
     if not stdout_is_tty():
         lines: list[str] = []
         for part in parts:

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from server.auth import Principal
+from server.auth import Principal, hash_password
 from server.catalog import CatalogService
 from server.db import Database
 from server.lifecycle import PIPELINE, Status, plan_move
@@ -24,7 +24,7 @@ from server.order_db import insert_rows
 from server.order_numbers import claim_number, draw_number
 from server.records import PriceInfo, apply_plan, build_record
 from server.schemas import CatalogIn, OrderIn
-from server.users import UserService
+from server.users import user_json
 
 __all__ = ["DEMO_ADMIN", "DEMO_TALLER", "DemoSeed", "seed_demo"]
 
@@ -137,9 +137,7 @@ def seed_demo(db: Database, *, password: str | None = None, orders: int = 40, rn
             return DemoSeed(password="", created=False, orders=0)
     password = password or secrets.token_urlsafe(9)
     CatalogService(db).upsert(CatalogIn.model_validate(CATALOG))
-    users = UserService(db)
-    admin = users.create(email=DEMO_ADMIN, password=password, role="ADMIN")
-    taller = users.create(email=DEMO_TALLER, password=password, role="TALLER")
+    admin, taller = _demo_users(db, password)
     admin_p = Principal(id=admin["id"], email=DEMO_ADMIN, role="ADMIN", expires_at=utcnow())
     taller_p = Principal(id=taller["id"], email=DEMO_TALLER, role="TALLER", expires_at=utcnow())
 
@@ -204,6 +202,17 @@ def seed_demo(db: Database, *, password: str | None = None, orders: int = 40, rn
             _walk(record, target, created, age, admin_p, taller_p)
             insert_rows(conn, record)
     return DemoSeed(password=password, created=True, orders=orders)
+
+
+def _demo_users(db: Database, password: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The demo ADMIN and TALLER, sharing one password hash: Argon2 costs ~0.2 s of CPU per hash, and
+    `krafta demo` waits for this seed before its board can show anything."""
+    password_hash = hash_password(password)
+    admin = User(email=DEMO_ADMIN, password_hash=password_hash, role="ADMIN", active=True)
+    taller = User(email=DEMO_TALLER, password_hash=password_hash, role="TALLER", active=True)
+    with db.write() as session:
+        session.add_all([admin, taller])
+    return user_json(admin), user_json(taller)
 
 
 def _walk(

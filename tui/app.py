@@ -33,7 +33,7 @@ from krafta_cli import view
 from krafta_cli.client import KraftaClient, LoginResult
 from tui.errors import notice_for
 from tui.messages import ClientFailed, OrderMoved, ServerAnswered
-from tui.screens.board import CLOSED_LIMIT, BoardScreen
+from tui.screens.board import CLOSED_LIMIT, BoardScreen, ConnectFailed
 from tui.screens.login import LoginScreen
 
 __all__ = ["BoardApp", "BoardSummary", "local_now"]
@@ -83,6 +83,7 @@ class BoardApp(App[BoardSummary | None]):
         closed_limit: int = CLOSED_LIMIT,
         exit_after_first_paint: bool = False,
         freeze_gc: bool = False,
+        connect: Callable[[], None] | None = None,
     ) -> None:
         """
         Args:
@@ -95,6 +96,9 @@ class BoardApp(App[BoardSummary | None]):
             freeze_gc: once the whole board is loaded, move every object alive to the garbage
                 collector's permanent generation (see `_board_loaded`); for a process that runs
                 nothing but the board, i.e. `krafta board` and `krafta demo`, not tests.
+            connect: blocking work before the first load, in a worker, with the board already on
+                screen (`krafta demo` waits for its server there). If it fails, the app exits with
+                return code 1 and the error in `connect_error`.
         """
         super().__init__()
         self.client = client
@@ -107,9 +111,11 @@ class BoardApp(App[BoardSummary | None]):
         self.freeze_gc = freeze_gc
         self._gc_frozen = False
         self._login_open = False
+        self.connect_error: Exception | None = None
         self.board = BoardScreen(
-            client, clock=clock, refresh_interval=refresh_interval, closed_limit=closed_limit
+            client, clock=clock, refresh_interval=refresh_interval, closed_limit=closed_limit, connect=connect
         )
+        self._connecting = connect is not None
 
     def get_default_screen(self) -> Screen[Any]:
         return self.board
@@ -118,7 +124,7 @@ class BoardApp(App[BoardSummary | None]):
         self.sub_title = view.sanitize(self.client.base_url)
         if self.exit_after_first_paint:
             self.set_timer(FIRST_PAINT_TIMEOUT, lambda: self.exit(None, return_code=1))
-        if not self.client.token:
+        if not self.client.token and not self._connecting:
             self.request_login()
 
     def watch_user(self, user: dict[str, Any] | None) -> None:
@@ -159,6 +165,10 @@ class BoardApp(App[BoardSummary | None]):
 
     @on(ClientFailed)
     def _client_failed(self, message: ClientFailed) -> None:
+        if isinstance(message.error, ConnectFailed):
+            self.connect_error = message.error.error
+            self.exit(None, return_code=1)
+            return
         self.report_error(message.error, doing=message.doing, subject=message.subject)
 
     @on(OrderMoved)

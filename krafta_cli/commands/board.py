@@ -7,12 +7,8 @@ Textual, `tui` and `server` are imported inside the command bodies only: `krafta
 from __future__ import annotations
 
 import os
-import secrets
-import shutil
 import signal
-import socket
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,13 +19,14 @@ import typer
 
 from krafta_cli.client import KraftaClient, KraftaError, LoginResult
 from krafta_cli.commands.options import ServerOption
+from krafta_cli.commands.server_admin import DEMO_TOKEN_FILE
 from krafta_cli.config import save_login
 from krafta_cli.errors_cli import cli_errors, fail
 from krafta_cli.exit_codes import ExitCode
-from krafta_cli.server_process import ServerProcess, ServerStartFailed
 from krafta_cli.session import current_session
 
 if TYPE_CHECKING:
+    from krafta_cli.server_process import ServerProcess
     from tui.app import BoardSummary
 
 __all__ = ["demo_server", "register"]
@@ -48,6 +45,8 @@ DEMO_ADMIN = "admin@krafta.demo"
 
 
 def _free_port() -> int:
+    import socket
+
     with socket.socket() as sock:  # the port is free now; the child binds it a moment later
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -60,8 +59,18 @@ def demo_server(password: str) -> Iterator[ServerProcess]:
     On exit — normal, exception, Ctrl-C or SIGTERM — the child is stopped, then the temp dir
     removed, in that order, so the database is never deleted under a running server.
     """
+    import shutil
+    import tempfile
+
+    from krafta_cli.server_process import ServerProcess
+
     data_dir = Path(tempfile.mkdtemp(prefix="krafta-demo-"))
-    env = {**os.environ, "KRAFTA_DATA_DIR": str(data_dir), "KRAFTA_DEMO_PASSWORD": password}
+    env = {
+        **os.environ,
+        "KRAFTA_DATA_DIR": str(data_dir),
+        "KRAFTA_DEMO_PASSWORD": password,
+        DEMO_TOKEN_FILE: str(data_dir / "demo-token"),
+    }
     # The user's own server settings must not leak into the demo (or the demo into them).
     for name in ("KRAFTA_DATABASE_URL", "KRAFTA_FALLBACK_DIR", "KRAFTA_HOST", "KRAFTA_PORT"):
         env.pop(name, None)
@@ -117,6 +126,10 @@ def demo(headless: HeadlessOption = False) -> None:
     Nothing is kept: the server stops and its data is deleted when you quit. Your saved
     logins are left alone.
     """
+    import secrets
+
+    from krafta_cli.server_process import ServerStartFailed
+
     previous = {sig: signal.signal(sig, _exit_on_signal) for sig in (signal.SIGTERM, signal.SIGHUP)}
     password = secrets.token_urlsafe(12)
     try:
@@ -130,16 +143,26 @@ def demo(headless: HeadlessOption = False) -> None:
             from tui.app import BoardApp
 
             with KraftaClient(shop.url) as client:
-                try:
+
+                def connect() -> None:
+                    """In the board's first worker, with the board already painted: wait, then a token."""
                     shop.wait_ready()
-                    client.login(DEMO_ADMIN, password)
-                except ServerStartFailed as exc:
-                    fail(f"the demo server did not start: {exc}", ExitCode.ERROR)
-                except KraftaError as exc:
-                    fail(f"cannot log in to the demo server: {exc}", ExitCode.ERROR)
+                    token_file = shop.log_path.parent / "demo-token"
+                    if token_file.exists():
+                        client.token = token_file.read_text().strip()
+                    else:
+                        client.login(DEMO_ADMIN, password)
+
                 # No save_login: the demo token lives only in this process (the user's logins stay).
-                app = BoardApp(client, exit_after_first_paint=headless, freeze_gc=True)
+                app = BoardApp(client, exit_after_first_paint=headless, freeze_gc=True, connect=connect)
                 summary = app.run(headless=headless)
+            failed = app.connect_error
+            if isinstance(failed, ServerStartFailed):
+                fail(f"the demo server did not start: {failed}", ExitCode.ERROR)
+            if isinstance(failed, KraftaError):
+                fail(f"cannot log in to the demo server: {failed}", ExitCode.ERROR)
+            if failed is not None:
+                raise failed
             if headless:
                 _print_summary(summary)
             elif app.return_code:

@@ -84,7 +84,7 @@ def _move(client: KraftaClient, order: Order, target: str, *, note: str | None, 
         offered = ", ".join(exc.next_statuses) or "nothing"
         fail(f"{number}: {exc.message} You may move it to: {offered}.", ExitCode.CONFLICT)
     except Forbidden as exc:
-        fail(f"{number}: {exc.message}", ExitCode.FORBIDDEN)
+        fail(f"forbidden: {number}: {exc.message}", ExitCode.FORBIDDEN)
 
 
 @orders_app.command("list", epilog=f"Statuses: {statuses_help()}.")
@@ -164,7 +164,7 @@ def advance(
             # Open, yet nothing offered: the server says this user's role may not move it. The same
             # cause as a 403 for an explicit STATUS, so the same exit code.
             fail(
-                f"{number} is {current}: your role may not move it (the server offers you no move)",
+                f"forbidden: {number} is {current} and your role may not move it (no move is offered to you)",
                 ExitCode.FORBIDDEN,
             )
         confirm(f"Move {number} from {current} to {target}?", assume_yes=yes, action="move")

@@ -20,7 +20,7 @@ from krafta_cli.exit_codes import ExitCode
 from krafta_cli.prompts import read_new_password
 from krafta_cli.view import reason
 
-__all__ = ["register"]
+__all__ = ["DEMO_TOKEN_FILE", "register"]
 
 DbOption = Annotated[
     str | None,
@@ -130,9 +130,13 @@ def serve(
         typer.echo(
             f"krafta server on http://{settings.host}:{settings.port} — database {_safe(settings.db_url)}"
         )
+        app = create_app(settings)
+        token_file = os.environ.get(DEMO_TOKEN_FILE)
+        if demo and token_file:
+            _write_demo_token(app, Path(token_file))
         server = uvicorn.Server(
             uvicorn.Config(
-                create_app(settings),
+                app,
                 host=settings.host,
                 port=settings.port,
                 log_level=os.environ.get("KRAFTA_LOG_LEVEL", "info"),
@@ -148,6 +152,31 @@ def serve(
             raise
     if not server.started:
         fail("the server failed to start (its log above says why)", ExitCode.ERROR)
+
+
+DEMO_TOKEN_FILE = "KRAFTA_DEMO_TOKEN_FILE"
+"""Where `krafta serve --demo` writes a session token for the demo admin (set by `krafta demo`, which
+then skips a login: an Argon2 check costs ~0.2 s it would wait for before the first card)."""
+
+
+def _write_demo_token(app: object, path: Path) -> None:
+    from sqlalchemy import select
+
+    from server.demo import DEMO_ADMIN
+    from server.models import User
+
+    services = app.state.services  # type: ignore[attr-defined]
+    with services.db.session() as session:
+        admin = session.scalar(select(User).where(User.email == DEMO_ADMIN))
+    if admin is None:
+        return  # not our demo database: the client logs in instead
+    token, _ = services.tokens.issue(user_id=admin.id, email=admin.email, role=admin.role)
+    # Written whole, then renamed, 0600: the reader never sees half a token, nobody else sees it at all.
+    partial = path.with_name(path.name + ".tmp")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as out:
+        out.write(token)
+    os.replace(partial, path)
 
 
 @admin_app.command("create")

@@ -93,8 +93,8 @@ def test_taller_advancing_a_reported_order_is_forbidden_both_ways(
     default = taller("orders", "advance", order["orderNumber"], "--yes")
     explicit = taller("orders", "advance", order["orderNumber"], "CONFIRMED", "--yes")
 
-    assert_error(default, 7, order["orderNumber"], "REPORTED", "your role may not move it")
-    assert_error(explicit, 7, order["orderNumber"], "TALLER")
+    assert_error(default, 7, "forbidden:", order["orderNumber"], "REPORTED", "your role may not move it")
+    assert_error(explicit, 7, "forbidden:", order["orderNumber"], "TALLER")
 
 
 def test_a_refused_move_says_its_reason_once(admin: Krafta, sqlite_server: LiveServer) -> None:

@@ -46,9 +46,9 @@ def test_a_port_in_use_is_one_line_and_exit_1_before_touching_the_database(
 @pytest.mark.parametrize(
     ("port", "bound"),
     [
-        ("99999", "less than or equal to 65535"),
-        ("0", "greater than or equal to 1"),
-        ("-1", "than or equal to 1"),
+        ("99999", "99999 is not in the range 1<=x<=65535"),
+        ("0", "0 is not in the range 1<=x<=65535"),
+        ("-1", "-1 is not in the range 1<=x<=65535"),
     ],
 )
 def test_a_port_outside_1_to_65535_is_a_usage_error(

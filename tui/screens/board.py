@@ -43,7 +43,7 @@ from tui.screens.help import HelpScreen
 from tui.widgets.banner import OfflineBanner
 from tui.widgets.column import OrderColumn
 
-__all__ = ["BoardData", "BoardScreen"]
+__all__ = ["BoardData", "BoardScreen", "ConnectFailed"]
 
 
 # The open columns come in pages of the server's maximum size. One unpaged response for 5,000
@@ -85,6 +85,14 @@ class BoardData:
     @property
     def total(self) -> int:
         return sum(len(orders) for orders in self.by_status.values())
+
+
+class ConnectFailed(Exception):
+    """The `connect` step before the first load failed (`error` says why)."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 class _Columns(HorizontalScroll, can_focus=False):
@@ -163,6 +171,7 @@ class BoardScreen(Screen[None]):
         refresh_interval: float | None = None,
         closed_limit: int = CLOSED_LIMIT,
         policy: LoadPolicy | None = None,
+        connect: Callable[[], None] | None = None,
     ) -> None:
         """
         Args:
@@ -171,9 +180,12 @@ class BoardScreen(Screen[None]):
             refresh_interval: seconds between automatic refreshes; None turns them off.
             closed_limit: how many COMPLETED/CANCELLED orders the toggle shows.
             policy: decides each load (a fresh `LoadPolicy` by default).
+            connect: blocking work before the first load, run in the first load's worker while the
+                board is already on screen (`krafta demo`: wait for its server, get a token).
         """
         super().__init__()
         self.client = client
+        self._connect = connect
         self.clock = clock
         self.refresh_interval = refresh_interval
         self.closed_limit = closed_limit
@@ -477,7 +489,7 @@ class BoardScreen(Screen[None]):
 
     def request_refresh(self) -> None:
         """Fetch the orders now, or right after the fetch already running (never two at once)."""
-        if not self.client.token:
+        if not self.client.token and self._connect is None:
             return
         if self._refreshing:
             self._refresh_again = True
@@ -494,6 +506,12 @@ class BoardScreen(Screen[None]):
     @work(thread=True, group="refresh", exit_on_error=False)
     def _fetch(self, show_closed: bool, kind: LoadKind, known: OpenOrders | None) -> BoardData:
         client = self.client
+        connect, self._connect = self._connect, None
+        if connect is not None:
+            try:
+                connect()
+            except Exception as error:
+                raise ConnectFailed(error) from error
         # Asked every time: a role changed by an admin shows on the board within one refresh.
         user = client.me()
         viewer = viewer_of(user)

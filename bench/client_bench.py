@@ -1,0 +1,258 @@
+"""How fast the clients start and answer: `krafta demo`, `krafta --help`, `krafta orders list`.
+
+    .venv/bin/python bench/client_bench.py [--repeat 5] [--demo-repeat 3] [--name clients]
+
+Each figure is the median of runs of the real command (a subprocess, as a user types it), with a
+baseline measured in the same run, interleaved with it (the machine is shared: only ratios hold):
+
+* `krafta demo` — launch to the first card on the board: `krafta demo --headless` quits right
+  after its first paint and prints "board showed …"; timed from the launch to that line (so the
+  board's own exit is included: an upper bound). Baseline: `python -c "import textual"`. Goal ≤ 2.0 s.
+* `krafta --help` against `python -c "import typer, rich, httpx"` (the libraries it cannot do
+  without). Goal: ratio ≤ 1.3.
+* `krafta orders list --limit 20` (newest 20, piped) against a local `krafta serve` holding the demo
+  orders plus `--orders` more. Goal ≤ 0.5 s. Baseline: the same `import typer, rich, httpx`.
+
+Writes bench/results/<name>.md and .json (see bench/results.py). Not part of pytest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import httpx  # noqa: E402
+from results import write_section  # noqa: E402
+
+from krafta_cli.server_process import ServerProcess  # noqa: E402
+
+KRAFTA = str(Path(sys.executable).parent / "krafta")
+PYTHON = sys.executable
+GOALS = {"demo_first_card_s": 2.0, "help_ratio": 1.3, "orders_list_s": 0.5}
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KRAFTA_")}
+    env.update(extra)
+    return env
+
+
+def timed(command: list[str], env: dict[str, str], *, until: str | None = None) -> float:
+    """Seconds from launch to exit (or to the first stdout line containing `until`)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None
+    elapsed: float | None = None
+    if until is not None:
+        for line in proc.stdout:
+            if until in line:
+                elapsed = time.perf_counter() - start
+                break
+    proc.stdout.read()
+    code = proc.wait(timeout=120)
+    if code != 0:
+        raise SystemExit(f"{' '.join(command)} exited with {code}")
+    if elapsed is None:
+        if until is not None:
+            raise SystemExit(f"{' '.join(command)} never printed {until!r}")
+        elapsed = time.perf_counter() - start
+    return elapsed
+
+
+def interleaved(
+    runs: int, measured: Callable[[], float], baseline: Callable[[], float]
+) -> tuple[list[float], list[float]]:
+    """Alternate the two so that a burst of load from the neighbours hits both alike."""
+    a, b = [], []
+    baseline()  # warm the file cache
+    measured()
+    for _ in range(runs):
+        a.append(measured())
+        b.append(baseline())
+    return a, b
+
+
+def median(values: list[float]) -> float:
+    return round(statistics.median(values), 3)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def demo_shop(extra_orders: int) -> Iterator[tuple[str, str]]:
+    """`krafta serve --demo` in a temp dir with `extra_orders` more orders; yields (url, admin token)."""
+    data = Path(tempfile.mkdtemp(prefix="krafta-client-bench-"))
+    password = secrets.token_urlsafe(12)
+    server = ServerProcess(
+        port=_free_port(),
+        log_path=data / "server.log",
+        args=["--demo", "--db", f"sqlite:///{data / 'krafta.db'}"],
+        env=_env(
+            KRAFTA_DATA_DIR=str(data),
+            KRAFTA_DEMO_PASSWORD=password,
+            KRAFTA_LOG_LEVEL="warning",
+            KRAFTA_RATE_LIMIT_ORDERS="0",
+        ),
+    )
+    try:
+        server.start()
+        server.wait_ready()
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            login = http.post("/api/auth/login", json={"email": "admin@krafta.demo", "password": password})
+            token = login.cookies["krafta-token"]
+            body = (ROOT / "examples" / "order.json").read_text()
+            for _ in range(extra_orders):
+                created = http.post("/api/orders", content=body, headers={"Content-Type": "application/json"})
+                assert created.status_code == 201, created.text
+        yield server.url, token
+    finally:
+        server.stop()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def bench_demo(repeat: int, home: Path) -> dict[str, Any]:
+    env = _env(HOME=str(home), XDG_CONFIG_HOME=str(home / "config"))
+    demo, base = interleaved(
+        repeat,
+        lambda: timed([KRAFTA, "demo", "--headless"], env, until="board showed"),
+        lambda: timed([PYTHON, "-c", "import textual.app"], env),
+    )
+    return {"demo_first_card_s": median(demo), "import_textual_s": median(base), "runs": demo}
+
+
+def bench_help(repeat: int, home: Path) -> dict[str, Any]:
+    env = _env(HOME=str(home), XDG_CONFIG_HOME=str(home / "config"), COLUMNS="100")
+    helps, base = interleaved(
+        repeat,
+        lambda: timed([KRAFTA, "--help"], env),
+        lambda: timed([PYTHON, "-c", "import typer, rich, httpx"], env),
+    )
+    return {
+        "help_s": median(helps),
+        "import_typer_rich_httpx_s": median(base),
+        "help_ratio": round(statistics.median(helps) / statistics.median(base), 2),
+    }
+
+
+def bench_list(repeat: int, home: Path, extra_orders: int) -> dict[str, Any]:
+    with demo_shop(extra_orders) as (url, token):
+        env = _env(HOME=str(home), XDG_CONFIG_HOME=str(home / "config"), KRAFTA_URL=url, KRAFTA_TOKEN=token)
+        lists, base = interleaved(
+            repeat,
+            lambda: timed([KRAFTA, "orders", "list", "--limit", "20"], env),
+            lambda: timed([PYTHON, "-c", "import typer, rich, httpx"], env),
+        )
+    return {
+        "orders_list_s": median(lists),
+        "orders_in_shop": 40 + extra_orders,
+        "import_typer_rich_httpx_s": median(base),
+        "orders_list_ratio": round(statistics.median(lists) / statistics.median(base), 2),
+    }
+
+
+def _mark(ok: bool) -> str:
+    return "✓" if ok else "✗"
+
+
+def report(results: dict[str, Any]) -> str:
+    demo, helps, lists = results["demo"], results["help"], results["orders_list"]
+    met = results["met"]
+    rows = [
+        (
+            "`krafta demo` launch → first card (headless, upper bound)",
+            f"{demo['demo_first_card_s']:.2f} s",
+            f"`import textual.app` {demo['import_textual_s']:.2f} s",
+            f"≤ {GOALS['demo_first_card_s']} s",
+            _mark(met["demo_first_card"]),
+        ),
+        (
+            "`krafta --help`",
+            f"{helps['help_s']:.3f} s = **{helps['help_ratio']}×**",
+            f"`import typer, rich, httpx` {helps['import_typer_rich_httpx_s']:.3f} s",
+            f"≤ {GOALS['help_ratio']}×",
+            _mark(met["help_ratio"]),
+        ),
+        (
+            f"`krafta orders list --limit 20` ({lists['orders_in_shop']} orders, local server)",
+            f"{lists['orders_list_s']:.3f} s ({lists['orders_list_ratio']}×)",
+            f"`import typer, rich, httpx` {lists['import_typer_rich_httpx_s']:.3f} s",
+            f"≤ {GOALS['orders_list_s']} s",
+            _mark(met["orders_list"]),
+        ),
+    ]
+    table = "\n".join("| " + " | ".join(row) + " |" for row in rows)
+    machine = results["machine"]
+    return f"""## Clients: `krafta demo`, `krafta --help`, `krafta orders list`
+
+Medians of runs of the real commands (subprocesses), each interleaved with its baseline in the same
+run; {machine["cpus"]} CPUs, Python {machine["python"]}. `python bench/client_bench.py`.
+
+| figure | result | baseline (same run) | goal | |
+|---|---|---|---|---|
+{table}
+
+How `krafta demo` gets there: its server child starts first; the board (Textual) is imported and
+painted while the server migrates and seeds; the seed hashes the demo password once for both users;
+the server writes a session token for the demo admin, so no login (an Argon2 check) is waited for;
+the first paint shows each column's newest orders before the full load.
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--repeat", type=int, default=7, help="runs of --help and orders list")
+    parser.add_argument("--demo-repeat", type=int, default=3, help="runs of krafta demo")
+    parser.add_argument("--orders", type=int, default=200, help="orders added to the demo shop for the list")
+    parser.add_argument("--name", default="clients", help="results name (use clients-quick for trial runs)")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="krafta-client-bench-home-") as home_dir:
+        home = Path(home_dir)
+        results: dict[str, Any] = {
+            "what": "krafta demo / --help / orders list: medians, baselines measured in the same run",
+            "goals": GOALS,
+            "machine": {
+                "python": platform.python_version(),
+                "cpus": os.cpu_count(),
+                "platform": platform.platform(),
+            },
+            "help": bench_help(args.repeat, home),
+            "orders_list": bench_list(args.repeat, home, args.orders),
+            "demo": bench_demo(args.demo_repeat, home),
+        }
+    results["met"] = {
+        "demo_first_card": results["demo"]["demo_first_card_s"] <= GOALS["demo_first_card_s"],
+        "help_ratio": results["help"]["help_ratio"] <= GOALS["help_ratio"],
+        "orders_list": results["orders_list"]["orders_list_s"] <= GOALS["orders_list_s"],
+    }
+    markdown = report(results)
+    path = write_section(args.name, markdown, results)
+    print(markdown)
+    print(f"written: {path}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
