@@ -69,3 +69,24 @@ def test_demo_whose_server_dies_says_so_in_one_line(tmp_path: Path) -> None:
     )
     assert "RuntimeError" not in result.stderr
     assert list((tmp_path / "tmp").iterdir()) == []  # its temp dir is gone all the same
+
+
+def test_serve_demo_writes_the_demo_admins_token_when_asked(tmp_path: Path) -> None:
+    """`krafta demo` skips a login (an Argon2 check) with this token; it must be private and valid."""
+    import httpx
+
+    token_file = tmp_path / "demo-token"
+    server = ServerProcess(
+        port=free_port(),
+        log_path=tmp_path / "server.log",
+        args=["--demo", "--db", f"sqlite:///{tmp_path / 'k.db'}", "--data-dir", str(tmp_path / "data")],
+        env={**demo_env(tmp_path), "KRAFTA_DEMO_TOKEN_FILE": str(token_file)},
+    )
+    with server:
+        server.wait_ready(timeout=60)
+        assert token_file.stat().st_mode & 0o777 == 0o600
+        me = httpx.get(
+            f"{server.url}/api/auth/me", headers={"Authorization": f"Bearer {token_file.read_text()}"}
+        )
+    assert me.status_code == 200, me.text
+    assert (me.json()["user"]["email"], me.json()["user"]["role"]) == ("admin@krafta.demo", "ADMIN")
