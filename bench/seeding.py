@@ -4,8 +4,9 @@ krafta: one order is created through the server's own `POST /api/orders` (so its
 what the server writes), then cloned with SQLAlchemy Core bulk inserts. The tables are reflected
 from the migrated database rather than hard-coded, so this keeps working while the order core is
 rebuilt: the order row and every table holding `orders.id` get fresh ids, order numbers in the
-`KRFT-` + 6 digits format that no other order has, and timestamps one second apart (older than the
-template). The reference build seeds itself with its own `seed.py`.
+`KRFT-` + 6 digits format that no other order has (registered in `order_numbers`, the server's
+registry of numbers handed out or leased, when there is one), and timestamps one second apart
+(older than the template). The reference build seeds itself with its own `seed.py`.
 """
 
 from __future__ import annotations
@@ -59,6 +60,21 @@ def _fresh(value: Any, column: Any) -> Any:
     return text[:length] if length else text
 
 
+def _registered(registry: Any, order: dict[str, Any]) -> dict[str, Any]:
+    """The registry row of a seeded order's number, as the server's migration fills it for old orders."""
+    from sqlalchemy import DateTime
+
+    row: dict[str, Any] = {}
+    for col in registry.columns:
+        if col.name == "number":
+            row[col.name] = order["order_number"]
+        elif isinstance(col.type, DateTime):
+            row[col.name] = order["created_at"]
+        elif not col.nullable and col.default is None:
+            row[col.name] = "order"
+    return row
+
+
 def seed_krafta(db_url: str, template_id: str, total: int, *, rng_seed: int = 7) -> float:
     """Clone the order `template_id` until the database holds `total` orders; returns seconds taken."""
     from sqlalchemy import DateTime, MetaData, create_engine, func, inspect, select, text
@@ -85,6 +101,10 @@ def seed_krafta(db_url: str, template_id: str, total: int, *, rng_seed: int = 7)
             for t, col in children
         }
         taken = set(conn.execute(select(orders.c.order_number)).scalars())
+        registry = meta.tables.get("order_numbers")
+        if registry is not None:
+            # The server's registry of numbers handed out or leased: a leased one is not free either.
+            taken |= set(conn.execute(select(registry.c.number)).scalars())
     need = total - have
     if need <= 0:
         engine.dispose()
@@ -138,6 +158,8 @@ def seed_krafta(db_url: str, template_id: str, total: int, *, rng_seed: int = 7)
                     kid_rows[t.name].append(r)
         with engine.begin() as conn:
             conn.execute(orders.insert(), order_rows)
+            if registry is not None:
+                conn.execute(registry.insert(), [_registered(registry, o) for o in order_rows])
             for t, _ in children:
                 if kid_rows[t.name]:
                     conn.execute(t.insert(), kid_rows[t.name])
