@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -130,14 +131,25 @@ class DemoSeed:
     orders: int
 
 
-def seed_demo(db: Database, *, password: str | None = None, orders: int = 40, rng_seed: int = 7) -> DemoSeed:
-    """Seed the demo data unless it is already there. Returns the password used (new seeds only)."""
+def seed_demo(
+    db: Database,
+    *,
+    password: str | None = None,
+    orders: int = 40,
+    rng_seed: int = 7,
+    password_hash: Callable[[str], str] = hash_password,
+) -> DemoSeed:
+    """Seed the demo data unless it is already there. Returns the password used (new seeds only).
+
+    `password_hash` hashes the demo password (`krafta serve --demo` passes one that was started in
+    a thread while the server was still importing).
+    """
     with db.session() as session:
         if session.scalar(select(User.id).where(User.email == DEMO_ADMIN)) is not None:
             return DemoSeed(password="", created=False, orders=0)
     password = password or secrets.token_urlsafe(9)
     CatalogService(db).upsert(CatalogIn.model_validate(CATALOG))
-    admin, taller = _demo_users(db, password)
+    admin, taller = _demo_users(db, password_hash(password))
     admin_p = Principal(id=admin["id"], email=DEMO_ADMIN, role="ADMIN", expires_at=utcnow())
     taller_p = Principal(id=taller["id"], email=DEMO_TALLER, role="TALLER", expires_at=utcnow())
 
@@ -204,10 +216,9 @@ def seed_demo(db: Database, *, password: str | None = None, orders: int = 40, rn
     return DemoSeed(password=password, created=True, orders=orders)
 
 
-def _demo_users(db: Database, password: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def _demo_users(db: Database, password_hash: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The demo ADMIN and TALLER, sharing one password hash: Argon2 costs ~0.2 s of CPU per hash, and
     `krafta demo` waits for this seed before its board can show anything."""
-    password_hash = hash_password(password)
     admin = User(email=DEMO_ADMIN, password_hash=password_hash, role="ADMIN", active=True)
     taller = User(email=DEMO_TALLER, password_hash=password_hash, role="TALLER", active=True)
     with db.write() as session:
