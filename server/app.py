@@ -14,6 +14,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 from server.errors import install_handlers
+from server.middleware import BodyDeadline, SecurityHeaders
 from server.migrate import upgrade
 from server.order_storage import attempt
 from server.replay import ReplayLoop
@@ -26,9 +27,24 @@ __all__ = ["create_app"]
 log = logging.getLogger("krafta.server")
 
 
+class _NoQueryInAccessLog(logging.Filter):
+    """uvicorn's access log line without the query string: a staff search (`?q=`) is often a payer's
+    name, and no order field may reach the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str) and "?" in args[2]:
+            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+        return True
+
+
+_ACCESS_FILTER = _NoQueryInAccessLog()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     services = Services.build(settings)
+    logging.getLogger("uvicorn.access").addFilter(_ACCESS_FILTER)  # the same object: added once
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -55,9 +71,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             services.lease.release()
             services.db.dispose()
 
-    app = FastAPI(title="Krafta orders", version="0.1.0", lifespan=lifespan)
+    # The API description is public by default (it documents nothing secret); KRAFTA_DOCS=off hides it.
+    docs = {} if settings.docs else {"docs_url": None, "redoc_url": None, "openapi_url": None}
+    app = FastAPI(title="Krafta orders", version="0.1.0", lifespan=lifespan, **docs)
     app.state.services = services
     install_handlers(app)
+    app.add_middleware(BodyDeadline, seconds=settings.body_timeout_seconds)
+    app.add_middleware(SecurityHeaders)
     # events first: `/api/orders/events` must not be taken for an order named "events".
     for module in (events, orders, auth, users, catalog, health):
         app.include_router(module.router)

@@ -8,7 +8,9 @@ on a process-wide lock instead of thrashing SQLite's own write lock with busy-re
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -18,7 +20,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["Database", "is_unavailable", "normalize_url"]
+__all__ = ["Database", "is_unavailable", "normalize_url", "private_sqlite_file"]
 
 # SQLite has no native decimal; SQLAlchemy quantizes to the column's scale on the way out.
 warnings.filterwarnings("ignore", message=r".*does \*not\* support Decimal objects natively.*")
@@ -57,12 +59,12 @@ class Database:
         # No pre-ping: it cost a round trip on every checkout (~4 % of create under load). A connection
         # that died with its server fails its statement, which counts as "unavailable" (the fallback
         # takes that request) and makes the pool drop every connection older than the failure.
-        kwargs: dict[str, Any] = {"pool_pre_ping": False}
+        # hide_parameters: an error's message must not carry bound values (a password hash, an email,
+        # a payer's name) into the server log.
+        kwargs: dict[str, Any] = {"pool_pre_ping": False, "hide_parameters": True}
         if self.is_sqlite:
             if parsed.database and parsed.database != ":memory:":
-                from pathlib import Path
-
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                private_sqlite_file(parsed.database)
             kwargs |= {
                 "connect_args": {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
                 "pool_size": pool_size,
@@ -81,6 +83,9 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock = threading.Lock() if self.is_sqlite else None
+        # When the last write failed because the database would not take it (None: it succeeded, or
+        # none was tried yet); `/api/health` reports it, since a read probe passes while writes fail.
+        self.write_failed_at: float | None = None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -88,9 +93,24 @@ class Database:
             yield session
 
     @contextmanager
+    def _write_outcome(self) -> Iterator[None]:
+        try:
+            yield
+        except Exception as error:
+            if is_unavailable(error):
+                self.write_failed_at = time.monotonic()
+            raise
+        self.write_failed_at = None
+
+    @contextmanager
     def write(self) -> Iterator[Session]:
         """A session in a transaction that commits on success; serialised on SQLite."""
-        with self._write_lock or nullcontext(), self._sessions() as session, session.begin():
+        with (
+            self._write_outcome(),
+            self._write_lock or nullcontext(),
+            self._sessions() as session,
+            session.begin(),
+        ):
             yield session
 
     @contextmanager
@@ -103,10 +123,10 @@ class Database:
     def order_write(self) -> Iterator[Connection]:
         """A Core connection in one transaction for an order write; serialised, short lock wait on SQLite."""
         if self._write_lock is None:
-            with self.engine.begin() as conn:
+            with self._write_outcome(), self.engine.begin() as conn:
                 yield conn
             return
-        with self._write_lock, self.engine.connect() as conn:
+        with self._write_outcome(), self._write_lock, self.engine.connect() as conn:
             raw = conn.connection.driver_connection
             raw.execute(f"PRAGMA busy_timeout={SQLITE_ORDER_WRITE_TIMEOUT_MS}")
             try:
@@ -127,6 +147,29 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def private_sqlite_file(database: str) -> None:
+    """Create the SQLite file 0600 (its folder 0700 when we make it), and tighten an existing one.
+
+    It holds password hashes, addresses and payment details. SQLite gives its -wal and -shm files
+    the database file's mode, so those follow.
+    """
+    from pathlib import Path
+
+    path = Path(database)
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    except OSError:
+        return  # read-only mount or not ours: SQLite reports what matters when it opens the file
+    for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if each.stat().st_uid == os.geteuid() and each.stat().st_mode & 0o077:
+                each.chmod(0o600)
+        except OSError:
+            pass  # no sidecar yet
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -1,5 +1,5 @@
-"""Request dependencies as `Annotated` aliases: `ServicesDep`, `OptionalUser`, `CurrentUser`, `StaffUser`,
-`AdminUser`.
+"""Request dependencies as `Annotated` aliases: `ServicesDep`, `ClientAddress`, `OptionalUser`,
+`CurrentUser`, `StaffUser`, `AdminUser`.
 
 There is deliberately no `SessionDep` yielding a session per request: a yield-dependency keeps its
 connection checked out until the response is sent, and with sync endpoints that was measured to
@@ -19,8 +19,7 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from server.auth import Principal
-from server.db import is_unavailable
-from server.errors import Forbidden, Invalid, NotAuthenticated, TooLarge
+from server.errors import Forbidden, Invalid, NotAuthenticated, TooLarge, UnsupportedMedia
 from server.lifecycle import Role
 from server.schemas import OrderIn, parse
 from server.services import Services
@@ -30,6 +29,7 @@ __all__ = [
     "NUL_MESSAGE",
     "TOKEN_COOKIE",
     "AdminUser",
+    "ClientAddress",
     "CurrentUser",
     "NewOrder",
     "NewOrderBody",
@@ -41,6 +41,7 @@ __all__ = [
     "parse_json",
     "read_body",
     "read_json",
+    "token_principal",
 ]
 
 TOKEN_COOKIE = "krafta-token"
@@ -55,6 +56,14 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
+def client_address(request: Request, services: ServicesDep) -> str:
+    peer = request.client.host if request.client else ""
+    return services.addresses.resolve(peer, request.headers.getlist("x-forwarded-for"))
+
+
+ClientAddress = Annotated[str, Depends(client_address)]
+
+
 def _token(request: Request) -> str | None:
     auth = request.headers.get("authorization", "")
     scheme, _, value = auth.partition(" ")
@@ -63,22 +72,17 @@ def _token(request: Request) -> str | None:
     return request.cookies.get(TOKEN_COOKIE) or None
 
 
-def optional_user(request: Request, services: ServicesDep) -> Principal | None:
+def token_principal(request: Request, services: ServicesDep) -> Principal | None:
+    """What the request's token says, checked for signature and expiry only."""
     token = _token(request)
-    principal = services.tokens.read(token) if token else None
-    if principal is None:
-        return None
-    # The role is read again on every request so a demotion takes effect at once; while the database
-    # is down the signed role stands in, so staff can keep working against the fallback.
-    try:
-        user = services.users.current(principal.id)
-    except Exception as error:
-        if is_unavailable(error):
-            return principal
-        raise
-    if user is None or not user.active:
-        return None
-    return Principal(id=user.id, email=user.email, role=user.role, expires_at=principal.expires_at)
+    return services.tokens.read(token) if token else None
+
+
+def optional_user(request: Request, services: ServicesDep) -> Principal | None:
+    principal = token_principal(request, services)
+    # The role is read again on every request so a demotion or a logout takes effect at once; while
+    # the database is down, `Sessions` answers from what it last saw.
+    return services.sessions.resolve(principal) if principal else None
 
 
 OptionalUser = Annotated[Principal | None, Depends(optional_user)]
@@ -122,7 +126,16 @@ MAX_VALUES = 100_000  # strings, numbers, booleans, nulls, containers
 
 
 async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
-    """The request's bytes, refusing more than `limit` before reading them all."""
+    """The request's bytes, refusing more than `limit` before reading them all.
+
+    Only `application/json` is read: other types (`text/plain` above all) are what a browser sends
+    cross-site without a CORS preflight, so accepting them would let any web page post here.
+    """
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media != "application/json":
+        raise UnsupportedMedia(
+            f"Send the body as Content-Type: application/json (got {media[:60] or 'none'!r})."
+        )
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise TooLarge(f"The request body is larger than {limit // (1024 * 1024)} MB.")

@@ -7,7 +7,9 @@
     ├── NotFound             404
     ├── Conflict             409  status conflict; carries currentStatus and nextStatuses
     ├── IdempotencyConflict  409  an Idempotency-Key reused with another body
+    ├── BodyTimeout          408  the request body did not arrive in time
     ├── TooLarge             413
+    ├── UnsupportedMedia     415  a JSON endpoint sent something that is not application/json
     ├── RateLimited          429
     └── Unavailable          503  the database is down and there is no fallback for this
 
@@ -30,6 +32,7 @@ from server.db import is_unavailable
 
 __all__ = [
     "ApiError",
+    "BodyTimeout",
     "Conflict",
     "Forbidden",
     "IdempotencyConflict",
@@ -39,6 +42,7 @@ __all__ = [
     "RateLimited",
     "TooLarge",
     "Unavailable",
+    "UnsupportedMedia",
     "install_handlers",
 ]
 
@@ -110,6 +114,20 @@ class IdempotencyConflict(ApiError):
 class TooLarge(ApiError):
     status_code = 413
     code = "too_large"
+
+
+class BodyTimeout(ApiError):
+    status_code = 408
+    code = "timeout"
+
+    def headers(self) -> dict[str, str]:
+        # The rest of the body may still be trickling in: the connection cannot be reused.
+        return {"Connection": "close"}
+
+
+class UnsupportedMedia(ApiError):
+    status_code = 415
+    code = "unsupported_media_type"
 
 
 class RateLimited(ApiError):

@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import make_url
 
-from server.db import normalize_url
+from server.db import normalize_url, private_sqlite_file
 
 __all__ = ["alembic_config", "upgrade"]
 
@@ -25,5 +25,5 @@ def alembic_config(url: str) -> Config:
 def upgrade(url: str, revision: str = "head") -> None:
     parsed = make_url(normalize_url(url))
     if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite_file(parsed.database)
     command.upgrade(alembic_config(url), revision)

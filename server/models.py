@@ -35,6 +35,7 @@ __all__ = [
     "PaymentSubmission",
     "Product",
     "ProductVariant",
+    "RevokedToken",
     "User",
     "new_id",
     "utcnow",
@@ -238,13 +239,21 @@ class IdempotencyKey(Base):
 
 
 class LoginFailure(Base):
-    """Failed logins, kept in the database so the rate limit holds across server processes."""
+    """Failed logins, kept in the database so the rate limit holds across server processes.
+
+    Counted per (email, client), per client and per email: see `users.LoginLimits`.
+    """
 
     __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_email_at", "email", "at"),)
+    __table_args__ = (
+        Index("ix_login_failures_email_at", "email", "at"),
+        Index("ix_login_failures_client_at", "client", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     email: Mapped[str] = mapped_column(String(254))
+    # The client address (the socket's, or X-Forwarded-For from a trusted proxy); "" before 0003.
+    client: Mapped[str] = mapped_column(String(64), default="", server_default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -272,3 +281,12 @@ class LiveEvent(Base):
     origin: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     order_json: Mapped[str] = mapped_column(Text)
+
+
+class RevokedToken(Base):
+    """Session tokens ended by logout, by their `jti`, kept until they would have expired anyway."""
+
+    __tablename__ = "revoked_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import Connection
 
@@ -11,13 +13,15 @@ from server.auth import TokenCodec
 from server.catalog import CatalogService
 from server.db import Database
 from server.fallback import FallbackStore
+from server.limits import ClientAddresses, RateWindow
 from server.live import LiveEvents
 from server.order_events import OrderChange, OrderHooks
 from server.order_numbers import NumberLease
 from server.orders import OrderService
 from server.replay import Replayer
-from server.settings import Settings, load_jwt_secret
-from server.users import UserService
+from server.sessions import Sessions
+from server.settings import Settings, load_jwt_secret, private_dir
+from server.users import LoginLimits, UserService
 
 __all__ = ["LiveHooks", "Services"]
 
@@ -43,6 +47,9 @@ class LiveHooks(OrderHooks):
         )
 
 
+log = logging.getLogger("krafta.server")
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -56,10 +63,22 @@ class Services:
     live: LiveEvents
     lease: NumberLease
     hooks: OrderHooks
+    sessions: Sessions
+    addresses: ClientAddresses
+    order_rate: RateWindow
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
+        private_dir(settings.data_dir)
+        tokens = TokenCodec(load_jwt_secret(settings), settings.token_ttl_seconds)
+        if settings.fallback_dir is None:
+            _move_old_fallback(settings.data_dir)
         db = Database(settings.db_url, pool_size=settings.db_pool_size)
+        limits = LoginLimits(
+            per_client=settings.login_failures_per_client,
+            per_address=settings.login_failures_per_address,
+            per_email=settings.login_failures_per_email,
+        )
         live = LiveEvents(
             db,
             queue_size=settings.events_queue_size,
@@ -75,11 +94,27 @@ class Services:
             db=db,
             store=store,
             orders=OrderService(db, store, lease=lease),
-            users=UserService(db),
+            users=UserService(db, limits),
             catalog=CatalogService(db),
-            tokens=TokenCodec(load_jwt_secret(settings), settings.token_ttl_seconds),
+            tokens=tokens,
             replayer=Replayer(db, store, lease=lease, hooks=hooks),
             live=live,
             lease=lease,
             hooks=hooks,
+            sessions=Sessions(db),
+            addresses=ClientAddresses(settings.trusted_proxies),
+            order_rate=RateWindow(settings.rate_limit_orders),
         )
+
+
+def _move_old_fallback(data_dir: Path) -> None:
+    """Bring orders left in the old default fallback folder (`public/orders`) to `fallback/`.
+
+    A server upgraded while orders waited there would otherwise never replay them. One rename on the
+    same file system: the files (and `imported/`, `invalid/`) move together or not at all.
+    """
+    old, new = data_dir / "public" / "orders", data_dir / "fallback"
+    if old.is_dir() and not new.exists():
+        old.rename(new)
+        new.chmod(0o700)
+        log.warning("moved the fallback folder %s to %s (no longer under public/)", old, new)

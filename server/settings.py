@@ -6,20 +6,39 @@ one explicitly and hand it to `create_app(settings)`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import platformdirs
 
-__all__ = ["Settings", "load_jwt_secret"]
+__all__ = ["ConfigError", "Settings", "load_jwt_secret", "private_dir"]
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
+# HS256 with a shorter key is guessable offline from one token; RFC 7518 asks for at least the hash size.
+MIN_SECRET_BYTES = 32
+
+
+class ConfigError(Exception):
+    """A setting the server cannot start with; `krafta serve` prints the message as one line and exits."""
 
 
 def _default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("krafta", appauthor=False))
+
+
+def _number(env: dict[str, str] | os._Environ[str], name: str, default: str, kind: type = int) -> float:
+    raw = env.get(name, "") or default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number") from None
+    if value < 0:
+        raise ConfigError(f"{name}={raw!r} must not be negative")
+    return value
 
 
 @dataclass(frozen=True)
@@ -46,6 +65,18 @@ class Settings:
     events_queue_size: int = 1000
     # How long events are kept for subscribers resuming with Last-Event-ID (the spec: at least 24 h).
     events_retention_hours: float = 24.0
+    # /docs, /redoc and /openapi.json (KRAFTA_DOCS=off hides them from the public).
+    docs: bool = True
+    # A request body must have arrived this many seconds after the request started (else 408).
+    body_timeout_seconds: float = 30.0
+    # Orders one client address may create per minute, per server process; 0 = no limit.
+    rate_limit_orders: int = 60
+    # Failed logins within a minute: per (email, client address), per client address, per email.
+    login_failures_per_client: int = 5
+    login_failures_per_address: int = 20
+    login_failures_per_email: int = 50
+    # Peers whose X-Forwarded-For is believed (addresses or networks, e.g. "10.0.0.0/8,127.0.0.1").
+    trusted_proxies: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -57,10 +88,17 @@ class Settings:
             fallback_dir=Path(env["KRAFTA_FALLBACK_DIR"]) if env.get("KRAFTA_FALLBACK_DIR") else None,
             jwt_secret=env.get("KRAFTA_JWT_SECRET", ""),
             host=env.get("KRAFTA_HOST", "127.0.0.1"),
-            port=int(env.get("KRAFTA_PORT", "8000")),
-            replay_interval_seconds=float(env.get("KRAFTA_REPLAY_INTERVAL", "5")),
-            events_heartbeat_seconds=float(env.get("KRAFTA_EVENTS_HEARTBEAT", "15")),
-            events_queue_size=int(env.get("KRAFTA_EVENTS_QUEUE", "1000")),
+            port=int(_number(env, "KRAFTA_PORT", "8000")),
+            replay_interval_seconds=_number(env, "KRAFTA_REPLAY_INTERVAL", "5", float),
+            docs=env.get("KRAFTA_DOCS", "on").strip().lower() not in ("off", "0", "false", "no"),
+            body_timeout_seconds=_number(env, "KRAFTA_BODY_TIMEOUT", "30", float),
+            rate_limit_orders=int(_number(env, "KRAFTA_RATE_LIMIT_ORDERS", "60")),
+            login_failures_per_address=int(_number(env, "KRAFTA_RATE_LIMIT_LOGINS", "20")),
+            trusted_proxies=tuple(
+                p.strip() for p in env.get("KRAFTA_TRUSTED_PROXIES", "").split(",") if p.strip()
+            ),
+            events_heartbeat_seconds=_number(env, "KRAFTA_EVENTS_HEARTBEAT", "15", float),
+            events_queue_size=int(_number(env, "KRAFTA_EVENTS_QUEUE", "1000")),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **clean) if clean else settings
@@ -71,20 +109,58 @@ class Settings:
 
     @property
     def orders_fallback_dir(self) -> Path:
-        return self.fallback_dir or (self.data_dir / "public" / "orders")
+        # Not `public/orders` as in the seed: that folder sat where its web server published files,
+        # so customers' payment details could be downloaded by anyone who guessed a name.
+        return self.fallback_dir or (self.data_dir / "fallback")
+
+
+def private_dir(path: Path) -> Path:
+    """Create `path` (and parents) as 0700, and take group/other access away from one we own.
+
+    A shared sticky directory (like /tmp) is never touched: only a folder that is ours to keep private.
+    """
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = path.stat()
+    if info.st_uid == os.geteuid() and not info.st_mode & stat.S_ISVTX and info.st_mode & 0o077:
+        with contextlib.suppress(OSError):
+            path.chmod(0o700)
+    return path
 
 
 def load_jwt_secret(settings: Settings) -> str:
-    """The signing key: `KRAFTA_JWT_SECRET`, or one made once and kept (mode 0600) in the data dir."""
+    """The signing key: `KRAFTA_JWT_SECRET`, or one made once and kept (mode 0600) in the data dir.
+
+    Raises `ConfigError` for a key under 32 bytes, whichever the source.
+    """
     if settings.jwt_secret:
-        return settings.jwt_secret
-    path = settings.data_dir / "jwt-secret"
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    # O_EXCL makes the first of several starting processes the only writer; the others read its key.
-    with os.fdopen(fd, "w") as fh:
-        fh.write(secrets.token_urlsafe(48))
+        secret, source = settings.jwt_secret, "KRAFTA_JWT_SECRET"
+    else:
+        path = private_dir(settings.data_dir) / "jwt-secret"
+        secret, source = _read_or_create(path), str(path)
+    size = len(secret.encode())
+    if size < MIN_SECRET_BYTES:
+        hint = "set a longer one" if source == "KRAFTA_JWT_SECRET" else "delete the file to have one made"
+        raise ConfigError(
+            f"the JWT signing key from {source} is {size} bytes; "
+            f"it must be at least {MIN_SECRET_BYTES} ({hint})"
+        )
+    return secret
+
+
+def _read_or_create(path: Path) -> str:
+    if not path.exists():
+        # Written whole under a private name, then linked into place: a reader never sees a partial or
+        # empty key, and link() (unlike rename) refuses to replace a key another process put there
+        # first, so servers started at once all end up with the same key.
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+                fh.flush()
+                os.fsync(fh.fileno())
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
     return path.read_text().strip()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -15,10 +16,23 @@ from server.lifecycle import Role
 from server.models import LoginFailure, User, utcnow
 from server.serialize import iso
 
-__all__ = ["AlreadyExists", "UserService", "user_json"]
+__all__ = ["AlreadyExists", "LoginLimits", "UserService", "user_json"]
 
-MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    """Failed logins allowed within `FAILURE_WINDOW` before the next attempt is refused (429).
+
+    Per (email, client address) tight, so a guesser is stopped without locking out the real user
+    elsewhere; per address, so one client cannot spray many emails; per email looser, against guessing
+    spread over many addresses. 0 turns one off.
+    """
+
+    per_client: int = 5
+    per_address: int = 20
+    per_email: int = 50
 
 
 class AlreadyExists(ApiError):
@@ -37,8 +51,9 @@ def user_json(user: User) -> dict[str, Any]:
 
 
 class UserService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, limits: LoginLimits | None = None) -> None:
         self.db = db
+        self.limits = limits or LoginLimits()
 
     def create(self, *, email: str, password: str, role: Role | str) -> dict[str, Any]:
         email = email.strip().lower()
@@ -61,14 +76,10 @@ class UserService:
         with self.db.session() as session:
             return [user_json(u) for u in session.scalars(select(User).order_by(User.created_at, User.email))]
 
-    def current(self, user_id: str) -> User | None:
-        with self.db.session() as session:
-            return session.get(User, user_id)
-
-    def authenticate(self, email: str, password: str) -> User:
+    def authenticate(self, email: str, password: str, client: str = "") -> User:
         """The user for these credentials, or an error, the same for unknown email and bad password."""
         email = email.strip().lower()
-        attempt = self._claim_attempt(email)
+        attempt = self._claim_attempt(email, client[:64])
         with self.db.session() as session:
             user = session.scalar(select(User).where(User.email == email))
         if user is None:
@@ -79,25 +90,38 @@ class UserService:
             return user
         raise NotAuthenticated("Wrong email or password.")
 
-    def _claim_attempt(self, email: str) -> int:
+    def _claim_attempt(self, email: str, client: str) -> int:
         """Count this attempt as a failure *before* checking the password, or refuse it (429).
 
-        Counting first, in one serialised transaction per email, is what stops a burst of parallel
-        guesses from all passing the check before any failure is written; a success removes its row.
+        Counting first, in one serialised transaction per email and per address, is what stops a burst
+        of parallel guesses from all passing the check before any failure is written; a success
+        removes its row.
         """
         now = utcnow()
+        since = now - FAILURE_WINDOW
         with self.db.write() as session:
             if not self.db.is_sqlite:
-                # SQLite writers are already serialised; on PostgreSQL one email's attempts queue here.
-                session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:email))"), {"email": email})
-            recent = session.scalar(
-                select(func.count())
-                .select_from(LoginFailure)
-                .where(LoginFailure.email == email, LoginFailure.at > now - FAILURE_WINDOW)
-            )
-            if (recent or 0) >= MAX_FAILURES:
+                # SQLite writers are already serialised; on PostgreSQL attempts for one email, and from
+                # one address, queue here. Two key spaces (1: email, 2: address), always taken in that
+                # order, so two logins can never wait for each other's lock.
+                session.execute(text("SELECT pg_advisory_xact_lock(1, hashtext(:k))"), {"k": email})
+                session.execute(text("SELECT pg_advisory_xact_lock(2, hashtext(:k))"), {"k": client})
+
+            def failures(*where: Any) -> int:
+                recent = select(func.count()).select_from(LoginFailure).where(LoginFailure.at > since, *where)
+                return session.scalar(recent) or 0
+
+            limits = self.limits
+            if (
+                limits.per_client
+                and failures(LoginFailure.email == email, LoginFailure.client == client) >= limits.per_client
+            ):
                 raise RateLimited("Too many failed logins for this email; wait a minute.", retry_after=60)
-            attempt = LoginFailure(email=email, at=now)
+            if limits.per_address and failures(LoginFailure.client == client) >= limits.per_address:
+                raise RateLimited("Too many failed logins from your address; wait a minute.", retry_after=60)
+            if limits.per_email and failures(LoginFailure.email == email) >= limits.per_email:
+                raise RateLimited("Too many failed logins for this email; wait a minute.", retry_after=60)
+            attempt = LoginFailure(email=email, client=client, at=now)
             session.add(attempt)
             # Keep the table small: rows older than the window no longer count for anything.
             session.execute(delete(LoginFailure).where(LoginFailure.at < now - 10 * FAILURE_WINDOW))

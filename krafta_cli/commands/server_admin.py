@@ -42,9 +42,12 @@ fallback_app = typer.Typer(
 
 
 def _settings(db: str | None, data_dir: Path | None, **extra: object):  # type: ignore[no-untyped-def]
-    from server.settings import Settings
+    from server.settings import ConfigError, Settings
 
-    return Settings.from_env(database_url=db, data_dir=data_dir, **extra)
+    try:
+        return Settings.from_env(database_url=db, data_dir=data_dir, **extra)
+    except ConfigError as error:
+        fail(f"cannot start: {error}", ExitCode.USAGE)
 
 
 def _migrate(url: str, *, may_wait: bool = False) -> bool:
@@ -101,6 +104,7 @@ def serve(
     from server.auth import hash_password
     from server.db import Database
     from server.demo import DEMO_ADMIN, DEMO_TALLER, seed_demo
+    from server.settings import ConfigError
 
     settings = _settings(db, data_dir, host=host, port=port)
     if not 1 <= settings.port <= 65535:
@@ -138,7 +142,10 @@ def serve(
         typer.echo(
             f"krafta server on http://{settings.host}:{settings.port} — database {_safe(settings.db_url)}"
         )
-        app = create_app(settings)
+        try:
+            app = create_app(settings)
+        except ConfigError as error:
+            fail(f"cannot start: {error}", ExitCode.ERROR)
         token_file = os.environ.get(DEMO_TOKEN_FILE)
         if demo and token_file:
             try:
@@ -152,6 +159,9 @@ def serve(
                 port=settings.port,
                 log_level=os.environ.get("KRAFTA_LOG_LEVEL", "info"),
                 timeout_graceful_shutdown=5,
+                # The server decides which proxies' X-Forwarded-For to believe (KRAFTA_TRUSTED_PROXIES);
+                # uvicorn's own default would believe any local process.
+                proxy_headers=False,
             )
         )
         try:

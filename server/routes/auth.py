@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio.to_thread
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from server.deps import TOKEN_COOKIE, CurrentUser, ServicesDep, read_json
+from server.auth import MAX_CONCURRENT_HASHES
+from server.deps import TOKEN_COOKIE, ClientAddress, CurrentUser, ServicesDep, read_json, token_principal
 from server.schemas import LoginIn, parse
 from server.serialize import iso
 
@@ -16,10 +18,23 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
+def _login_threads(request: Request) -> anyio.CapacityLimiter:
+    # Logins wait for one of a few hash slots (auth.py); this keeps the waiting ones off the shared
+    # worker threads, so a login storm queues on its own and orders keep being taken.
+    state = request.app.state
+    if getattr(state, "login_threads", None) is None:
+        state.login_threads = anyio.CapacityLimiter(2 * MAX_CONCURRENT_HASHES)
+    return state.login_threads
+
+
 @router.post("/login")
-async def login(request: Request, response: Response, services: ServicesDep) -> dict[str, Any]:
+async def login(
+    request: Request, response: Response, services: ServicesDep, client: ClientAddress
+) -> dict[str, Any]:
     creds = parse(LoginIn, await read_json(request, limit=64 * 1024))
-    user = await run_in_threadpool(services.users.authenticate, creds.email, creds.password)
+    user = await anyio.to_thread.run_sync(
+        services.users.authenticate, creds.email, creds.password, client, limiter=_login_threads(request)
+    )
     token, expires = services.tokens.issue(user_id=user.id, email=user.email, role=user.role)
     response.set_cookie(
         TOKEN_COOKIE,
@@ -38,7 +53,11 @@ async def login(request: Request, response: Response, services: ServicesDep) -> 
 
 
 @router.post("/logout")
-def logout(response: Response) -> dict[str, Any]:
+async def logout(request: Request, response: Response, services: ServicesDep) -> dict[str, Any]:
+    # The token itself is revoked (by its jti), not only the cookie: a copy of it stops working too.
+    principal = token_principal(request, services)
+    if principal is not None:
+        await run_in_threadpool(services.sessions.revoke, principal)
     response.delete_cookie(TOKEN_COOKIE, path="/")
     return {"success": True}
 

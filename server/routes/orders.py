@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from server.deps import (
     NUL_MESSAGE,
+    ClientAddress,
     CurrentUser,
     NewOrderBody,
     OptionalUser,
@@ -18,7 +19,7 @@ from server.deps import (
     StaffUser,
     read_json,
 )
-from server.errors import Invalid
+from server.errors import Invalid, RateLimited
 from server.lifecycle import Status
 from server.order_filter import OrderFilter
 from server.schemas import AdvanceIn, parse
@@ -27,6 +28,12 @@ from server.serialize import JsonBytes
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/orders", tags=["orders"])
+
+
+def _order_budget(services: ServicesDep, client: ClientAddress) -> None:
+    # A dependency listed before the body's: a flood is refused before its body is read or parsed.
+    if (wait := services.order_rate.hit(client)) is not None:
+        raise RateLimited("Too many orders from your address; wait a minute.", retry_after=wait)
 
 
 def _key(idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> str | None:
@@ -39,6 +46,7 @@ def _key(idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")]
 
 @router.post("", status_code=201, response_model=None)
 def create_order(
+    _budget: Annotated[None, Depends(_order_budget)],
     new: NewOrderBody,
     services: ServicesDep,
     owner: OptionalUser,

@@ -181,7 +181,8 @@ def _b64(data: dict[str, Any]) -> str:
 
 def _claims(user: dict[str, Any], **overrides: Any) -> dict[str, Any]:
     exp = datetime.now(UTC) + timedelta(hours=1)
-    return {"sub": user["id"], "email": user["email"], "role": user["role"], "exp": exp, **overrides}
+    claims = {"sub": user["id"], "email": user["email"], "role": user["role"], "exp": exp}
+    return {**claims, "jti": str(uuid.uuid4()), **overrides}
 
 
 def _status_with(server: LiveServer, token: str) -> list[int]:
@@ -226,6 +227,8 @@ FORGERIES: dict[str, Callable[[dict[str, Any]], str]] = {
     "expired": lambda u: _mint(_claims(u, exp=datetime.now(UTC) - timedelta(seconds=5))),
     "no-exp": lambda u: _mint({k: v for k, v in _claims(u).items() if k != "exp"}),
     "no-sub": lambda u: _mint({k: v for k, v in _claims(u).items() if k != "sub"}),
+    # A token without an id could never be revoked by logout, so it is not accepted at all.
+    "no-jti": lambda u: _mint({k: v for k, v in _claims(u).items() if k != "jti"}),
     "unknown-user": lambda u: _mint(_claims(u, sub=str(uuid.uuid4()))),
     "tampered-payload": _tampered,
     "garbage": lambda u: "not.a.jwt",

@@ -91,7 +91,12 @@ def test_outage_orders_land_as_files_and_replay_exactly_once(live: LiveServer, p
 
         with live.client(live.admin_token) as http:
             health = http.get("/api/health").json()
-            assert health == {"status": "degraded", "database": "down", "fallbackPending": 6}
+            assert health == {
+                "status": "degraded",
+                "database": "down",
+                "writes": "failing",
+                "fallbackPending": 6,
+            }
             listed = http.get("/api/orders").json()
             assert {o["id"] for o in listed["orders"]} == ids
             assert {o["storage"] for o in listed["orders"]} == {"fallback"}
