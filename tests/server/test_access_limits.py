@@ -235,7 +235,7 @@ def test_a_trickling_body_gets_408_and_the_connection_is_closed(live: LiveServer
         started = time.monotonic()
         answer = b""
         sock.settimeout(0.3)
-        while time.monotonic() - started < 8:
+        while time.monotonic() - started < 20:
             try:
                 sock.sendall(b" ")  # one byte at a time, never the whole body
             except OSError:
@@ -250,7 +250,7 @@ def test_a_trickling_body_gets_408_and_the_connection_is_closed(live: LiveServer
         elapsed = time.monotonic() - started
     assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
     assert b"connection: close" in answer.lower()
-    assert elapsed < 6, elapsed  # KRAFTA_BODY_TIMEOUT=1 for this server
+    assert elapsed < 12, elapsed  # KRAFTA_BODY_TIMEOUT=1 for this server; slack for a loaded machine
 
 
 def test_a_body_sent_at_once_is_not_affected(live: LiveServer) -> None:
