@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from server.errors import install_handlers
 from server.middleware import BodyDeadline, SecurityHeaders
 from server.migrate import upgrade
+from server.openapi import install_openapi
 from server.order_storage import attempt
 from server.replay import ReplayLoop
 from server.routes import auth, catalog, events, health, orders, users
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Krafta orders", version="0.1.0", lifespan=lifespan, **docs)
     app.state.services = services
     install_handlers(app)
+    install_openapi(app)
     app.add_middleware(BodyDeadline, seconds=settings.body_timeout_seconds)
     app.add_middleware(SecurityHeaders)
     # events first: `/api/orders/events` must not be taken for an order named "events".

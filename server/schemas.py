@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal, TypeVar
@@ -110,6 +111,20 @@ def _preview(value: str) -> str:
 
 
 MAX_JSON_DEPTH = 16
+# Design views as stored (compact JSON), all of them together. Editors send a few small objects
+# (side, colour, a URL); without a cap one anonymous order carried 3 MB of them, and every list
+# that includes the order carries them again. With the 2 MB preview, an order stays near 3 MB at
+# most, however the 5 MB body cap is filled.
+MAX_DESIGN_VIEWS_BYTES = 512 * 1024
+
+
+def _compact(value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+    if size > MAX_DESIGN_VIEWS_BYTES:
+        raise ValueError(
+            f"must be at most {MAX_DESIGN_VIEWS_BYTES // 1024} KB as JSON (got {size // 1024} KB)"
+        )
+    return value
 
 
 def _depth(value: Any, limit: int) -> int:
@@ -171,9 +186,12 @@ class OrderIn(_Wire):
     preview_url: (
         Annotated[str, StringConstraints(strict=True, max_length=3_000_000), AfterValidator(_preview)] | None
     ) = None
-    design_views: Annotated[list[dict[str, Any]], Field(max_length=20), AfterValidator(_shallow)] | None = (
-        None
-    )
+    design_views: (
+        Annotated[
+            list[dict[str, Any]], Field(max_length=20), AfterValidator(_shallow), AfterValidator(_compact)
+        ]
+        | None
+    ) = None
     payment: PaymentIn
 
     def check_totals(self) -> None:

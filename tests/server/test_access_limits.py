@@ -148,6 +148,16 @@ def test_order_creation_is_limited_per_address(live: LiveServer) -> None:
         assert other.post("/api/orders", json=order_body()).status_code == 201
 
 
+def test_design_views_are_capped_well_below_the_body_cap(live: LiveServer) -> None:
+    # 600 KB of design views (the whole body is far under 5 MB) is refused; 400 KB is stored.
+    with _via_proxy(live, _address()) as http:
+        big = http.post("/api/orders", json=order_body(designViews=[{"capa": "x" * 600_000}]))
+        assert big.status_code == 400, big.text[:300]
+        assert "designViews" in big.json()["fields"]
+        fits = http.post("/api/orders", json=order_body(designViews=[{"capa": "x" * 400_000}]))
+        assert fits.status_code == 201, fits.text[:300]
+
+
 # ---- finding 5: logout revokes ---------------------------------------------------------------------
 
 

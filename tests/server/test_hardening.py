@@ -63,7 +63,8 @@ def test_an_integer_too_long_to_convert_is_a_400(server: LiveServer, admin: http
 
 def test_a_token_with_an_absurd_expiry_is_a_401(server: LiveServer) -> None:
     user = server.make_user(f"exp-{uuid.uuid4().hex[:8]}@test.krafta", role="ADMIN")
-    token = jwt.encode({"sub": user["id"], "role": "ADMIN", "exp": 10**12}, JWT_SECRET, algorithm="HS256")
+    claims = {"sub": user["id"], "role": "ADMIN", "exp": 10**12, "jti": uuid.uuid4().hex}
+    token = jwt.encode(claims, JWT_SECRET, algorithm="HS256")
     with server.client(token) as http:
         assert http.get("/api/auth/me").status_code == 401
 
