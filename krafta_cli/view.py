@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
@@ -33,6 +33,7 @@ __all__ = [
     "amount",
     "bs",
     "can_cancel",
+    "event_line",
     "history_lines",
     "item_lines",
     "items_summary",
@@ -372,3 +373,23 @@ def history_lines(order: Order) -> list[HistoryLine | None]:
             )
         )
     return lines
+
+
+# --------------------------------------------------------------------------- live events
+
+
+def event_line(order: Order, *, tz: tzinfo | None = None) -> str:
+    """One line of `krafta orders watch`: the time of the change, the number, the move, who made it.
+
+    The change is the order's newest history entry (the server adds one for every create and
+    move); "who" appears only when the server shows it to the caller, as it does to staff.
+    """
+    lines = history_lines(order)
+    last = lines[-1] if lines else None
+    at = last.at if last is not None and last.at is not None else parse_time(order.get("updatedAt"))
+    clock = at.astimezone(tz).strftime("%H:%M:%S") if at is not None else NONE
+    move = last.move if last is not None else f"? → {text(order.get('status'))}"
+    parts = [clock, text(order.get("orderNumber")), move]
+    if last is not None and last.who != NONE:
+        parts.append(last.who)
+    return "  ".join(parts)

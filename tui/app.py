@@ -84,6 +84,7 @@ class BoardApp(App[BoardSummary | None]):
         exit_after_first_paint: bool = False,
         freeze_gc: bool = False,
         connect: Callable[[], None] | None = None,
+        live: bool = True,
     ) -> None:
         """
         Args:
@@ -99,6 +100,8 @@ class BoardApp(App[BoardSummary | None]):
             connect: blocking work before the first load, in a worker, with the board already on
                 screen (`krafta demo` waits for its server there). If it fails, the app exits with
                 return code 1 and the error in `connect_error`.
+            live: follow the server's event stream (with automatic refreshes on), polling only
+                while it is unavailable.
         """
         super().__init__()
         self.client = client
@@ -113,7 +116,12 @@ class BoardApp(App[BoardSummary | None]):
         self._login_open = False
         self.connect_error: Exception | None = None
         self.board = BoardScreen(
-            client, clock=clock, refresh_interval=refresh_interval, closed_limit=closed_limit, connect=connect
+            client,
+            clock=clock,
+            refresh_interval=refresh_interval,
+            closed_limit=closed_limit,
+            connect=connect,
+            live=live,
         )
         self._connecting = connect is not None
 

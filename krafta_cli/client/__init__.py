@@ -7,6 +7,8 @@
 * The errors it raises (`_exceptions.py`, whose docstring draws the tree): `KraftaError` at the
   root, `Unreachable` and `ApiError` below it, then `NotLoggedIn`, `Forbidden`, `NotFound`,
   `Conflict`, `ValidationFailed`, `RateLimited`, `ServerError`.
+* Live events (`_events.py`): `KraftaClient.events()` opens the stream once (`EventStream`),
+  `KraftaClient.follow_events()` keeps it open across drops; both give `OrderEvent`s.
 * The API's vocabulary (`_vocabulary.py`): `Status`, `Role`, the pipeline, the open and closed
   statuses — the clients' one copy of the server's names, tied to them by a test.
 
@@ -21,6 +23,7 @@ from krafta_cli.client._client import (
     Order,
     OrderPage,
 )
+from krafta_cli.client._events import CREATED, RESYNC, STATUS_CHANGED, EventStream, OrderEvent
 from krafta_cli.client._exceptions import (
     ApiError,
     Conflict,
@@ -45,13 +48,17 @@ from krafta_cli.client._vocabulary import (
 
 __all__ = [
     "CLOSED_STATUSES",
+    "CREATED",
     "DEFAULT_TIMEOUT",
     "OPEN_STATUSES",
     "PIPELINE",
+    "RESYNC",
+    "STATUS_CHANGED",
     "STATUS_MEANINGS",
     "TOKEN_COOKIE",
     "ApiError",
     "Conflict",
+    "EventStream",
     "Forbidden",
     "KraftaClient",
     "KraftaError",
@@ -59,6 +66,7 @@ __all__ = [
     "NotFound",
     "NotLoggedIn",
     "Order",
+    "OrderEvent",
     "OrderPage",
     "RateLimited",
     "Role",

@@ -8,7 +8,8 @@ exactly what the server sent.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
@@ -17,6 +18,7 @@ from urllib.parse import quote
 
 import httpx
 
+from krafta_cli.client._events import EventStream, OrderEvent, StateCallback, follow_events
 from krafta_cli.client._exceptions import (
     ApiError,
     Unreachable,
@@ -338,6 +340,32 @@ class KraftaClient:
         """Submit an order as a customer would; returns `{orderId, orderNumber, status, …}`."""
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
         return self._request("POST", "/api/orders", json=dict(body), headers=headers)
+
+    # -- live events -------------------------------------------------------------------------
+
+    def events(self, *, status: Sequence[str] = (), last_event_id: str | None = None) -> EventStream:
+        """Open the live event stream once (see `_events.py`); iterate it for `OrderEvent`s."""
+        return EventStream(
+            self._http, base_url=self.base_url, token=self._token, status=status, last_event_id=last_event_id
+        )
+
+    def follow_events(
+        self,
+        *,
+        status: Sequence[str] = (),
+        last_event_id: str | None = None,
+        stop: threading.Event | None = None,
+        on_state: StateCallback | None = None,
+        on_open: Callable[[EventStream], None] | None = None,
+    ) -> Iterator[OrderEvent]:
+        """Live events for as long as `stop` is not set, reconnecting with Last-Event-ID by itself."""
+        return follow_events(
+            lambda last: self.events(status=status, last_event_id=last),
+            last_event_id=last_event_id,
+            stop=stop,
+            on_state=on_state,
+            on_open=on_open,
+        )
 
     # -- users and catalog -------------------------------------------------------------------
 

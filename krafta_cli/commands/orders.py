@@ -1,4 +1,4 @@
-"""`krafta orders list|show|advance|cancel|create`.
+"""`krafta orders list|show|advance|cancel|create|watch`.
 
 Which move is allowed is never decided here: `advance` takes the order's `nextStatuses` from the
 server, always sends `expectedStatus`, and reports the server's 403/409 as they come.
@@ -6,6 +6,12 @@ server, always sends `expectedStatus`, and reports the server's 403/409 as they 
 
 from __future__ import annotations
 
+import json
+import os
+import select
+import stat
+import sys
+import threading
 from typing import Annotated, Any
 
 import typer
@@ -13,9 +19,12 @@ import typer
 from krafta_cli import render, view
 from krafta_cli.client import (
     CLOSED_STATUSES,
+    RESYNC,
     Conflict,
+    EventStream,
     Forbidden,
     KraftaClient,
+    KraftaError,
     NotFound,
     Order,
     Status,
@@ -230,6 +239,86 @@ def create(
     else:
         number, status, order_id = created.get("orderNumber"), created.get("status"), created.get("orderId")
         render.print_line(f"Created {number} ({status}), id {order_id}")
+
+
+def _note(message: str) -> None:
+    """A remark on stderr that is not an error (the watch goes on)."""
+    sys.stderr.write(f"krafta: {view.sanitize(message)}\n")
+    sys.stderr.flush()
+
+
+def _when_stdout_closes(stop: threading.Event, streams: list[EventStream]) -> None:
+    """Stop watching as soon as the reader of our pipe is gone (`watch | head -n 2`).
+
+    Writing would tell us too, but only at the next event, which may be hours away: the pipe's
+    write end reports POLLERR as soon as its read end closes, so a thread waits for that.
+    """
+    try:
+        if not stat.S_ISFIFO(os.fstat(sys.stdout.fileno()).st_mode):
+            return
+    except (OSError, ValueError):
+        return
+    poller = select.poll()
+    poller.register(sys.stdout.fileno(), 0)  # no events asked for: only POLLERR / POLLHUP come back
+
+    def wait() -> None:
+        while not stop.is_set():
+            if poller.poll(500):
+                stop.set()
+                for stream in streams:
+                    stream.close()
+                return
+
+    threading.Thread(target=wait, name="krafta-watch-stdout", daemon=True).start()
+
+
+@orders_app.command("watch")
+def watch(
+    status: StatusesOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Follow orders live: one line per order created or moved, until Ctrl-C.
+
+    Each line: time, number, from → to, and who moved it (staff see who). With --json, one JSON
+    object per line ({"id", "type", "order"}). After a dropped connection it reconnects by itself
+    and resumes after the last event it printed; "resync" means some could not be resumed.
+
+    Example: krafta orders watch --status READY --json
+    """
+    statuses = list(status or [])
+    stop = threading.Event()
+    streams: list[EventStream] = []
+    _when_stdout_closes(stop, streams)
+
+    lost = [False]  # say it once per outage, not once per attempt
+
+    def on_state(connected: bool, error: KraftaError | None) -> None:
+        if connected and lost[0]:
+            _note("event stream back; resumed after the last event shown")
+        elif not connected and not lost[0] and not stop.is_set():
+            _note(f"event stream lost{f': {error}' if error else ''}; reconnecting")
+        lost[0] = not connected
+
+    def on_open(stream: EventStream) -> None:
+        streams[:] = [stream]
+        if stop.is_set():
+            stream.close()
+
+    with connect() as client:
+        try:
+            for event in client.follow_events(status=statuses, stop=stop, on_state=on_state, on_open=on_open):
+                if as_json:
+                    # One object per line (JSON Lines), terminal-safe as print_json makes it.
+                    line = json.dumps(event.as_json(), ensure_ascii=True, separators=(",", ":"))
+                    sys.stdout.write(line + "\n")
+                    sys.stdout.flush()
+                elif event.type == RESYNC:
+                    _note("events were missed after a drop; `krafta orders list` shows every order")
+                elif event.order is not None:
+                    render.print_line(view.event_line(event.order))
+        except KeyboardInterrupt:
+            # Ctrl-C is how a watch ends: not an error.
+            stop.set()
 
 
 def register(app: typer.Typer) -> None:

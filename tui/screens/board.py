@@ -4,10 +4,15 @@ Attributes down, messages up: the screen gets its client, clock and settings in 
 fetches and moves in workers, and reports what the app must know by messages (`Loaded` here;
 `ClientFailed`, `OrderMoved`, `ServerAnswered` from `tui.messages`). It never imports the app.
 How it loads (preview, full, changes; polling or not) is `tui.loading.LoadPolicy`'s decision.
+
+Live: a worker follows the server's event stream (`KraftaClient.follow_events`) and each event is
+applied as it comes (the card moves column, counts change, a new order appears); the refresh
+timer polls only while the stream is unavailable, and the status line says which it is.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +29,17 @@ from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
 from krafta_cli import view
-from krafta_cli.client import CLOSED_STATUSES, OPEN_STATUSES, KraftaClient
+from krafta_cli.client import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    RESYNC,
+    EventStream,
+    Forbidden,
+    KraftaClient,
+    KraftaError,
+    NotLoggedIn,
+    OrderEvent,
+)
 from tui.loading import LoadKind, LoadPolicy, OpenOrders, viewer_of
 from tui.messages import ClientFailed, ServerAnswered, moved_or_failed
 from tui.moves import MoveOutcome, MoveRequest, send_move
@@ -172,16 +187,19 @@ class BoardScreen(Screen[None]):
         closed_limit: int = CLOSED_LIMIT,
         policy: LoadPolicy | None = None,
         connect: Callable[[], None] | None = None,
+        live: bool = True,
     ) -> None:
         """
         Args:
             client: talks to the server (shared with the app; its token is the session).
             clock: "now", for the cards' ages and the "updated" time.
-            refresh_interval: seconds between automatic refreshes; None turns them off.
+            refresh_interval: seconds between automatic refreshes; None turns them off, and the
+                live stream with them (nothing changes on screen unless asked).
             closed_limit: how many COMPLETED/CANCELLED orders the toggle shows.
             policy: decides each load (a fresh `LoadPolicy` by default).
             connect: blocking work before the first load, run in the first load's worker while the
                 board is already on screen (`krafta demo`: wait for its server, get a token).
+            live: follow the server's event stream, polling only while it is unavailable.
         """
         super().__init__()
         self.client = client
@@ -206,6 +224,11 @@ class BoardScreen(Screen[None]):
         self._timer: Timer | None = None
         self._offered: tuple[bool | None, ...] = ()
         self._open_orders: OpenOrders | None = None
+        self.live = live and refresh_interval is not None
+        self._live_stop = threading.Event()
+        self._live_stream: EventStream | None = None
+        self.live_events = 0
+        """How many live events the board has applied (tests wait on it)."""
         self.refreshes = 0
         """How many complete answers the board has shown (the bench and tests wait on it)."""
 
@@ -228,6 +251,11 @@ class BoardScreen(Screen[None]):
         if self.refresh_interval:
             self._timer = self.set_interval(self.refresh_interval, self._tick)
         self.request_refresh()
+        if self.live:
+            self._follow()
+
+    def on_unmount(self) -> None:
+        self.stop_live()
 
     @property
     def columns(self) -> list[OrderColumn]:
@@ -306,6 +334,11 @@ class BoardScreen(Screen[None]):
             parts.append(f"filter “{view.sanitize(self._filter)}”: {shown} shown")
         if self._updated:
             parts.append(f"updated {self._updated:%H:%M:%S}")
+        if self.live and self.policy.streaming:
+            parts.append("live")
+        elif self.refresh_interval:
+            why = " (live stream unavailable)" if self.live else ""
+            parts.append(f"polling every {self.refresh_interval:g} s{why}")
         self.query_one("#status", Static).update(" · ".join(parts))
 
     def _activate(self, index: int) -> None:
@@ -554,6 +587,78 @@ class BoardScreen(Screen[None]):
         # Summarised page by page, so the full JSON of 5,000 orders never lives all at once.
         orders = [summarize(o) for o in client.iter_orders(status=_OPEN_NAMES, page_size=PAGE_SIZE)]
         return OpenOrders.full(viewer, orders)
+
+    # -- live events ---------------------------------------------------------------------------
+
+    @work(thread=True, group="live", exit_on_error=False)
+    def _follow(self) -> None:
+        """Follow the event stream until the screen goes; reconnects by itself (the client does)."""
+        stop = self._live_stop
+        while not stop.is_set():
+            try:
+                for event in self.client.follow_events(
+                    stop=stop, on_state=self._stream_state_from_thread, on_open=self._stream_opened
+                ):
+                    self._call_on_ui(self._apply_event, event)
+            except (NotLoggedIn, Forbidden) as error:
+                # No session yet (the login screen is up) or no longer: poll meanwhile, try again later.
+                self._stream_state_from_thread(False, error)
+                stop.wait(self.refresh_interval or 5.0)
+
+    def _stream_opened(self, stream: EventStream) -> None:
+        self._live_stream = stream
+        if self._live_stop.is_set():
+            stream.close()
+
+    def _stream_state_from_thread(self, connected: bool, error: KraftaError | None) -> None:
+        self._call_on_ui(self._stream_state, connected)
+
+    def _call_on_ui(self, callback: Callable[..., Any], *args: Any) -> None:
+        if self._live_stop.is_set():
+            return
+        try:
+            self.app.call_from_thread(callback, *args)
+        except RuntimeError:
+            self._live_stop.set()  # the app is gone
+
+    def _stream_state(self, connected: bool) -> None:
+        was = self.policy.streaming
+        if connected:
+            self.policy.stream_connected()
+            # What changed while there was no stream (or before the first one): fetched once.
+            self.request_refresh()
+        elif was:
+            self.policy.stream_lost()
+        self._update_status_line()
+
+    def stop_live(self) -> None:
+        """End the stream now (the screen is going); the worker's thread then returns."""
+        self._live_stop.set()
+        if self._live_stream is not None:
+            self._live_stream.close()
+
+    async def _apply_event(self, event: OrderEvent) -> None:
+        """One event on screen: the order's card goes to its new column (or off the board)."""
+        if event.type == RESYNC:
+            self.full_reload()
+            return
+        order = event.order
+        if order is None or self._open_orders is None:
+            self.request_refresh()  # no picture yet to apply it to: the load will bring it
+            return
+        self._open_orders = self._open_orders.updated([order])
+        card = summarize(order)
+        by_status = group_by_status(self._open_orders.newest_first(), _OPEN_NAMES)
+        for status in _CLOSED_NAMES:
+            if self._show_closed:
+                closed = [o for o in self._by_status.get(status, []) if o.id != card.id]
+                by_status[status] = [card, *closed] if card.status == status else closed
+        self._by_status = by_status
+        self._actionable.update(actionable_statuses([card]))
+        self._updated = self.clock()
+        self.live_events += 1
+        await self._build_columns()
+        self._show()
 
     @work(thread=True, group="move", exit_on_error=False)
     def _move(self, request: MoveRequest) -> MoveOutcome:
