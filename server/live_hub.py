@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.auth import Principal
-from server.lifecycle import STAFF_ROLES
 from server.live_log import LoggedEvent
+from server.order_view import visible_to
 
 __all__ = ["CLOSE", "Hub", "Resync", "Subscription", "visible"]
 
@@ -39,8 +39,8 @@ CLOSE = object()  # the server is stopping
 
 
 def visible(event: LoggedEvent, viewer: Principal) -> bool:
-    """The access rule of GET /api/orders: staff see every order, customers only their own."""
-    return viewer.role in STAFF_ROLES or (event.owner_id is not None and event.owner_id == viewer.id)
+    """The access rule of GET /api/orders (one home: `order_view.visible_to`)."""
+    return visible_to(event.order, viewer)
 
 
 class Subscription:
