@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -574,10 +575,14 @@ class BoardScreen(Screen[None]):
     ) -> OpenOrders:
         client = self.client
         if preview:
-            first = {
-                s: [summarize(o) for o in client.list_orders(status=[s], limit=PREVIEW_SIZE).orders]
-                for s in _OPEN_NAMES
-            }
+
+            def newest(status: str) -> list[OrderSummary]:
+                return [summarize(o) for o in client.list_orders(status=[status], limit=PREVIEW_SIZE).orders]
+
+            # The columns' requests at once (the client is thread-safe): the first paint waits for
+            # the slowest of them, not for their sum.
+            with ThreadPoolExecutor(max_workers=len(_OPEN_NAMES)) as pool:
+                first = dict(zip(_OPEN_NAMES, pool.map(newest, _OPEN_NAMES), strict=True))
             truncated = frozenset(s for s, orders in first.items() if len(orders) >= PREVIEW_SIZE)
             data = BoardData(
                 user, first, show_closed, truncated=truncated, complete=False, kind=LoadKind.PREVIEW
