@@ -1,8 +1,9 @@
 """The OpenAPI description, made to describe what the server really reads and answers.
 
 Bodies are read by hand (`deps.read_body`: byte caps, media type, off-loop parsing), so FastAPI
-cannot see them: each JSON endpoint's body model is declared here once, and every operation lists
-the error answers the one handler in `errors.py` produces. The fuzz test
+cannot see them: each JSON endpoint's body model is declared here once, every operation lists the
+error answers the one handler in `errors.py` produces, and the success answers say what a client
+may rely on. The fuzz test
 (`tests/server/test_fuzz_openapi.py`) generates requests from this description and checks the
 answers against it, so a drift between the two fails a test.
 """
@@ -30,6 +31,66 @@ BODIES: dict[tuple[str, str], type[BaseModel]] = {
 
 # (method, path) → the media type of a streamed 200 answer.
 STREAMS = {("get", "/api/orders/events"): "text/event-stream"}
+
+
+def _obj(required: dict[str, Any], **optional: Any) -> dict[str, Any]:
+    """An object schema: `required` properties must be there; more properties are allowed (the
+    description promises what a client can rely on, not that nothing will ever be added)."""
+    return {"type": "object", "required": list(required), "properties": {**required, **optional}}
+
+
+_TRUE = {"const": True}
+_STR = {"type": "string"}
+_USER = _obj({"id": _STR, "email": _STR, "role": _STR})
+_ORDER = _obj(
+    {
+        "id": _STR,
+        "orderNumber": _STR,
+        "status": _STR,
+        "items": {"type": "array"},
+        "payments": {"type": "array"},
+        "history": {"type": "array"},
+        "nextStatuses": {"type": "array", "items": _STR},
+    }
+)
+_SESSION = _obj({"success": _TRUE, "user": _USER, "expiresAt": _STR})
+# (method, path) → (status, schema) of the success answer, as the routes build it.
+SUCCESSES: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
+    ("post", "/api/orders"): (
+        "201",
+        _obj({"success": _TRUE, "orderId": _STR, "orderNumber": _STR, "status": _STR}),
+    ),
+    ("get", "/api/orders"): (
+        "200",
+        _obj(
+            {"success": _TRUE, "orders": {"type": "array", "items": _ORDER}},
+            nextCursor={"type": ["string", "null"]},
+        ),
+    ),
+    ("get", "/api/orders/{ident}"): ("200", _obj({"success": _TRUE, "order": _ORDER})),
+    ("put", "/api/orders"): ("200", _obj({"success": _TRUE, "order": _ORDER})),
+    ("post", "/api/auth/login"): ("200", _SESSION),
+    ("get", "/api/auth/me"): ("200", _SESSION),
+    ("post", "/api/auth/logout"): ("200", _obj({"success": _TRUE})),
+    ("get", "/api/users"): ("200", _obj({"success": _TRUE, "users": {"type": "array", "items": _USER}})),
+    ("post", "/api/users"): ("201", _obj({"success": _TRUE, "user": _USER})),
+    ("get", "/api/catalog"): ("200", _obj({"success": _TRUE, "products": {"type": "array"}})),
+    ("put", "/api/catalog"): (
+        "200",
+        _obj({"success": _TRUE, "products": {"type": "integer"}, "variants": {"type": "integer"}}),
+    ),
+    ("get", "/api/health"): (
+        "200",
+        _obj(
+            {
+                "status": {"enum": ["ok", "degraded"]},
+                "database": {"enum": ["up", "down"]},
+                "writes": {"enum": ["ok", "failing"]},
+                "fallbackPending": {"type": "integer", "minimum": 0},
+            }
+        ),
+    ),
+}
 
 _ERROR = {
     "type": "object",
@@ -74,6 +135,14 @@ def _describe(app: FastAPI) -> dict[str, Any]:
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
                     },
                 )
+            if (method, path) in SUCCESSES:
+                status, schema = SUCCESSES[method, path]
+                for code in ("200", "201"):
+                    responses.pop(code, None)
+                responses[status] = {
+                    "description": "Success",
+                    "content": {"application/json": {"schema": schema}},
+                }
             if (method, path) in STREAMS:
                 responses["200"] = {"description": "An event stream", "content": {STREAMS[method, path]: {}}}
             model = BODIES.get((method, path))
