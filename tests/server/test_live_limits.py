@@ -46,6 +46,17 @@ def test_a_demoted_users_stream_ends(small: LiveServer) -> None:
         assert sub.ended.wait(3), "a demoted TALLER kept receiving every order's events"
 
 
+def test_a_logged_out_sessions_stream_ends(small: LiveServer) -> None:
+    small.make_user("leaving@test.krafta", role="TALLER")
+    token = small.login("leaving@test.krafta")
+    with Subscriber(small.url, token) as sub:
+        time.sleep(0.5)
+        assert not sub.ended.is_set()
+        with small.client(token) as http:
+            assert http.post("/api/auth/logout").status_code == 200
+        assert sub.ended.wait(3), "a revoked token kept its event stream"
+
+
 def _read_until(sock: socket.socket, marker: bytes, timeout: float) -> bytes:
     sock.settimeout(timeout)
     got = b""
