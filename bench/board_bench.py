@@ -52,7 +52,8 @@ from textual import events  # noqa: E402
 
 from krafta_cli.client import KraftaClient, Unreachable  # noqa: E402
 from tui.app import BoardApp  # noqa: E402
-from tui.screens.board import PREVIEW_SIZE, BoardScreen  # noqa: E402
+from tui.loading import PREVIEW_SIZE  # noqa: E402
+from tui.screens.board import BoardScreen  # noqa: E402
 
 FIRST_PAINT_GOAL_S = 1.0
 KEY_LATENCY_GOAL_MS = 50

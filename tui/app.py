@@ -32,8 +32,9 @@ from textual.screen import Screen
 from krafta_cli import view
 from krafta_cli.client import KraftaClient, LoginResult
 from tui.errors import notice_for
+from tui.loading import CLOSED_LIMIT
 from tui.messages import ClientFailed, OrderMoved, ServerAnswered
-from tui.screens.board import CLOSED_LIMIT, BoardScreen, ConnectFailed
+from tui.screens.board import BoardScreen, ConnectFailed
 from tui.screens.login import LoginScreen
 
 __all__ = ["BoardApp", "BoardSummary", "local_now"]

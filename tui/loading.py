@@ -1,10 +1,12 @@
-"""How the board loads its orders: the open orders it keeps, and the policy that picks each load.
+"""How the board loads its orders: what one load fetches, the open orders it keeps, and the policy
+that picks each load.
 
-`OpenOrders` is the board's set of open orders between refreshes, brought up to date
+`load_board` is one load (run in a worker thread: it blocks on the network) and returns
+`BoardData`. `OpenOrders` is the board's set of open orders between refreshes, brought up to date
 incrementally. `LoadPolicy` decides what the next load is — the first paint's quick preview, a
 full load, or only the changes since the last look — and, for the live event stream (issue 9),
-whether timer ticks should poll at all. Both are plain classes, unit-tested without Textual
-(tests/tui/test_loading.py); `BoardScreen` asks the policy and reports back what it loaded.
+whether timer ticks should poll at all. No Textual here: unit-tested on their own
+(tests/tui/test_loading.py); `BoardScreen` asks the policy, runs the load, reports what it loaded.
 
 Why incremental: a full load of 5,000 open orders costs the server ~1.6 s of work
 (bench/results/board.json); a board refreshing every 5 s would keep a third of a core busy for
@@ -15,16 +17,29 @@ instances, a role change).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from krafta_cli.client import OPEN_STATUSES
-from tui.presentation import OrderSummary, summarize
+from krafta_cli.client import CLOSED_STATUSES, OPEN_STATUSES, KraftaClient
+from tui.presentation import OrderSummary, group_by_status, summarize
 
-__all__ = ["FULL_RELOAD_EVERY", "OVERLAP", "LoadKind", "LoadPolicy", "OpenOrders", "viewer_of"]
+__all__ = [
+    "CLOSED_LIMIT",
+    "FULL_RELOAD_EVERY",
+    "OVERLAP",
+    "PAGE_SIZE",
+    "PREVIEW_SIZE",
+    "BoardData",
+    "LoadKind",
+    "LoadPolicy",
+    "OpenOrders",
+    "load_board",
+    "viewer_of",
+]
 
 # Incremental refreshes between two full loads (about a minute at the default 5 s interval).
 FULL_RELOAD_EVERY = 12
@@ -33,6 +48,19 @@ FULL_RELOAD_EVERY = 12
 OVERLAP = timedelta(seconds=5)
 
 _OPEN = frozenset(s.value for s in OPEN_STATUSES)
+_OPEN_NAMES = tuple(s.value for s in OPEN_STATUSES)
+_CLOSED_NAMES = tuple(s.value for s in CLOSED_STATUSES)
+
+# The open columns come in pages of the server's maximum size. One unpaged response for 5,000
+# orders is 9 MB whose json.loads holds the GIL ~80 ms in one go, freezing the keys; a 500-order
+# page parses in under 20 ms. The price: the server takes ~1.6 s instead of ~0.7 s for all pages
+# (measured with bench/board_bench.py), which the operator does not wait for — it is a refresh.
+PAGE_SIZE = 500
+# First paint does not wait for every order: each column's newest orders come first (a few
+# small requests), the rest follows in the same worker.
+PREVIEW_SIZE = 40
+# COMPLETED/CANCELLED only grow; the toggle shows the latest ones, not years of history.
+CLOSED_LIMIT = 100
 
 
 def viewer_of(user: Mapping[str, Any]) -> str:
@@ -149,3 +177,76 @@ class LoadPolicy:
     def stream_lost(self) -> None:
         self.streaming = False
         self.forget()
+
+
+@dataclass(frozen=True)
+class BoardData:
+    """One refresh: who is looking, and their orders per status (newest first)."""
+
+    user: dict[str, Any]
+    by_status: dict[str, list[OrderSummary]]
+    show_closed: bool
+    truncated: frozenset[str] = frozenset()
+    """Columns that hold only their newest orders (a first-paint preview, or the closed ones)."""
+    complete: bool = True
+    """False for the quick first-paint preview that precedes the full answer."""
+    open_orders: OpenOrders | None = None
+    """The open orders this answer was built from, kept for the next incremental refresh."""
+    kind: LoadKind = LoadKind.FULL
+    """How the open orders were loaded (told to the `LoadPolicy` once on screen)."""
+
+    @property
+    def total(self) -> int:
+        return sum(len(orders) for orders in self.by_status.values())
+
+
+def load_board(
+    client: KraftaClient,
+    kind: LoadKind,
+    known: OpenOrders | None,
+    *,
+    show_closed: bool,
+    closed_limit: int = CLOSED_LIMIT,
+    on_preview: Callable[[BoardData], None] | None = None,
+) -> BoardData:
+    """One load of the board, as `kind` says (a CHANGES load falls back to FULL for another viewer).
+
+    For a PREVIEW, `on_preview` gets each column's newest orders first (the first paint), then the
+    full answer is returned. Blocks on the network: call it in a worker thread.
+    """
+    # Asked every time: a role changed by an admin shows on the board within one refresh.
+    user = client.me()
+    viewer = viewer_of(user)
+    if kind is LoadKind.CHANGES and known is not None and known.usable_for(viewer):
+        # Only what changed since the last look; see the module docstring for why.
+        open_orders = known.updated(client.iter_orders(page_size=PAGE_SIZE, updated_since=known.since()))
+    else:
+        if kind is LoadKind.CHANGES:
+            kind = LoadKind.FULL
+        if kind is LoadKind.PREVIEW and on_preview is not None:
+            on_preview(_preview(client, user, show_closed))
+        # Summarised page by page, so the full JSON of 5,000 orders never lives all at once.
+        orders = [summarize(o) for o in client.iter_orders(status=_OPEN_NAMES, page_size=PAGE_SIZE)]
+        open_orders = OpenOrders.full(viewer, orders)
+    listed = open_orders.newest_first()
+    truncated: frozenset[str] = frozenset()
+    if show_closed:
+        closed = [summarize(o) for o in client.list_orders(status=_CLOSED_NAMES, limit=closed_limit).orders]
+        listed.extend(closed)
+        grouped = group_by_status(closed, _CLOSED_NAMES)
+        truncated = frozenset(s for s, found in grouped.items() if len(found) >= closed_limit)
+    by_status = group_by_status(listed, _OPEN_NAMES + (_CLOSED_NAMES if show_closed else ()))
+    return BoardData(user, by_status, show_closed, truncated=truncated, open_orders=open_orders, kind=kind)
+
+
+def _preview(client: KraftaClient, user: dict[str, Any], show_closed: bool) -> BoardData:
+    """Each open column's newest `PREVIEW_SIZE` orders, fetched at once (the client is thread-safe):
+    the first paint waits for the slowest request, not for their sum."""
+
+    def newest(status: str) -> list[OrderSummary]:
+        return [summarize(o) for o in client.list_orders(status=[status], limit=PREVIEW_SIZE).orders]
+
+    with ThreadPoolExecutor(max_workers=len(_OPEN_NAMES)) as pool:
+        first = dict(zip(_OPEN_NAMES, pool.map(newest, _OPEN_NAMES), strict=True))
+    truncated = frozenset(s for s, orders in first.items() if len(orders) >= PREVIEW_SIZE)
+    return BoardData(user, first, show_closed, truncated=truncated, complete=False, kind=LoadKind.PREVIEW)

@@ -79,3 +79,31 @@ def test_changes_only_for_the_same_viewer() -> None:
     assert not orders.usable_for(viewer_of({"id": "u-2", "role": "ADMIN"}))
     assert not known().usable_for(ADMIN)
     assert orders.watermark is not None and orders.watermark - timedelta(seconds=1) < orders.watermark
+
+
+def test_load_board_previews_then_loads_everything_and_applies_changes() -> None:
+    """`load_board` over FakeShop (MockTransport): what one load of each kind asks and returns."""
+    from krafta_cli.client import KraftaClient
+    from tests.tui.fake_shop import FakeShop
+    from tui.loading import BoardData, load_board
+
+    shop = FakeShop()
+    previews: list[BoardData] = []
+    with KraftaClient("http://krafta.test", token="t", transport=shop.transport()) as client:
+        first = load_board(client, LoadKind.PREVIEW, None, show_closed=False, on_preview=previews.append)
+        assert len(previews) == 1 and not previews[0].complete and previews[0].kind is LoadKind.PREVIEW
+        assert first.complete and first.kind is LoadKind.PREVIEW and first.open_orders is not None
+        assert first.total == 9 and set(first.by_status) == {
+            "REPORTED", "CONFIRMED", "IN_PRODUCTION", "READY", "HANDED_TO_DELIVERY",
+        }  # fmt: skip
+
+        shop.requests.clear()
+        again = load_board(client, LoadKind.CHANGES, first.open_orders, show_closed=True, closed_limit=1)
+        lists = [path for method, path in shop.requests if path == "/api/orders"]
+        assert again.kind is LoadKind.CHANGES and len(lists) == 2  # the changes, then the closed ones
+        # The closed orders come newest first up to the limit: the CANCELLED one is newer, its column
+        # is full at a limit of 1 (and says "1+"), the COMPLETED one is not shown at all.
+        assert again.truncated == frozenset({"CANCELLED"}) and again.by_status["COMPLETED"] == []
+
+        other = OpenOrders("u-2:TALLER", dict(first.open_orders.by_id), first.open_orders.watermark)
+        assert load_board(client, LoadKind.CHANGES, other, show_closed=False).kind is LoadKind.FULL

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -41,7 +39,7 @@ from krafta_cli.client import (
     NotLoggedIn,
     OrderEvent,
 )
-from tui.loading import LoadKind, LoadPolicy, OpenOrders, viewer_of
+from tui.loading import CLOSED_LIMIT, BoardData, LoadKind, LoadPolicy, OpenOrders, load_board, viewer_of
 from tui.messages import ClientFailed, ServerAnswered, moved_or_failed
 from tui.moves import MoveOutcome, MoveRequest, send_move
 from tui.presentation import (
@@ -62,17 +60,6 @@ from tui.widgets.column import OrderColumn
 __all__ = ["BoardData", "BoardScreen", "ConnectFailed"]
 
 
-# The open columns come in pages of the server's maximum size. One unpaged response for 5,000
-# orders is 9 MB whose json.loads holds the GIL ~80 ms in one go, freezing the keys; a 500-order
-# page parses in under 20 ms. The price: the server takes ~1.6 s instead of ~0.7 s for all pages
-# (measured with bench/board_bench.py), which the operator does not wait for — it is a refresh.
-PAGE_SIZE = 500
-# First paint does not wait for every order: each column's newest orders come first (a few
-# small requests), the rest follows in the same worker.
-PREVIEW_SIZE = 40
-# COMPLETED/CANCELLED only grow; the toggle shows the latest ones, not years of history.
-CLOSED_LIMIT = 100
-
 # A card needs ~20 cells for "KRFT-482031  24 min" (bar, number, gap, age) plus its border: at
 # 160 columns all seven statuses fit side by side, at 80 three do and the row scrolls sideways.
 MIN_COLUMN_WIDTH = 22
@@ -80,27 +67,6 @@ MIN_COLUMN_WIDTH = 22
 _MOVE = Binding.Group("move", compact=True)
 _OPEN_NAMES = tuple(s.value for s in OPEN_STATUSES)
 _CLOSED_NAMES = tuple(s.value for s in CLOSED_STATUSES)
-
-
-@dataclass(frozen=True)
-class BoardData:
-    """One refresh: who is looking, and their orders per status (newest first)."""
-
-    user: dict[str, Any]
-    by_status: dict[str, list[OrderSummary]]
-    show_closed: bool
-    truncated: frozenset[str] = frozenset()
-    """Columns that hold only their newest orders (a first-paint preview, or the closed ones)."""
-    complete: bool = True
-    """False for the quick first-paint preview that precedes the full answer."""
-    open_orders: OpenOrders | None = None
-    """The open orders this answer was built from, kept for the next incremental refresh."""
-    kind: LoadKind = LoadKind.FULL
-    """How the open orders were loaded (told to the `LoadPolicy` once on screen)."""
-
-    @property
-    def total(self) -> int:
-        return sum(len(orders) for orders in self.by_status.values())
 
 
 class ConnectFailed(Exception):
@@ -539,59 +505,25 @@ class BoardScreen(Screen[None]):
 
     @work(thread=True, group="refresh", exit_on_error=False)
     def _fetch(self, show_closed: bool, kind: LoadKind, known: OpenOrders | None) -> BoardData:
-        client = self.client
         connect, self._connect = self._connect, None
         if connect is not None:
             try:
                 connect()
             except Exception as error:
                 raise ConnectFailed(error) from error
-        # Asked every time: a role changed by an admin shows on the board within one refresh.
-        user = client.me()
-        viewer = viewer_of(user)
-        if kind is LoadKind.CHANGES and known is not None and known.usable_for(viewer):
-            # Only what changed since the last look; see tui/loading.py for why.
-            changes = client.iter_orders(page_size=PAGE_SIZE, updated_since=known.since())
-            open_orders = known.updated(changes)
-        else:
-            if kind is LoadKind.CHANGES:
-                kind = LoadKind.FULL
-            open_orders = self._full_load(user, viewer, show_closed, preview=kind is LoadKind.PREVIEW)
-        orders = open_orders.newest_first()
-        truncated: frozenset[str] = frozenset()
-        if show_closed:
-            page = client.list_orders(status=_CLOSED_NAMES, limit=self.closed_limit)
-            closed = [summarize(o) for o in page.orders]
-            orders.extend(closed)
-            grouped = group_by_status(closed, _CLOSED_NAMES)
-            truncated = frozenset(s for s, found in grouped.items() if len(found) >= self.closed_limit)
-        by_status = group_by_status(orders, _OPEN_NAMES + (_CLOSED_NAMES if show_closed else ()))
-        return BoardData(
-            user, by_status, show_closed, truncated=truncated, open_orders=open_orders, kind=kind
-        )
 
-    def _full_load(
-        self, user: dict[str, Any], viewer: str, show_closed: bool, *, preview: bool
-    ) -> OpenOrders:
-        client = self.client
-        if preview:
-
-            def newest(status: str) -> list[OrderSummary]:
-                return [summarize(o) for o in client.list_orders(status=[status], limit=PREVIEW_SIZE).orders]
-
-            # The columns' requests at once (the client is thread-safe): the first paint waits for
-            # the slowest of them, not for their sum.
-            with ThreadPoolExecutor(max_workers=len(_OPEN_NAMES)) as pool:
-                first = dict(zip(_OPEN_NAMES, pool.map(newest, _OPEN_NAMES), strict=True))
-            truncated = frozenset(s for s, orders in first.items() if len(orders) >= PREVIEW_SIZE)
-            data = BoardData(
-                user, first, show_closed, truncated=truncated, complete=False, kind=LoadKind.PREVIEW
-            )
+        def show_preview(data: BoardData) -> None:
             # (mypy cannot infer call_from_thread's type variable from a coroutine function.)
             self.app.call_from_thread(self._apply, data)  # type: ignore[arg-type]
-        # Summarised page by page, so the full JSON of 5,000 orders never lives all at once.
-        orders = [summarize(o) for o in client.iter_orders(status=_OPEN_NAMES, page_size=PAGE_SIZE)]
-        return OpenOrders.full(viewer, orders)
+
+        return load_board(
+            self.client,
+            kind,
+            known,
+            show_closed=show_closed,
+            closed_limit=self.closed_limit,
+            on_preview=show_preview,
+        )
 
     # -- live events ---------------------------------------------------------------------------
 
