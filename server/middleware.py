@@ -42,6 +42,13 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def _has_body(scope: Scope) -> bool:
+    for name, value in scope.get("headers", []):
+        if name == b"transfer-encoding" or (name == b"content-length" and value.strip() not in (b"", b"0")):
+            return True
+    return False
+
+
 class BodyDeadline:
     """A request body must have arrived `seconds` after the request started, else 408.
 
@@ -56,7 +63,9 @@ class BodyDeadline:
         self.seconds = seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.seconds or math.isinf(self.seconds):
+        if scope["type"] != "http" or not self.seconds or math.isinf(self.seconds) or not _has_body(scope):
+            # No body announced (GET, an event stream): nothing to wait for, and a long-lived answer's
+            # later receive() calls (waiting for the disconnect) must never meet a deadline.
             await self.app(scope, receive, send)
             return
         deadline = anyio.current_time() + self.seconds
