@@ -54,8 +54,12 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def timed(command: list[str], env: dict[str, str], *, until: str | None = None) -> float:
-    """Seconds from launch to exit (or to the first stdout line containing `until`)."""
+CPU: dict[str, list[float]] = {}
+"""CPU seconds (user + system) of each run, by label: unlike wall time, barely moved by the neighbours."""
+
+
+def timed(command: list[str], env: dict[str, str], *, until: str | None = None, label: str = "") -> float:
+    """Seconds from launch to exit (or to the first stdout line containing `until`); records CPU."""
     start = time.perf_counter()
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     assert proc.stdout is not None
@@ -66,13 +70,16 @@ def timed(command: list[str], env: dict[str, str], *, until: str | None = None) 
                 elapsed = time.perf_counter() - start
                 break
     proc.stdout.read()
-    code = proc.wait(timeout=120)
-    if code != 0:
-        raise SystemExit(f"{' '.join(command)} exited with {code}")
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} exited with {proc.returncode}")
     if elapsed is None:
         if until is not None:
             raise SystemExit(f"{' '.join(command)} never printed {until!r}")
         elapsed = time.perf_counter() - start
+    if label:
+        CPU.setdefault(label, []).append(usage.ru_utime + usage.ru_stime)
     return elapsed
 
 
@@ -138,20 +145,29 @@ def bench_demo(repeat: int, home: Path) -> dict[str, Any]:
         lambda: timed([KRAFTA, "demo", "--headless"], env, until="board showed"),
         lambda: timed([PYTHON, "-c", "import textual.app"], env),
     )
-    return {"demo_first_card_s": median(demo), "import_textual_s": median(base), "runs": demo}
+    return {
+        "demo_first_card_s": median(demo),
+        "import_textual_s": median(base),
+        "runs": demo,
+        "load_average": os.getloadavg()[0],
+    }
 
 
 def bench_help(repeat: int, home: Path) -> dict[str, Any]:
     env = _env(HOME=str(home), XDG_CONFIG_HOME=str(home / "config"), COLUMNS="100")
     helps, base = interleaved(
         repeat,
-        lambda: timed([KRAFTA, "--help"], env),
-        lambda: timed([PYTHON, "-c", "import typer, rich, httpx"], env),
+        lambda: timed([KRAFTA, "--help"], env, label="help"),
+        lambda: timed([PYTHON, "-c", "import typer, rich, httpx"], env, label="imports"),
     )
     return {
         "help_s": median(helps),
         "import_typer_rich_httpx_s": median(base),
         "help_ratio": round(statistics.median(helps) / statistics.median(base), 2),
+        "help_cpu_s": median(CPU["help"]),
+        "import_typer_rich_httpx_cpu_s": median(CPU["imports"]),
+        "help_cpu_ratio": round(statistics.median(CPU["help"]) / statistics.median(CPU["imports"]), 2),
+        "load_average": os.getloadavg()[0],
     }
 
 
@@ -160,7 +176,7 @@ def bench_list(repeat: int, home: Path, extra_orders: int) -> dict[str, Any]:
         env = _env(HOME=str(home), XDG_CONFIG_HOME=str(home / "config"), KRAFTA_URL=url, KRAFTA_TOKEN=token)
         lists, base = interleaved(
             repeat,
-            lambda: timed([KRAFTA, "orders", "list", "--limit", "20"], env),
+            lambda: timed([KRAFTA, "orders", "list", "--limit", "20"], env, label="list"),
             lambda: timed([PYTHON, "-c", "import typer, rich, httpx"], env),
         )
     return {
@@ -168,6 +184,8 @@ def bench_list(repeat: int, home: Path, extra_orders: int) -> dict[str, Any]:
         "orders_in_shop": 40 + extra_orders,
         "import_typer_rich_httpx_s": median(base),
         "orders_list_ratio": round(statistics.median(lists) / statistics.median(base), 2),
+        "orders_list_client_cpu_s": median(CPU["list"]),
+        "load_average": os.getloadavg()[0],
     }
 
 
@@ -203,10 +221,15 @@ def report(results: dict[str, Any]) -> str:
     ]
     table = "\n".join("| " + " | ".join(row) + " |" for row in rows)
     machine = results["machine"]
+    loads = ", ".join(f"{part['load_average']:.1f}" for part in (helps, lists, demo))
     return f"""## Clients: `krafta demo`, `krafta --help`, `krafta orders list`
 
 Medians of runs of the real commands (subprocesses), each interleaved with its baseline in the same
-run; {machine["cpus"]} CPUs, Python {machine["python"]}. `python bench/client_bench.py`.
+run; {machine["cpus"]} CPUs, Python {machine["python"]}, load average at the end of each part
+{loads}. `python bench/client_bench.py`. CPU time (user + system, from wait4) moves far less with
+the neighbours than wall time: `krafta --help` used {helps["help_cpu_s"]:.3f} s of CPU against
+{helps["import_typer_rich_httpx_cpu_s"]:.3f} s for the imports alone (**{helps["help_cpu_ratio"]}×**);
+`krafta orders list` used {lists["orders_list_client_cpu_s"]:.3f} s of CPU in the client.
 
 | figure | result | baseline (same run) | goal | |
 |---|---|---|---|---|

@@ -4,8 +4,6 @@ Start-up stays light: nothing here (or in the command modules it imports) loads 
 stack or Textual; `serve`/`admin`/`db`/`fallback`/`board`/`demo` import them inside their bodies.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 from collections.abc import Sequence

@@ -1,7 +1,5 @@
 """`krafta login`, `krafta logout`, `krafta whoami`: the session with one server."""
 
-from __future__ import annotations
-
 from datetime import UTC, datetime
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """`krafta catalog import|list`: the products and variants the server checks prices against."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 import typer

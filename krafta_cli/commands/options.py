@@ -5,8 +5,6 @@ choices lower-case ("'foo' is not one of 'pending', 'reported', …"), while the
 README, errors and tables — write them upper-case. Any case is accepted on input.
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated

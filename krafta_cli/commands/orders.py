@@ -4,8 +4,6 @@ Which move is allowed is never decided here: `advance` takes the order's `nextSt
 server, always sends `expectedStatus`, and reports the server's 403/409 as they come.
 """
 
-from __future__ import annotations
-
 import json
 import os
 import select

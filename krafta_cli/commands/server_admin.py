@@ -4,8 +4,6 @@ These run on the server machine and are the only CLI code that imports `server` 
 command body, so `krafta --help` and the staff commands never load FastAPI or SQLAlchemy.
 """
 
-from __future__ import annotations
-
 import dataclasses
 import json
 import os

@@ -1,7 +1,5 @@
 """`krafta users add|list` (ADMIN), through `POST/GET /api/users`."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
