@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, text
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from server.db import Database
@@ -74,28 +74,36 @@ def append(
     if kind not in KINDS:
         raise ValueError(f"unknown event kind {kind!r}")
     c = _connection(conn)
-    postgres = c.dialect.name == "postgresql"
-    if postgres:
-        c.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ID_LOCK})
     order = {k: v for k, v in order.items() if k != "nextStatuses"}
-    new_id = c.execute(
-        insert(live_t)
-        .values(
-            kind=kind,
-            order_id=order["id"],
-            owner_id=order.get("userId"),
-            from_status=from_status,
-            to_status=order["status"],
-            origin=origin,
-            at=utcnow(),
-            order_json=json.dumps(order, ensure_ascii=False, separators=(",", ":")),
-        )
-        .returning(live_t.c.id)
-    ).scalar_one()
-    if postgres:
-        # Delivered to the listeners at commit, in commit order; never if the transaction rolls back.
-        c.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": str(new_id)})
-    return int(new_id)
+    values = {
+        "kind": kind,
+        "order_id": order["id"],
+        "owner_id": order.get("userId"),
+        "from_status": from_status,
+        "to_status": order["status"],
+        "origin": origin,
+        "at": utcnow(),
+        "order_json": json.dumps(order, ensure_ascii=False, separators=(",", ":")),
+    }
+    if c.dialect.name == "postgresql":
+        # Lock, id and NOTIFY in one round trip: the lock is held from here to the commit, and every
+        # round trip inside it is time every other writer waits (see bench/results/events.md).
+        params = {**values, "key": _ID_LOCK, "channel": CHANNEL}
+        return int(c.execute(_PG_APPEND, params).scalar_one())
+    return int(c.execute(insert(live_t).values(**values).returning(live_t.c.id)).scalar_one())
+
+
+# The subquery (kept apart by OFFSET 0) takes the lock before the outer row draws its id, so ids
+# are drawn in lock order; pg_notify in RETURNING is delivered at commit, never on rollback.
+_PG_APPEND = text(
+    """
+    INSERT INTO live_events (id, kind, order_id, owner_id, from_status, to_status, origin, at, order_json)
+    SELECT nextval(pg_get_serial_sequence('live_events', 'id')), :kind, :order_id, :owner_id,
+           :from_status, :to_status, :origin, :at, :order_json
+    FROM (SELECT pg_advisory_xact_lock(:key) OFFSET 0) AS serialised
+    RETURNING id, pg_notify(:channel, id::text)
+    """
+).bindparams(bindparam("at", type_=LiveEvent.__table__.c.at.type))
 
 
 def _logged(row: Any) -> LoggedEvent:
