@@ -127,3 +127,40 @@ def test_detail_screen_advances_and_cancels() -> None:
             )
 
     run(scenario())
+
+
+def test_connect_runs_before_the_first_load_with_the_board_on_screen() -> None:
+    """`krafta demo`'s path: no token yet; `connect` (wait for the server, get a token) runs in the worker."""
+    shop = FakeShop()
+    client = KraftaClient("http://krafta.test", transport=shop.transport())
+    seen_before: list[int] = []
+
+    def connect() -> None:
+        seen_before.append(len(shop.requests))
+        client.token = "from-connect"
+
+    async def scenario() -> None:
+        app = RecordingBoard(client, clock=frozen_clock, refresh_interval=None, connect=connect)
+        async with app.run_test(size=(120, 36)) as pilot:
+            screen = board_screen(app)
+            await wait_until(pilot, lambda: screen.refreshes >= 1, what="load")
+            assert seen_before == [0]  # nothing was asked of the server before connect
+            assert screen.numbers_in("CONFIRMED") and app.connect_error is None
+            assert app.screen is screen  # no login screen was asked for
+
+    run(scenario())
+
+
+def test_a_failed_connect_ends_the_app_with_the_error() -> None:
+    client = KraftaClient("http://krafta.test", transport=FakeShop().transport())
+
+    def connect() -> None:
+        raise RuntimeError("the demo server exited")
+
+    async def scenario() -> None:
+        app = RecordingBoard(client, clock=frozen_clock, refresh_interval=None, connect=connect)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await wait_until(pilot, lambda: app.connect_error is not None, what="the failure")
+        assert str(app.connect_error) == "the demo server exited" and app.return_code == 1
+
+    run(scenario())
