@@ -25,6 +25,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from krafta_cli import view
+from krafta_cli.batches import Batch
 from krafta_cli.client import Status
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ __all__ = [
     "OutputFormat",
     "Section",
     "default_format",
+    "print_batches",
     "print_catalog",
     "print_json",
     "print_line",
@@ -176,10 +178,14 @@ def print_orders(orders: Sequence[Mapping[str, Any]], fmt: OutputFormat | None =
     table.columns[1].justify = "right"
     table.columns[5].justify = "right"
     for o in orders:
+        status = _status_text(o.get("status"))
+        stuck = view.stuck_text(o.get("stuck"), view.entered_status_at(o), now)
+        if stuck:
+            status.append(f" stuck {stuck}", style="bold red")
         table.add_row(
             view.text(o.get("orderNumber")),
             view.age_since(o.get("createdAt"), now),
-            _status_text(o.get("status")),
+            status,
             view.place(o),
             view.items_summary(o),
             f"{view.usd(o.get('total'))} / {view.bs(o.get('totalBs'))}",
@@ -258,6 +264,13 @@ def _order_parts(order: Mapping[str, Any]) -> list[Section | Grid]:
     )
     if order.get("storage") == "fallback":
         summary.rows.append(("Storage", "fallback file (database was down when it arrived)"))
+    stuck = view.stuck_text(order.get("stuck"), view.entered_status_at(order), now)
+    if stuck:
+        from rich.text import Text
+
+        summary.rows.append(
+            ("Stuck", Text(f"yes: {stuck} in {view.text(order.get('status'))}", style="bold red"))
+        )
     shipping = Section(
         "Shipping",
         [
@@ -292,6 +305,23 @@ def _order_parts(order: Mapping[str, Any]) -> list[Section | Grid]:
         "History", ["WHEN (UTC)", "MOVE", "BY", "NOTE"], [_history_row(h) for h in view.history_lines(order)]
     )
     parts: list[Section | Grid] = [summary, shipping, items_grid, money_section]
+    delivery = view.delivery_line(order)
+    if delivery is not None:
+        raw = order.get("delivery")
+        handed: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+        parts.append(
+            Section(
+                "Delivery",
+                [
+                    ("Courier", handed.get("courier") or "missing"),
+                    ("Tracking", handed.get("trackingNumber") or "missing — the customer is waiting for it"),
+                    (
+                        "Handed over",
+                        view.when(handed.get("handedAt"), now) if handed.get("handedAt") else None,
+                    ),
+                ],
+            )
+        )
     parts += [_payment_section(n, len(payments), p, now) for n, p in enumerate(payments, 1)]
     parts.append(history_grid)
     return parts
@@ -408,4 +438,19 @@ def print_catalog(products: Sequence[Mapping[str, Any]], fmt: OutputFormat | Non
         fmt,
         empty="The catalog is empty: load one with `krafta catalog import FILE.json`.",
         right=4,
+    )
+
+
+# --------------------------------------------------------------------------- production batches
+
+
+def print_batches(batches: Sequence[Batch], fmt: OutputFormat | None = None) -> None:
+    """One row per batch: status, total quantity, what to print, its orders oldest first."""
+    rows = [[b.status, b.quantity, b.name, ", ".join(o.number for o in b.orders)] for b in batches]
+    _print_rows(
+        ["STATUS", "QTY", "BATCH", "ORDERS (oldest first)"],
+        rows,
+        fmt,
+        empty="No CONFIRMED or IN_PRODUCTION orders: nothing to batch.",
+        right=1,
     )

@@ -33,6 +33,8 @@ __all__ = [
     "amount",
     "bs",
     "can_cancel",
+    "delivery_line",
+    "entered_status_at",
     "event_line",
     "history_lines",
     "item_lines",
@@ -45,6 +47,7 @@ __all__ = [
     "reason",
     "sanitize",
     "status_label",
+    "stuck_text",
     "text",
     "usd",
     "when",
@@ -393,3 +396,54 @@ def event_line(order: Order, *, tz: tzinfo | None = None) -> str:
     if last is not None and last.who != NONE:
         parts.append(last.who)
     return "  ".join(parts)
+
+
+# --------------------------------------------------------------------------- workshop: hand-over, stuck
+
+_HANDED = frozenset({"HANDED_TO_DELIVERY", "COMPLETED"})
+
+
+def delivery_line(order: Order) -> str | None:
+    """`MRW · tracking 1234`, or what is missing, once the order was handed over; None before.
+
+    A hand-over without courier or tracking number is allowed (as in the seed), so the clients say
+    what is missing rather than show nothing: the customer is waiting for that number.
+    """
+    raw = order.get("delivery")
+    if order.get("status") not in _HANDED and not isinstance(raw, Mapping):
+        return None
+    delivery: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    courier, tracking = delivery.get("courier"), delivery.get("trackingNumber")
+    return " · ".join(
+        [
+            text(courier) if isinstance(courier, str) and courier.strip() else "courier missing",
+            f"tracking {text(tracking)}"
+            if isinstance(tracking, str) and tracking.strip()
+            else "tracking number missing",
+        ]
+    )
+
+
+def entered_status_at(order: Order) -> datetime | None:
+    """When the order entered its current status: the newest history event into it (as the server
+    counts for its stuck rules: an event that leaves the status as it was is not an entry)."""
+    status = order.get("status")
+    latest: datetime | None = None
+    for event in _entries(order, "history"):
+        if event is None or event.get("toStatus") != status or event.get("fromStatus") == status:
+            continue
+        at = parse_time(event.get("at"))
+        if at is not None and (latest is None or at > latest):
+            latest = at
+    return latest or parse_time(order.get("updatedAt")) or parse_time(order.get("createdAt"))
+
+
+def stuck_text(stuck: object, entered_status_at: datetime | None, now: datetime) -> str | None:
+    """How long a stuck order has sat in its status ("2 d"), or None when the server says it is not.
+
+    Whether an order is stuck is the server's call (`KRAFTA_STUCK_AFTER`, the order's `stuck`);
+    clients only say for how long, as far as their clock can tell.
+    """
+    if stuck is not True:
+        return None
+    return age(now - entered_status_at) if entered_status_at is not None else "?"

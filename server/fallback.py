@@ -42,6 +42,7 @@ from server.order_events import OrderChange, OrderHooks
 from server.order_filter import After, OrderFilter, search_text
 from server.order_shape import problems
 from server.records import Idem, apply_plan
+from server.stuck import entered_status_at
 
 __all__ = ["META", "FallbackStore", "canonical_uuid", "served"]
 
@@ -80,6 +81,7 @@ class Entry:
     key: str | None
     request_hash: str | None
     response: dict[str, Any] | None
+    entered: datetime | None = None  # when it entered its status (for the `stuck` filter)
 
     @classmethod
     def of(cls, record: dict[str, Any]) -> Entry:
@@ -95,6 +97,7 @@ class Entry:
             key=meta.get("idempotencyKey"),
             request_hash=meta.get("requestHash"),
             response=meta.get("response"),
+            entered=entered_status_at(record),
         )
 
     def matches(self, filt: OrderFilter, after: After | None) -> bool:
@@ -105,6 +108,7 @@ class Entry:
             text=self.text,
             created=self.created,
             after=after,
+            entered=self.entered,
         )
 
 

@@ -152,6 +152,10 @@ class Order(Base):
     price_expected: Mapped[Decimal | None] = mapped_column(Money, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set by the move to HANDED_TO_DELIVERY (courier and tracking number are optional, as in the seed).
+    delivery_courier: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    delivery_tracking_number: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    delivery_handed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     items: Mapped[list[OrderItem]] = relationship(cascade="all, delete-orphan")
     payments: Mapped[list[PaymentSubmission]] = relationship(cascade="all, delete-orphan")

@@ -10,15 +10,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, and_, exists, func, or_
+from sqlalchemy import ColumnElement, and_, exists, false, func, not_, or_, select
 
 from server.lifecycle import Status
-from server.models import Order, PaymentSubmission
+from server.models import Order, OrderEvent, PaymentSubmission
 
 __all__ = ["OrderFilter", "decode_cursor", "encode_cursor", "search_text"]
 
 orders_t = Order.__table__
 payments_t = PaymentSubmission.__table__
+events_t = OrderEvent.__table__
 
 After = tuple[datetime, str]
 
@@ -39,6 +40,15 @@ class OrderFilter:
     # Only orders changed after this instant: lets a board refresh fetch what moved, not everything.
     updated_since: datetime | None = None
     owner_id: str | None = None
+    # Only stuck orders (True) or only the others (False), by the cut-offs of the server's rules
+    # taken once per request (`StuckRules.cutoffs`): per ruled status, the entry time at or before
+    # which an order there is stuck.
+    stuck: bool | None = None
+    stuck_cutoffs: tuple[tuple[Status, datetime], ...] = ()
+
+    def is_stuck(self, status: str, entered: datetime | None) -> bool:
+        cutoff = dict(self.stuck_cutoffs).get(Status(status))
+        return cutoff is not None and entered is not None and entered <= cutoff
 
     def matches(
         self,
@@ -49,9 +59,15 @@ class OrderFilter:
         text: str,
         created: After,
         after: After | None,
+        entered: datetime | None = None,
     ) -> bool:
-        """The filter on a fallback order's index entry (the Python side of `where`)."""
+        """The filter on a fallback order's index entry (the Python side of `where`).
+
+        `entered`: when the order entered its status (`stuck.entered_status_at`), for `stuck`.
+        """
         if self.owner_id is not None and user_id != self.owner_id:
+            return False
+        if self.stuck is not None and self.is_stuck(status, entered) is not self.stuck:
             return False
         if self.statuses and status not in {s.value for s in self.statuses}:
             return False
@@ -69,6 +85,9 @@ class OrderFilter:
             where.append(orders_t.c.status.in_([s.value for s in self.statuses]))
         if self.updated_since is not None:
             where.append(orders_t.c.updated_at > self.updated_since)
+        if self.stuck is not None:
+            stuck = or_(false(), *(_stuck_in(status, cutoff) for status, cutoff in self.stuck_cutoffs))
+            where.append(stuck if self.stuck else not_(stuck))
         if self.q:
             pattern = "%" + self.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             payer = exists().where(
@@ -92,6 +111,21 @@ class OrderFilter:
                 )
             )
         return where
+
+
+def _stuck_in(status: Status, cutoff: datetime) -> ColumnElement[bool]:
+    """SQL for "in `status` since `cutoff` or earlier" (the database side of `StuckRules.is_stuck`)."""
+    entered = (
+        select(func.max(events_t.c.at))
+        .where(
+            events_t.c.order_id == orders_t.c.id,
+            events_t.c.to_status == status.value,
+            # An event that leaves the status as it was (renumbered at replay) is not an entry.
+            or_(events_t.c.from_status.is_(None), events_t.c.from_status != events_t.c.to_status),
+        )
+        .scalar_subquery()
+    )
+    return and_(orders_t.c.status == status.value, func.coalesce(entered, orders_t.c.created_at) <= cutoff)
 
 
 def sort_key(order: dict[str, Any]) -> After:

@@ -186,6 +186,10 @@ ORDER = Part(
         Field("priceExpected", "price_expected", MONEY, nullable=True),
         Field("createdAt", "created_at", TIME),
         Field("updatedAt", "updated_at", TIME),
+        # Set by the move to HANDED_TO_DELIVERY (`handover.delivery_of`); `delivery: null` before.
+        Field("courier", "delivery_courier", nullable=True, group="delivery"),
+        Field("trackingNumber", "delivery_tracking_number", nullable=True, group="delivery"),
+        Field("handedAt", "delivery_handed_at", TIME, nullable=True, group="delivery"),
     ),
 )
 

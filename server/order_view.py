@@ -1,16 +1,21 @@
 """An order as one caller may see it: staff get everything, customers their own orders in the
 customer's view (history from, to and when — no who, no notes; payments without `reviewedBy`),
 and everyone the `nextStatuses` their role may pick. Used by every endpoint and by live events.
+
+Staff views also say whether the order is `stuck` by the server's rules (`KRAFTA_STUCK_AFTER`,
+`server.stuck`), so the CLI and the board agree; customers do not get that flag.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
 from server.auth import Principal
 from server.lifecycle import STAFF_ROLES, next_statuses
 from server.order_shape import CHILDREN
+from server.stuck import StuckRules
 
 __all__ = ["is_staff", "render", "render_for", "visible_to"]
 
@@ -30,18 +35,30 @@ def _next(status: str, role: str) -> tuple[str, ...]:
     return tuple(str(s) for s in next_statuses(status, role))
 
 
-def render(order: dict[str, Any], viewer: Principal) -> dict[str, Any]:
-    """The order (a fresh record, changed in place) in `viewer`'s view, with `nextStatuses`."""
+def render(
+    order: dict[str, Any],
+    viewer: Principal,
+    stuck: StuckRules | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The order (a fresh record, changed in place) in `viewer`'s view, with `nextStatuses`.
+
+    With `stuck` rules, a staff view also carries `stuck: true|false` as of `now`.
+    """
     if not is_staff(viewer):
         for key, hidden in _HIDDEN.items():
             if hidden and key:
                 order[key] = [{k: v for k, v in row.items() if k not in hidden} for row in order[key]]
+    elif stuck is not None:
+        order["stuck"] = stuck.is_stuck(order, now or datetime.now(UTC))
     order["nextStatuses"] = list(_next(order["status"], str(viewer.role)))
     return order
 
 
-def render_for(order: dict[str, Any], viewer: Principal) -> dict[str, Any] | None:
+def render_for(
+    order: dict[str, Any], viewer: Principal, stuck: StuckRules | None = None
+) -> dict[str, Any] | None:
     """The order as `viewer` may see it, or None when it is not theirs to see (for event streams)."""
     if not visible_to(order, viewer):
         return None
-    return render(dict(order), viewer)
+    return render(dict(order), viewer, stuck)

@@ -12,7 +12,7 @@ import heapq
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
@@ -22,7 +22,8 @@ from server.auth import Principal
 from server.db import Database
 from server.errors import Conflict, Forbidden, IdempotencyConflict, Invalid, NotFound
 from server.fallback import FallbackStore, canonical_uuid
-from server.lifecycle import MovePlan, MoveRefused, next_statuses, plan_move
+from server.handover import check_handover, delivery_of
+from server.lifecycle import MovePlan, MoveRefused, Status, next_statuses, plan_move
 from server.models import utcnow
 from server.order_db import DatabaseOrders
 from server.order_filter import OrderFilter, decode_cursor, encode_cursor, sort_key
@@ -31,6 +32,7 @@ from server.order_storage import OrderStorage, attempt
 from server.order_view import is_staff, render, visible_to
 from server.records import Idem, PriceInfo, apply_price, build_record
 from server.schemas import AdvanceIn, OrderIn
+from server.stuck import StuckRules
 
 __all__ = ["PAGE", "OrderService", "scoped_key"]
 
@@ -69,8 +71,11 @@ class OrderService:
         *,
         lease: NumberLease | None = None,
         database: DatabaseOrders | None = None,
+        stuck: StuckRules | None = None,
     ) -> None:
         self.db = db
+        # How long an order may sit in a status (KRAFTA_STUCK_AFTER): staff views say `stuck`.
+        self.stuck = stuck if stuck is not None else StuckRules()
         self.files = store
         self.database = database if database is not None else DatabaseOrders(db, store.hooks)
         self.storage = OrderStorage(self.database, store)
@@ -169,10 +174,14 @@ class OrderService:
         self, actor: Principal, cmd: AdvanceIn, extra: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         """Move an order; `extra` is move data beyond the status (courier, tracking number, …)."""
+        check_handover(cmd.status, courier=cmd.courier, tracking_number=cmd.tracking_number)
         order_id = canonical_uuid(cmd.order_id)
         if order_id is None:
             raise NotFound(f"No order with orderId {cmd.order_id!r}.")
         at = utcnow()
+        if cmd.status is Status.HANDED_TO_DELIVERY:
+            # The hand-over records who carries it and when, with or without a tracking number.
+            extra = {**(extra or {}), "delivery": delivery_of(cmd.courier, cmd.tracking_number, at)}
 
         def decide(current: str) -> MovePlan:
             return plan_move(
@@ -191,7 +200,7 @@ class OrderService:
             raise _refusal(refused, actor) from None
         if moved is None:
             raise NotFound(_missing(f"with orderId {order_id}", answered))
-        return render(moved, actor)
+        return render(moved, actor, self.stuck, at)
 
     # ---- read ---------------------------------------------------------------------------------------
 
@@ -206,25 +215,26 @@ class OrderService:
             raise NotFound(_missing(ident, answered))
         if not visible_to(found, viewer):
             raise NotFound(f"No order {ident}.")
-        return render(found, viewer)
+        return render(found, viewer, self.stuck)
 
     def _filter(self, viewer: Principal, filt: OrderFilter) -> OrderFilter:
         if is_staff(viewer):
             return filt
-        return OrderFilter(filt.statuses, filt.q, filt.updated_since, owner_id=viewer.id)
+        return replace(filt, owner_id=viewer.id)
 
     def list_page(
         self, viewer: Principal, filt: OrderFilter, *, limit: int, cursor: str | None
     ) -> dict[str, Any]:
         after = _cursor(cursor)
         filt = self._filter(viewer, filt)
+        now = utcnow()
         answered, db_orders = attempt(lambda: self.database.page(filt, after, limit + 1))
         fallback = self._fallback_orders(filt, after, limit + 1, answered)
         merged = sorted([*(db_orders or []), *fallback], key=sort_key, reverse=True)
         page, more = merged[:limit], len(merged) > limit
         body: dict[str, Any] = {
             "success": True,
-            "orders": [render(o, viewer) for o in page],
+            "orders": [render(o, viewer, self.stuck, now) for o in page],
             "nextCursor": encode_cursor(page[-1]["createdAt"], page[-1]["id"]) if more and page else None,
         }
         if not answered:
@@ -275,9 +285,9 @@ class OrderService:
             key=sort_key,
             reverse=True,
         )
-        sep, chunk = b"", []
+        sep, chunk, now = b"", [], utcnow()
         for order in orders:
-            chunk.append(orjson.dumps(render(order, viewer)))
+            chunk.append(orjson.dumps(render(order, viewer, self.stuck, now)))
             if len(chunk) == 200:
                 yield sep + b",".join(chunk)
                 sep, chunk = b",", []

@@ -102,7 +102,9 @@ def apply_plan(record: dict[str, Any], plan: MovePlan, actor: Principal | None, 
             if p["status"] == "REPORTED":
                 p.update(status="CONFIRMED", reviewedAt=iso(at), reviewedBy=reviewer(actor))
     for f in ORDER.fields:
-        if f.wire in plan.extra:
+        if f.group and f.group in plan.extra:
+            record[f.group] = plan.extra[f.group]
+        elif not f.group and f.wire in plan.extra:
             record[f.wire] = plan.extra[f.wire]
 
 
@@ -153,6 +155,7 @@ def build_record(
         "priceExpected": None,
         "createdAt": iso(now),
         "updatedAt": iso(now),
+        "delivery": None,
         "items": [item],
         "payments": [payment],
         "history": [

@@ -28,6 +28,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from server.errors import Invalid, validation_to_invalid
+from server.handover import Courier, TrackingNumber
 from server.lifecycle import Role, Status
 
 __all__ = [
@@ -218,6 +219,8 @@ class AdvanceIn(_Wire):
     note: Annotated[str, StringConstraints(strict=True, strip_whitespace=True, max_length=1000)] | None = None
     expected_status: StatusName | None = None
     force: StrictBool = False
+    courier: Courier | None = None
+    tracking_number: TrackingNumber | None = None
 
 
 class LoginIn(_Wire):

@@ -93,7 +93,7 @@ class Services:
             settings=settings,
             db=db,
             store=store,
-            orders=OrderService(db, store, lease=lease),
+            orders=OrderService(db, store, lease=lease, stuck=settings.stuck_rules),
             users=UserService(db, limits),
             catalog=CatalogService(db),
             tokens=tokens,

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import platformdirs
 
+from server.stuck import StuckAfterError, StuckRules, parse_stuck_after
+
 __all__ = ["ConfigError", "Settings", "load_jwt_secret", "private_dir"]
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -77,10 +79,16 @@ class Settings:
     login_failures_per_email: int = 50
     # Peers whose X-Forwarded-For is believed (addresses or networks, e.g. "10.0.0.0/8,127.0.0.1").
     trusted_proxies: tuple[str, ...] = ()
+    # How long an order may sit in each status before staff views mark it `stuck` (KRAFTA_STUCK_AFTER).
+    stuck_rules: StuckRules = field(default_factory=lambda: parse_stuck_after(None))
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
         env = os.environ
+        try:
+            stuck_rules = parse_stuck_after(env.get("KRAFTA_STUCK_AFTER"))
+        except StuckAfterError as error:
+            raise ConfigError(str(error)) from None
         data_dir = Path(env["KRAFTA_DATA_DIR"]) if env.get("KRAFTA_DATA_DIR") else _default_data_dir()
         settings = cls(
             data_dir=data_dir,
@@ -99,6 +107,7 @@ class Settings:
             ),
             events_heartbeat_seconds=_number(env, "KRAFTA_EVENTS_HEARTBEAT", "15", float),
             events_queue_size=int(_number(env, "KRAFTA_EVENTS_QUEUE", "1000")),
+            stuck_rules=stuck_rules,
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **clean) if clean else settings

@@ -30,10 +30,11 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from krafta_cli import view
-from krafta_cli.client import KraftaClient, LoginResult
+from krafta_cli.client import KraftaClient, LoginResult, Unreachable
 from tui.errors import notice_for
 from tui.loading import CLOSED_LIMIT
-from tui.messages import ClientFailed, OrderMoved, ServerAnswered
+from tui.messages import ClientFailed, MovesDone, OrderMoved, ServerAnswered
+from tui.presentation import moved_line
 from tui.screens.board import BoardScreen, ConnectFailed
 from tui.screens.login import LoginScreen
 
@@ -182,10 +183,27 @@ class BoardApp(App[BoardSummary | None]):
 
     @on(OrderMoved)
     def _order_moved(self, message: OrderMoved) -> None:
-        target = view.status_label(str(message.order.get("status")))
-        self.notify(
-            f"{view.sanitize(message.number)}: {view.status_label(message.source)} → {target}", title="Moved"
-        )
+        self.notify(moved_line(message.number, message.source, message.order), title="Moved")
+        self.board.request_refresh()
+
+    @on(MovesDone)
+    def _moves_done(self, message: MovesDone) -> None:
+        """Successes move; failures are listed, each with the server's reason (a 409 names the status now)."""
+        moved, failed = message.moved, message.failed
+        if moved:
+            lines = [moved_line(o.request.number, o.request.source, o.order or {}) for o in moved]
+            self.notify("\n".join(lines), title=f"Moved {len(moved)}")
+        if failed:
+            lines = [f"{view.sanitize(o.request.number)}: {view.text(str(o.error))}" for o in failed]
+            self.notify(
+                "\n".join(lines),
+                title=f"{len(failed)} not moved (still marked)",
+                severity="warning",
+                timeout=15,
+            )
+            unreachable = next((o.error for o in failed if isinstance(o.error, Unreachable)), None)
+            if unreachable is not None:
+                self.report_error(unreachable)
         self.board.request_refresh()
 
     @on(BoardScreen.Loaded)

@@ -13,7 +13,7 @@ from textual.message import Message
 
 from tui.moves import MoveOutcome
 
-__all__ = ["ClientFailed", "OrderMoved", "ServerAnswered", "moved_or_failed"]
+__all__ = ["ClientFailed", "MovesDone", "OrderMoved", "ServerAnswered", "moved_or_failed"]
 
 
 class ClientFailed(Message):
@@ -34,6 +34,22 @@ class OrderMoved(Message):
         self.number = number
         self.source = source
         self.order = order
+
+
+class MovesDone(Message):
+    """A bulk move (the marked cards) finished: one outcome per order, moved or not."""
+
+    def __init__(self, outcomes: tuple[MoveOutcome, ...]) -> None:
+        super().__init__()
+        self.outcomes = outcomes
+
+    @property
+    def moved(self) -> list[MoveOutcome]:
+        return [o for o in self.outcomes if o.order is not None]
+
+    @property
+    def failed(self) -> list[MoveOutcome]:
+        return [o for o in self.outcomes if o.order is None]
 
 
 class ServerAnswered(Message):

@@ -8,13 +8,14 @@ can say which order failed to move. It always sends the status the operator saw 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from krafta_cli import view
 from krafta_cli.client import KraftaClient, Status
 
-__all__ = ["MoveOutcome", "MoveRequest", "send_move"]
+__all__ = ["MoveOutcome", "MoveRequest", "send_move", "send_moves"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,9 @@ class MoveRequest:
     source: str
     target: str
     note: str | None = None
+    # Sent with a move to HANDED_TO_DELIVERY only (the server refuses them with any other).
+    courier: str | None = None
+    tracking_number: str | None = None
 
     @property
     def is_cancel(self) -> bool:
@@ -50,7 +54,20 @@ class MoveOutcome:
 
 def send_move(client: KraftaClient, request: MoveRequest) -> MoveOutcome:
     try:
-        order = client.advance(request.order_id, request.target, expected=request.source, note=request.note)
+        order = client.advance(
+            request.order_id,
+            request.target,
+            expected=request.source,
+            note=request.note,
+            courier=request.courier,
+            tracking_number=request.tracking_number,
+        )
     except Exception as error:  # reported by the screen with the order's number, bug or not
         return MoveOutcome(request, error=error)
     return MoveOutcome(request, order=order)
+
+
+def send_moves(client: KraftaClient, requests: Sequence[MoveRequest]) -> tuple[MoveOutcome, ...]:
+    """Moves in bulk are many single moves (SPEC): each with its own expected status, one after the
+    other, so a conflict on one never blocks the others."""
+    return tuple(send_move(client, request) for request in requests)

@@ -3,7 +3,8 @@
 The words (money, ages, item lines, the advance target) come from `krafta_cli.view`, shared with
 the CLI; this module adds what only a board has: the compact `OrderSummary`, the card's lines,
 the `/` filter, and which columns to show. No Textual and no I/O. What an order may move to is
-*not* decided here: it comes from the server's `nextStatuses` on each order.
+*not* decided here: it comes from the server's `nextStatuses` on each order; nor is whether it is
+stuck: the server's rules (`KRAFTA_STUCK_AFTER`) say so in each staff view's `stuck`.
 
 The board keeps an `OrderSummary` per order, not the API's JSON. Measured with 5,000 open
 orders: the full dicts (history, items, payments) are ~100 garbage-collected objects per order,
@@ -27,7 +28,6 @@ from krafta_cli.client import CLOSED_STATUSES, OPEN_STATUSES
 
 __all__ = [
     "OLD_AFTER",
-    "STUCK_AFTER",
     "CardText",
     "OrderSummary",
     "actionable_statuses",
@@ -35,6 +35,7 @@ __all__ = [
     "column_statuses",
     "group_by_status",
     "matches",
+    "moved_line",
     "since_status",
     "summarize",
 ]
@@ -43,9 +44,6 @@ Order = Mapping[str, Any]
 
 # The issue's rule: an order older than two days is shown in a warning colour.
 OLD_AFTER = timedelta(days=2)
-# One threshold for every open status keeps the rule easy to state on the help screen:
-# an order that has not moved for a day is somebody's forgotten work.
-STUCK_AFTER = timedelta(days=1)
 
 
 def actionable_statuses(orders: Iterable[OrderSummary]) -> dict[str, bool]:
@@ -74,17 +72,8 @@ def column_statuses(actionable: Mapping[str, bool], *, show_closed: bool) -> tup
 
 
 def since_status(order: Order) -> datetime | None:
-    """When the order entered its current status: the newest history event into it."""
-    status = order.get("status")
-    history = order.get("history")
-    latest: datetime | None = None
-    if isinstance(history, list):
-        for event in history:
-            if isinstance(event, Mapping) and event.get("toStatus") == status:
-                at = view.parse_time(event.get("at"))
-                if at is not None and (latest is None or at > latest):
-                    latest = at
-    return latest or view.parse_time(order.get("updatedAt")) or view.parse_time(order.get("createdAt"))
+    """When the order entered its current status (see `view.entered_status_at`)."""
+    return view.entered_status_at(order)
 
 
 def _fold(text: str) -> str:
@@ -110,6 +99,8 @@ class OrderSummary:
     """Number, city, state and payers, folded (lower case, no accents) for the `/` filter."""
     updated_at: datetime | None = None
     """The server's `updatedAt`: where the next incremental refresh starts."""
+    stuck: bool = False
+    """The server says the order has sat in its status too long (`KRAFTA_STUCK_AFTER`)."""
 
     @property
     def advance_target(self) -> str | None:
@@ -139,6 +130,7 @@ def summarize(order: Order) -> OrderSummary:
         next_statuses=view.next_statuses(order),
         search="\n".join(_fold(v) for v in searchable if isinstance(v, str)),
         updated_at=view.parse_time(order.get("updatedAt")),
+        stuck=order.get("stuck") is True,
     )
 
 
@@ -162,11 +154,8 @@ class CardText:
 def card_text(order: OrderSummary, now: datetime) -> CardText:
     created = order.created_at
     age = now - created if created else timedelta(0)
-    stuck_for: str | None = None
     is_open = order.status in OPEN_STATUSES
-    entered = order.entered_status_at
-    if is_open and entered is not None and now - entered >= STUCK_AFTER:
-        stuck_for = view.age(now - entered)
+    stuck_for = view.stuck_text(order.stuck, order.entered_status_at, now)
     return CardText(
         number=order.number,
         age=view.age(age) if created else view.NONE,
@@ -193,3 +182,10 @@ def group_by_status(orders: Iterable[OrderSummary], statuses: Sequence[str]) -> 
         if bucket is not None:
             bucket.append(order)
     return grouped
+
+
+def moved_line(number: str, source: str, order: Order) -> str:
+    """`KRFT-1: READY → HANDED TO DELIVERY (MRW · tracking 123)`, saying what is missing if anything."""
+    line = f"{view.text(number)}: {view.status_label(source)} → {view.status_label(str(order.get('status')))}"
+    delivery = view.delivery_line(order) if order.get("status") == "HANDED_TO_DELIVERY" else None
+    return f"{line} ({delivery})" if delivery else line

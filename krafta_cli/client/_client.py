@@ -285,12 +285,13 @@ class KraftaClient:
         q: str | None = None,
         page_size: int = _ITER_PAGE_SIZE,
         updated_since: str | None = None,
+        stuck: bool = False,
     ) -> Iterator[Order]:
         """Every matching order, newest first, fetched page by page by following `nextCursor`."""
         cursor: str | None = None
         while True:
             page = self.list_orders(
-                status=status, q=q, limit=page_size, cursor=cursor, updated_since=updated_since
+                status=status, q=q, limit=page_size, cursor=cursor, updated_since=updated_since, stuck=stuck
             )
             yield from page.orders
             if not page.next_cursor or page.next_cursor == cursor:

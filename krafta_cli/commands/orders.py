@@ -14,7 +14,8 @@ from typing import Annotated, Any
 
 import typer
 
-from krafta_cli import render, view
+from krafta_cli import bulk, render, view
+from krafta_cli.batches import BATCH_STATUSES, batches_json, production_batches
 from krafta_cli.client import (
     CLOSED_STATUSES,
     RESYNC,
@@ -26,16 +27,16 @@ from krafta_cli.client import (
     NotFound,
     Order,
     Status,
+    Unreachable,
     ValidationFailed,
 )
 from krafta_cli.commands.options import (
     FormatOption,
     JsonOption,
-    StatusArgument,
     StatusesOption,
     statuses_help,
 )
-from krafta_cli.errors_cli import InputError, fail
+from krafta_cli.errors_cli import InputError, describe, fail, print_error
 from krafta_cli.exit_codes import ExitCode
 from krafta_cli.json_file import read_json_file
 from krafta_cli.prompts import confirm, require_yes_without_tty
@@ -75,11 +76,27 @@ def _fetch(client: KraftaClient, ref: str) -> Order:
         fail(f"no order {ref!r} on {client.base_url}", ExitCode.NOT_FOUND)
 
 
-def _move(client: KraftaClient, order: Order, target: str, *, note: str | None, force: bool = False) -> Order:
+def _move(
+    client: KraftaClient,
+    order: Order,
+    target: str,
+    *,
+    note: str | None,
+    force: bool = False,
+    handover: bulk.Handover = bulk.Handover(),
+) -> Order:
     """Send the move with the status we saw; a refusal is one line, with its reason said once."""
     number, current = view.text(order.get("orderNumber", order["id"])), view.text(order.get("status"))
     try:
-        return client.advance(order["id"], target, expected=current, note=note, force=force)
+        return client.advance(
+            order["id"],
+            target,
+            expected=current,
+            note=note,
+            force=force,
+            courier=handover.courier,
+            tracking_number=handover.tracking_number,
+        )
     except Conflict as exc:
         now = exc.current_status or "?"
         if now != current:
@@ -105,6 +122,9 @@ def list_orders(
     ),
     all_pages: Annotated[bool, typer.Option("--all", help="Every matching order (ignores --limit).")] = False,
     fmt: FormatOption = None,
+    stuck: Annotated[
+        bool, typer.Option("--stuck", help="Only orders the server says are stuck (KRAFTA_STUCK_AFTER).")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """List orders, newest first.
@@ -118,9 +138,9 @@ def list_orders(
     more = False
     with connect() as client:
         if all_pages:
-            orders = list(client.iter_orders(status=status or (), q=search))
+            orders = list(client.iter_orders(status=status or (), q=search, stuck=stuck))
         else:
-            page = client.list_orders(status=status or (), q=search, limit=limit)
+            page = client.list_orders(status=status or (), q=search, limit=limit, stuck=stuck)
             orders, more = page.orders, page.next_cursor is not None
     render.print_orders(orders, output)
     if more and output is render.OutputFormat.TABLE and render.stdout_is_tty():
@@ -142,25 +162,100 @@ def show(ref: OrderRef, as_json: JsonOption = False) -> None:
         render.print_order(order)
 
 
+def _complete_status(incomplete: str) -> list[str]:
+    return [s.value for s in Status if s.value.startswith(incomplete.upper())] if incomplete else []
+
+
 @orders_app.command("advance")
 def advance(
-    ref: OrderRef,
-    to: StatusArgument = None,
+    refs: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="NUMBER",
+            help="Order numbers (KRFT-482031) or uuids, `-` to read them from stdin; "
+            "then the target status (default: each order's next one the server offers).",
+            show_default=False,
+            autocompletion=_complete_status,
+        ),
+    ],
     note: Annotated[str | None, typer.Option("--note", "-n", help="A note for the order's history.")] = None,
     force: Annotated[
         bool, typer.Option("--force", help="ADMIN correction to any status; needs --note.")
     ] = False,
+    courier: Annotated[
+        str | None,
+        typer.Option("--courier", help="Hand-over: the courier (MRW, Zoom, …); implies HANDED_TO_DELIVERY."),
+    ] = None,
+    tracking: Annotated[
+        str | None,
+        typer.Option("--tracking", help="Hand-over: the courier's tracking number."),
+    ] = None,
     yes: YesOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Move an order to its next pipeline status (or to STATUS).
+    """Move orders to their next pipeline status (or to STATUS), each with the status it had.
 
-    Example: krafta orders advance KRFT-482031   →   KRFT-482031: CONFIRMED → IN_PRODUCTION
+    Examples:
+      krafta orders advance KRFT-482031   →   KRFT-482031: CONFIRMED → IN_PRODUCTION
+      krafta orders advance KRFT-482031 --courier MRW --tracking 1234567890
+      krafta orders list -S READY | cut -f1 | krafta orders advance - --courier MRW --yes
     """
-    ref = _checked_ref(ref)
+    numbers, target = _split_target(refs)
     if force and not (note and note.strip()):
         fail("--force needs a --note saying why", ExitCode.USAGE)
+    handover = bulk.Handover(courier=courier, tracking_number=tracking)
+    if not handover.empty:
+        if target is None:
+            target = bulk.HANDOVER
+        elif target != bulk.HANDOVER:
+            fail(f"--courier and --tracking go with a move to {bulk.HANDOVER}, not {target}", ExitCode.USAGE)
+    # Checked before stdin is read or any request is made: a script that forgot --yes changes nothing.
+    reads_stdin = any(n.strip() == "-" for n in numbers)
+    if reads_stdin and not yes:
+        fail("the order numbers come from stdin, so the move cannot be confirmed: pass --yes", ExitCode.USAGE)
     require_yes_without_tty(assume_yes=yes, action="move")
+    wanted = bulk.order_refs(numbers, sys.stdin.read)
+    if not wanted:
+        fail("no order numbers given" + (" on stdin" if reads_stdin else ""), ExitCode.USAGE)
+    if len(wanted) == 1 and not reads_stdin:
+        _advance_one(wanted[0], target, note=note, force=force, handover=handover, yes=yes, as_json=as_json)
+    else:
+        _advance_many(wanted, target, note=note, handover=handover, yes=yes, as_json=as_json)
+
+
+def _split_target(refs: list[str]) -> tuple[list[str], str | None]:
+    """`KRFT-1 KRFT-2 ready` → (["KRFT-1", "KRFT-2"], "READY"): a last word naming a status is the target."""
+    if len(refs) >= 2:
+        try:
+            return refs[:-1], Status(refs[-1].strip().upper()).value
+        except ValueError:
+            pass
+    if len(refs) == 1 and refs[0].strip().upper() in Status.__members__:
+        fail(f"{refs[0]} is a status: give the order number(s) before it", ExitCode.USAGE)
+    for ref in refs:
+        if not ref.strip():
+            fail("NUMBER is empty: give an order number (KRFT-482031) or uuid", ExitCode.USAGE)
+    return refs, None
+
+
+def _handover_text(order: Order) -> str:
+    """` (MRW · tracking 123)` after a hand-over; says what is missing when something is."""
+    if order.get("status") != bulk.HANDOVER:
+        return ""
+    delivery = view.delivery_line(order)
+    return f" ({delivery})" if delivery else ""
+
+
+def _advance_one(
+    ref: str,
+    to: str | None,
+    *,
+    note: str | None,
+    force: bool,
+    handover: bulk.Handover,
+    yes: bool,
+    as_json: bool,
+) -> None:
     with connect() as client:
         order = _fetch(client, ref)
         number, current = view.text(order.get("orderNumber", ref)), view.text(order.get("status"))
@@ -175,11 +270,97 @@ def advance(
                 ExitCode.FORBIDDEN,
             )
         confirm(f"Move {number} from {current} to {target}?", assume_yes=yes, action="move")
-        updated = _move(client, order, target, note=note, force=force)
+        updated = _move(client, order, target, note=note, force=force, handover=handover)
     if as_json:
         render.print_json(updated)
     else:
-        render.print_line(f"{number}: {current} → {updated.get('status', target)}")
+        render.print_line(f"{number}: {current} → {updated.get('status', target)}{_handover_text(updated)}")
+
+
+def _advance_many(
+    refs: list[str], to: str | None, *, note: str | None, handover: bulk.Handover, yes: bool, as_json: bool
+) -> None:
+    with connect() as client:
+        plan = [(ref, bulk.look_up(client, ref)) for ref in refs]
+        for _, seen in plan:
+            # Nothing has moved yet: an unreachable server is the whole command's error, not N lines.
+            if isinstance(seen, bulk.MoveOutcome) and isinstance(seen.error, Unreachable):
+                raise seen.error
+        if not yes:
+            lines = [
+                f"  {seen.number}: {seen.status} → {to or (seen.next_statuses or ('?',))[0]}"
+                for _, seen in plan
+                if isinstance(seen, bulk.Seen)
+            ]
+            typer.echo("\n".join(lines), err=True)
+            confirm(f"Move these {len(lines)} orders?", assume_yes=yes, action="move")
+        outcomes = []
+        for outcome in bulk.move_each(client, plan, to, note=note, handover=handover):
+            outcomes.append(outcome)
+            if not as_json:
+                _print_outcome(outcome)
+    if as_json:
+        render.print_json([_outcome_json(o) for o in outcomes])
+    failed = [o for o in outcomes if not o.moved]
+    if failed:
+        raise typer.Exit(int(describe(failed[0].error)[1]) if failed[0].error else int(ExitCode.ERROR))
+
+
+def _why_not(outcome: bulk.MoveOutcome) -> str:
+    error = outcome.error
+    if isinstance(error, Conflict) and outcome.source and error.current_status != outcome.source:
+        return f"moved by someone else meanwhile: it is now {error.current_status}, not {outcome.source}"
+    return describe(error)[0] if error else "not moved"
+
+
+def _print_outcome(outcome: bulk.MoveOutcome) -> None:
+    if outcome.order is not None:
+        status = outcome.order.get("status", outcome.target)
+        render.print_line(f"{outcome.number}: {outcome.source} → {status}{_handover_text(outcome.order)}")
+    else:
+        print_error(f"{outcome.number}: not moved: {_why_not(outcome)}")
+
+
+def _outcome_json(outcome: bulk.MoveOutcome) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "ref": outcome.ref,
+        "orderNumber": outcome.number,
+        "moved": outcome.moved,
+        "from": outcome.source,
+        "to": outcome.target,
+    }
+    if outcome.order is not None:
+        out["order"] = outcome.order
+    else:
+        message, code = describe(outcome.error) if outcome.error else ("not moved", ExitCode.ERROR)
+        out["error"] = {"message": message, "exitCode": int(code)}
+    return out
+
+
+@orders_app.command("batches")
+def batches(
+    status: StatusesOption = None,
+    fmt: FormatOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Production batches: CONFIRMED and IN_PRODUCTION orders (or --status) grouped by product and
+    variant, quantities summed, oldest order first.
+
+    Piped (or --format tsv): one tab-separated line per batch — status, quantity, product and
+    variant, its order numbers (oldest first, comma-separated).
+
+    Example: krafta orders batches   →   CONFIRMED  12  Franela blanca · M · blanco  KRFT-104233, …
+    """
+    statuses = list(status or BATCH_STATUSES)
+    output = render.default_format(fmt, as_json=as_json)
+    with connect() as client:
+        orders = list(client.iter_orders(status=statuses))
+        catalog = client.list_catalog()
+    found = production_batches(orders, catalog, statuses=statuses)
+    if output is render.OutputFormat.JSON:
+        render.print_json(batches_json(found))
+    else:
+        render.print_batches(found, output)
 
 
 @orders_app.command("cancel")

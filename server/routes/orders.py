@@ -90,13 +90,21 @@ def list_orders(
     limit: Annotated[int | None, Query(ge=1, le=500)] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     updated_since: Annotated[str | None, Query(alias="updatedSince", max_length=64)] = None,
+    stuck: Annotated[bool | None, Query()] = None,
 ) -> Any:
     statuses = _statuses(status)
     if q and "\x00" in q:
         # PostgreSQL cannot even compare text holding NUL: refuse it here rather than answer 500.
         raise Invalid("Invalid q: must not contain NUL characters.", fields={"q": NUL_MESSAGE})
     query = q.strip() or None if q else None
-    filt = OrderFilter(statuses=tuple(statuses), q=query, updated_since=_instant(updated_since))
+    cutoffs = services.settings.stuck_rules.cutoffs(datetime.now(UTC)) if stuck is not None else {}
+    filt = OrderFilter(
+        statuses=tuple(statuses),
+        q=query,
+        updated_since=_instant(updated_since),
+        stuck=stuck,
+        stuck_cutoffs=tuple(cutoffs.items()),
+    )
     if limit is None:
         if cursor is not None:
             raise Invalid("Invalid cursor: a cursor needs a limit.", fields={"cursor": "only with limit"})

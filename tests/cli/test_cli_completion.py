@@ -28,8 +28,17 @@ def test_completion_offers_commands_options_and_statuses(tmp_path: Path) -> None
     krafta = Krafta(tmp_path, None)
 
     assert complete_bash(krafta, "krafta ord") == ["orders"]
-    assert complete_bash(krafta, "krafta orders ") == ["list", "show", "advance", "cancel", "create", "watch"]
-    assert complete_bash(krafta, "krafta orders list --st") == ["--status"]
+    assert complete_bash(krafta, "krafta orders ") == [
+        "list",
+        "show",
+        "advance",
+        "batches",
+        "cancel",
+        "create",
+        "watch",
+    ]
+    assert complete_bash(krafta, "krafta orders list --st") == ["--status", "--stuck"]
+    assert complete_bash(krafta, "krafta orders advance KRFT-000001 HAN") == ["HANDED_TO_DELIVERY"]
     assert complete_bash(krafta, "krafta orders list --status RE") == ["REPORTED", "READY"]
     assert complete_bash(krafta, "krafta users add x --role T") == ["TALLER"]
 

@@ -284,7 +284,8 @@ def test_taller_advances_through_production(taller: Krafta, sqlite_server: LiveS
     assert [s.out for s in steps] == [
         f"{number}: CONFIRMED {ARROW} IN_PRODUCTION\n",
         f"{number}: IN_PRODUCTION {ARROW} READY\n",
-        f"{number}: READY {ARROW} HANDED_TO_DELIVERY\n",
+        # A hand-over without --courier/--tracking is allowed, and the line says what is missing.
+        f"{number}: READY {ARROW} HANDED_TO_DELIVERY (courier missing · tracking number missing)\n",
         f"{number}: HANDED_TO_DELIVERY {ARROW} COMPLETED\n",
     ], steps
     assert_error(taller("orders", "advance", number, "--yes"), 5, "COMPLETED")

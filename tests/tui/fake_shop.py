@@ -148,6 +148,9 @@ def make_order(
             }
         ],
         "history": history,
+        # What a server with a one-day rule for every open status would say (the board has no rule).
+        "stuck": status not in ("COMPLETED", "CANCELLED") and entered >= 24,
+        "delivery": None,
         "nextStatuses": list(_NEXT.get(status, [])),
     }
 

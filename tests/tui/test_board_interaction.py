@@ -144,15 +144,18 @@ def test_a_refresh_keeps_the_selection_and_the_scroll_of_a_long_column() -> None
 def test_every_binding_has_a_description_and_an_id() -> None:
     from textual.binding import Binding
 
+    from tui.screens.batches import BatchesScreen
     from tui.screens.board import BoardScreen
     from tui.screens.cancel_note import CancelDialog
     from tui.screens.confirm import ConfirmDialog
     from tui.screens.detail import DetailScreen as Detail
+    from tui.screens.handover import HandoverDialog
     from tui.screens.help import HelpScreen
     from tui.screens.login import LoginScreen
 
     ids: list[str] = []
-    for owner in (BoardApp, BoardScreen, ConfirmDialog, CancelDialog, Detail, HelpScreen, LoginScreen):
+    owners = (BoardApp, BoardScreen, ConfirmDialog, CancelDialog, Detail, HelpScreen, LoginScreen)
+    for owner in (*owners, HandoverDialog, BatchesScreen):
         for binding in owner.BINDINGS:
             assert isinstance(binding, Binding), (owner, binding)
             assert binding.description and binding.id, (owner, binding)

@@ -33,15 +33,20 @@ from tui.presentation import (
 from tui.widgets.card import CARD_HEIGHT, CardStyles, paint_card
 
 
-def test_card_warns_past_two_days_and_flags_orders_stuck_a_day() -> None:
+def test_card_warns_past_two_days_and_shows_what_the_server_says_is_stuck() -> None:
     fresh = card_text(summarize(make_order(1, "CONFIRMED", hours_ago=3, in_status_hours=2)), NOW)
     assert (fresh.number, fresh.age, fresh.old, fresh.stuck) == ("KRFT-107919", "3 h", False, False)
     assert fresh.place == "Barquisimeto, Lara"
     assert fresh.items == "Franela blanca × 1"
     assert fresh.total == "$15.00"
 
-    old = card_text(summarize(make_order(2, "READY", hours_ago=49, in_status_hours=25)), NOW)
-    assert (old.age, old.old, old.stuck_for) == ("2 d", True, "1 d")
+    # No rule of its own: a day in READY is "stuck" only when the server says so.
+    waiting = make_order(2, "READY", hours_ago=49, in_status_hours=25)
+    old = card_text(summarize({**waiting, "stuck": False}), NOW)
+    assert (old.age, old.old, old.stuck_for) == ("2 d", True, None)
+    flagged = card_text(summarize({**waiting, "stuck": True}), NOW)
+    assert (flagged.stuck, flagged.stuck_for) == (True, "1 d")
+    assert card_text(summarize({**waiting, "stuck": "yes"}), NOW).stuck is False
 
     # Exactly two days is not yet "older than two days".
     assert not card_text(summarize(make_order(3, "READY", hours_ago=48, in_status_hours=1)), NOW).old
@@ -132,7 +137,7 @@ def test_group_by_status_keeps_the_servers_order_and_drops_other_statuses() -> N
 @pytest.mark.parametrize("width", [8, 20, 24, 40])
 def test_a_card_is_always_exactly_its_width_and_height(width: int) -> None:
     plain = Style()
-    styles = CardStyles(plain, Style(bgcolor="red"), plain, plain, plain, plain, plain, plain)
+    styles = CardStyles(plain, Style(bgcolor="red"), plain, plain, plain, plain, plain, plain, plain)
     order = make_order(
         7, "IN_PRODUCTION", hours_ago=80, in_status_hours=70, city="Ciudad Guayana", state="Bolívar"
     )
@@ -142,6 +147,9 @@ def test_a_card_is_always_exactly_its_width_and_height(width: int) -> None:
     if width >= 24:
         assert "stuck 2 d" in strips[3].text
         assert strips[0].text.startswith("▌ KRFT-")
+    marked = paint_card(Console(), card_text(summarize(order), NOW), width, styles, cursor=False, marked=True)
+    assert [strip.cell_length for strip in marked] == [width] * CARD_HEIGHT
+    assert all(strip.text.startswith("◆ ") for strip in marked[:4])
 
 
 def test_error_notices() -> None:

@@ -40,8 +40,9 @@ from krafta_cli.client import (
     OrderEvent,
 )
 from tui.loading import CLOSED_LIMIT, BoardData, LoadKind, LoadPolicy, OpenOrders, load_board, viewer_of
-from tui.messages import ClientFailed, ServerAnswered, moved_or_failed
-from tui.moves import MoveOutcome, MoveRequest, send_move
+from tui.marks import Marks, plan_moves, stuck_first
+from tui.messages import ClientFailed, MovesDone, ServerAnswered, moved_or_failed
+from tui.moves import MoveOutcome, MoveRequest, send_move, send_moves
 from tui.presentation import (
     OrderSummary,
     actionable_statuses,
@@ -50,9 +51,10 @@ from tui.presentation import (
     matches,
     summarize,
 )
+from tui.screens.batches import BatchesScreen
 from tui.screens.cancel_note import CancelDialog
-from tui.screens.confirm import ConfirmDialog
 from tui.screens.detail import DetailScreen
+from tui.screens.handover import CourierMemory, confirm_moves
 from tui.screens.help import HelpScreen
 from tui.widgets.banner import OfflineBanner
 from tui.widgets.column import OrderColumn
@@ -110,18 +112,47 @@ class BoardScreen(Screen[None]):
             "enter", "open_order", "Details", id="board.open", tooltip="Shipping, items, payment, history"
         ),
         Binding(
-            "a", "advance", "Advance", id="board.advance", tooltip="Move to the next status (asks first)"
+            "space",
+            "toggle_mark",
+            "Mark",
+            id="board.mark",
+            tooltip="Mark or unmark the card: a and c then act on every marked card",
         ),
         Binding(
-            "c", "cancel_order", "Cancel", id="board.cancel", tooltip="Cancel the order with a note (ADMIN)"
+            "a",
+            "advance",
+            "Advance",
+            id="board.advance",
+            tooltip="Move to the next status — the marked cards, else this one (asks first)",
+        ),
+        Binding(
+            "c",
+            "cancel_order",
+            "Cancel",
+            id="board.cancel",
+            tooltip="Cancel with a note (ADMIN) — the marked cards, else this one",
+        ),
+        Binding(
+            "b",
+            "batches",
+            "Batches",
+            id="board.batches",
+            tooltip="Production batches by product and variant; enter marks a batch's orders",
+        ),
+        Binding(
+            "s",
+            "toggle_stuck_first",
+            "Stuck first",
+            id="board.stuck_first",
+            tooltip="Sort each column with the orders the server says are stuck on top",
         ),
         Binding("slash", "filter", "Filter", id="board.filter", tooltip="Filter by number, city or payer"),
         Binding(
             "escape",
             "clear_filter",
-            "Clear filter",
+            "Clear",
             id="board.clear_filter",
-            tooltip="Show every order again",
+            tooltip="Clear the filter, else unmark every marked card",
         ),
         Binding("r", "refresh", "Refresh", id="board.refresh", tooltip="Fetch the orders now"),
         Binding(
@@ -196,6 +227,10 @@ class BoardScreen(Screen[None]):
         self._live_stream: EventStream | None = None
         self.live_events = 0
         """How many live events the board has applied (tests wait on it)."""
+        self._marks = Marks()
+        self._stuck_first = False
+        # The hand-over dialog starts with the last courier: one courier takes the afternoon's parcels.
+        self.courier_memory = CourierMemory()
         self.refreshes = 0
         """How many complete answers the board has shown (the bench and tests wait on it)."""
 
@@ -277,11 +312,14 @@ class BoardScreen(Screen[None]):
             orders = self._by_status.get(column.status, [])
             if self._filter:
                 orders = [o for o in orders if matches(o, self._filter)]
+            if self._stuck_first:
+                orders = stuck_first(orders, (o.stuck for o in orders))
             current = column.selected
             column.active = index == self._active
             column.set_orders(
                 orders, keep_id=current.id if current else None, more=column.status in self._truncated
             )
+            column.set_marked(self._marks.ids)
         self._update_status_line()
         self._update_keys()
 
@@ -299,6 +337,11 @@ class BoardScreen(Screen[None]):
         if self._filter:
             shown = sum(len(c.orders) for c in self.columns)
             parts.append(f"filter “{view.sanitize(self._filter)}”: {shown} shown")
+        marked = len(self.marked_orders())
+        if marked:
+            parts.append(f"{marked} marked")
+        if self._stuck_first:
+            parts.append("stuck first")
         if self._updated:
             parts.append(f"updated {self._updated:%H:%M:%S}")
         if self.live and self.policy.streaming:
@@ -345,7 +388,7 @@ class BoardScreen(Screen[None]):
     # -- keys ----------------------------------------------------------------------------------
 
     # The actions whose availability depends on the selected card or the filter.
-    _DYNAMIC_ACTIONS = ("advance", "cancel_order", "clear_filter")
+    _DYNAMIC_ACTIONS = ("advance", "cancel_order", "clear_filter", "toggle_mark")
 
     def _update_keys(self) -> None:
         """Refresh the footer only when what it offers changed.
@@ -359,16 +402,27 @@ class BoardScreen(Screen[None]):
             self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        marked = self.marked_orders() if action in ("advance", "cancel_order") else []
         if action == "advance":
+            if any(o.advance_target for o in marked):
+                return True
             order = self.selected
             return True if order is not None and order.advance_target else None
         if action == "cancel_order":
+            if any(o.can_cancel for o in marked):
+                return True
             order = self.selected
             # Only offered when the server offers CANCELLED to this user for this order.
             return order is not None and order.can_cancel
+        if action == "toggle_mark":
+            return True if self.selected is not None else None
         if action == "clear_filter":
-            return bool(self._filter) or self.query_one("#filter", Input).display
+            return bool(self._filter) or self.query_one("#filter", Input).display or len(self._marks) > 0
         return True
+
+    def marked_orders(self) -> list[OrderSummary]:
+        """The marked orders on the board now (in any column, shown by the filter or not)."""
+        return self._marks.on_board(o for orders in self._by_status.values() for o in orders)
 
     def _move_cursor(self, delta: int) -> None:
         column = self.active_column
@@ -409,13 +463,19 @@ class BoardScreen(Screen[None]):
         if order is None:
             self._say_empty()
             return
-        self.app.push_screen(DetailScreen(self.client, order, clock=self.clock))
+        self.app.push_screen(
+            DetailScreen(self.client, order, clock=self.clock, courier_memory=self.courier_memory)
+        )
 
     def action_help(self) -> None:
         bindings = [*Binding.make_bindings(self.BINDINGS), *Binding.make_bindings(self.app.BINDINGS)]
         self.app.push_screen(HelpScreen(bindings))
 
     def action_advance(self) -> None:
+        marked = self.marked_orders()
+        if marked:
+            self._advance_marked(marked)
+            return
         order = self.selected
         if order is None:
             self._say_empty()
@@ -425,14 +485,60 @@ class BoardScreen(Screen[None]):
             self.notify(f"{order.number}: no move is offered to you from {view.status_label(order.status)}.")
             return
         request = MoveRequest(order.id, order.number, order.status, target)
+        confirm_moves(self, [request], self.courier_memory, lambda sent: self._move(sent[0]))
 
-        def answered(accept: bool | None) -> None:
-            if accept:
-                self._move(request)
+    def _advance_marked(self, marked: Sequence[OrderSummary]) -> None:
+        """One confirmation listing every marked order (also those with no move offered)."""
+        plan = plan_moves(marked)
+        requests = [
+            MoveRequest(p.order.id, p.order.number, p.order.status, p.target) for p in plan if p.target
+        ]
+        if not requests:
+            self.notify("No move is offered to you for the marked orders.")
+            return
+        confirm_moves(self, requests, self.courier_memory, self._move_many, lines=[p.line for p in plan])
 
-        self.app.push_screen(ConfirmDialog(request.question, title="Advance"), answered)
+    def action_toggle_mark(self) -> None:
+        order = self.selected
+        if order is None:
+            self._say_empty()
+            return
+        self._marks.toggle(order.id)
+        self._show()
+
+    def action_batches(self) -> None:
+        def chosen(order_ids: tuple[str, ...] | None) -> None:
+            if order_ids:
+                self._marks.replace(order_ids)
+                self._show()
+                count = len(self.marked_orders())
+                self.notify(f"{count} orders of the batch marked: `a` moves them all.", title="Batch")
+
+        self.app.push_screen(BatchesScreen(self.client), chosen)
+
+    def action_toggle_stuck_first(self) -> None:
+        self._stuck_first = not self._stuck_first
+        self._show()
 
     def action_cancel_order(self) -> None:
+        marked = self.marked_orders()
+        if marked:
+            plan = [p for p in plan_moves(marked, cancel=True) if p.target]
+            if not plan:
+                return
+
+            def noted_all(note: str | None) -> None:
+                if note:
+                    self._move_many(
+                        [
+                            MoveRequest(p.order.id, p.order.number, p.order.status, "CANCELLED", note)
+                            for p in plan
+                        ]
+                    )
+
+            numbers = ", ".join(p.order.number for p in plan)
+            self.app.push_screen(CancelDialog(f"{len(plan)} orders ({numbers})", "marked"), noted_all)
+            return
         order = self.selected
         if order is None or not order.can_cancel:
             return
@@ -451,6 +557,10 @@ class BoardScreen(Screen[None]):
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter", Input)
+        if not self._filter and not box.display and len(self._marks):
+            self._marks.clear()
+            self._show()
+            return
         box.value = ""
         box.display = False
         self._filter = ""
@@ -601,6 +711,10 @@ class BoardScreen(Screen[None]):
     def _move(self, request: MoveRequest) -> MoveOutcome:
         return send_move(self.client, request)
 
+    @work(thread=True, group="move", exit_on_error=False)
+    def _move_many(self, requests: list[MoveRequest]) -> tuple[MoveOutcome, ...]:
+        return send_moves(self.client, requests)
+
     @on(Worker.StateChanged)
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
@@ -615,6 +729,11 @@ class BoardScreen(Screen[None]):
                 await self._apply(result)
             elif isinstance(result, MoveOutcome):
                 self.post_message(moved_or_failed(result))
+            elif isinstance(result, tuple):
+                # Successes leave the marks; failures stay marked for a second look.
+                self._marks.discard(o.request.order_id for o in result if o.order is not None)
+                self._show()
+                self.post_message(MovesDone(result))
         elif event.state is WorkerState.ERROR and worker.error is not None:
             self.post_message(ClientFailed(worker.error, doing=worker.group))
         if worker.group == "refresh" and self._refresh_again:

@@ -23,7 +23,7 @@ from tui.messages import ClientFailed, ServerAnswered, moved_or_failed
 from tui.moves import MoveOutcome, MoveRequest, send_move
 from tui.presentation import OrderSummary
 from tui.screens.cancel_note import CancelDialog
-from tui.screens.confirm import ConfirmDialog
+from tui.screens.handover import CourierMemory, confirm_moves
 
 __all__ = ["DetailScreen", "render_order"]
 
@@ -98,6 +98,29 @@ def _history(order: Order, now: datetime) -> Table:
     return table
 
 
+def _delivery(order: Order, now: datetime) -> RenderableType:
+    """Courier, tracking number and hand-over time; what is missing in yellow."""
+    if view.delivery_line(order) is None:
+        return Text("not handed over yet", style="dim")
+    raw = order.get("delivery")
+    delivery: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+
+    def shown(key: str) -> RenderableType:
+        value = delivery.get(key)
+        if isinstance(value, str) and value.strip():
+            return view.text(value)
+        return Text("missing", style="bold yellow")
+
+    rows: list[tuple[str, RenderableType]] = [
+        ("courier", shown("courier")),
+        ("tracking", shown("trackingNumber")),
+        ("handed over", view.when(delivery.get("handedAt"), now) if delivery.get("handedAt") else view.NONE),
+    ]
+    if not delivery.get("trackingNumber"):
+        rows.append(("", Text("the customer is waiting for a tracking number", style="yellow")))
+    return _fields(rows)
+
+
 def render_order(order: Order, now: datetime) -> RenderableType:
     """The whole detail view of one order as one rich renderable (every server text sanitised)."""
     status = view.text(order.get("status"))
@@ -138,6 +161,8 @@ def render_order(order: Order, now: datetime) -> RenderableType:
         ),
         _section("Payment evidence"),
         _payments(order),
+        _section("Delivery"),
+        _delivery(order, now),
         _section("History"),
         _history(order, now),
         _section("Next"),
@@ -159,11 +184,19 @@ class DetailScreen(Screen[None]):
         Binding("r", "reload", "Refresh", id="detail.refresh", tooltip="Fetch this order again"),
     ]
 
-    def __init__(self, client: KraftaClient, summary: OrderSummary, *, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        client: KraftaClient,
+        summary: OrderSummary,
+        *,
+        clock: Callable[[], datetime],
+        courier_memory: CourierMemory | None = None,
+    ) -> None:
         super().__init__()
         self.client = client
         self.summary = summary
         self.clock = clock
+        self.courier_memory = courier_memory or CourierMemory()
         self.order: dict[str, Any] | None = None
 
     @property
@@ -207,12 +240,7 @@ class DetailScreen(Screen[None]):
             self.notify(f"{self.number}: no move is offered to you from {view.status_label(self.status)}.")
             return
         request = MoveRequest(self.summary.id, self.number, self.status, target)
-
-        def answered(accept: bool | None) -> None:
-            if accept:
-                self._move(request)
-
-        self.app.push_screen(ConfirmDialog(request.question, title="Advance"), answered)
+        confirm_moves(self, [request], self.courier_memory, lambda sent: self._move(sent[0]))
 
     def action_cancel_order(self) -> None:
         if not view.can_cancel(self.offered):

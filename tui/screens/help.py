@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from krafta_cli.view import age
-from tui.presentation import OLD_AFTER, STUCK_AFTER
+from tui.presentation import OLD_AFTER
 
 __all__ = ["HelpScreen"]
 
@@ -55,7 +55,10 @@ class HelpScreen(ModalScreen[None]):
                     ("age", "bold"),
                     f" is time since the order was placed, in a warning colour past {age(OLD_AFTER)}; ",
                     ("stuck", "bold"),
-                    f" marks an open order that has not moved for {age(STUCK_AFTER)} or more. "
+                    " marks an order the server says has sat in its status too long (its rules: "
+                    "KRAFTA_STUCK_AFTER), with how long it has been there; ",
+                    ("◆", "bold"),
+                    " marks a card picked with space: a and c then act on every marked card. "
                     "Moves offered are the ones the server allows you for that order. "
                     "The board refreshes by itself; the mouse selects (double click opens).",
                 ),

@@ -25,6 +25,8 @@ CARD_HEIGHT = CARD_LINES + 1
 """Rows a card takes in its column, the last one a gap so cards read as separate blocks."""
 
 _BAR = "▌ "
+# A marked card (space) keeps its bar's width, so nothing on the card moves when it is marked.
+_MARK = "◆ "
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class CardStyles:
     stuck: Style
     bar: Style
     bar_stuck: Style
+    marked: Style
 
 
 def _line(console: Console, left: Text, right: Text, width: int, background: Style) -> Strip:
@@ -57,13 +60,14 @@ def _line(console: Console, left: Text, right: Text, width: int, background: Sty
 
 
 def paint_card(
-    console: Console, card: CardText, width: int, styles: CardStyles, *, cursor: bool
+    console: Console, card: CardText, width: int, styles: CardStyles, *, cursor: bool, marked: bool = False
 ) -> list[Strip]:
-    """The `CARD_HEIGHT` strips of one card, `width` cells wide."""
+    """The `CARD_HEIGHT` strips of one card, `width` cells wide (`marked`: picked with space)."""
     background = styles.base + styles.cursor if cursor else styles.base
-    bar_style = styles.bar_stuck if card.stuck else styles.bar
+    bar_style = styles.marked if marked else styles.bar_stuck if card.stuck else styles.bar
+    glyph = _MARK if marked else _BAR
     # assemble() makes the style a span: Text.render() ignores a Text's own base style.
-    bar = Strip(list(Text.assemble((_BAR, bar_style)).render(console)), len(_BAR)).apply_style(background)
+    bar = Strip(list(Text.assemble((glyph, bar_style)).render(console)), len(glyph)).apply_style(background)
     age_style = styles.old if card.old else styles.muted
     stuck = Text(f"stuck {card.stuck_for}", style=styles.stuck) if card.stuck_for else Text()
     rows = [

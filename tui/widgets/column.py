@@ -39,6 +39,7 @@ class OrderColumn(ScrollView, can_focus=False):
         "card--stuck",
         "card--bar",
         "card--bar-stuck",
+        "card--marked",
     }
 
     active: reactive[bool] = reactive(False)
@@ -69,6 +70,7 @@ class OrderColumn(ScrollView, can_focus=False):
         self._cursor = 0
         self._painted: dict[int, list[Strip]] = {}
         self._styles: CardStyles | None = None
+        self._marked: frozenset[str] = frozenset()
         self.border_title = status_label(status)
         self._update_title()
 
@@ -116,6 +118,13 @@ class OrderColumn(ScrollView, can_focus=False):
         self._repaint()
         if self.active:
             self.scroll_to_cursor()
+
+    def set_marked(self, ids: frozenset[str]) -> None:
+        """Paint the cards of `ids` as marked (space); repaints only when this column's marks changed."""
+        mine = frozenset(o.id for o in self._orders if o.id in ids)
+        if mine != self._marked:
+            self._marked = mine
+            self._repaint()
 
     def move_cursor(self, delta: int) -> None:
         self.set_cursor(self._cursor + delta)
@@ -182,6 +191,7 @@ class OrderColumn(ScrollView, can_focus=False):
                 stuck=text("card--stuck"),
                 bar=text("card--bar"),
                 bar_stuck=text("card--bar-stuck"),
+                marked=text("card--marked"),
             )
         return self._styles
 
@@ -190,7 +200,12 @@ class OrderColumn(ScrollView, can_focus=False):
         if strips is None or (strips and strips[0].cell_length != width):
             card = card_text(self._orders[index], self._clock())
             strips = paint_card(
-                self.app.console, card, width, self._card_styles(), cursor=index == self._cursor
+                self.app.console,
+                card,
+                width,
+                self._card_styles(),
+                cursor=index == self._cursor,
+                marked=self._orders[index].id in self._marked,
             )
             self._painted[index] = strips
         return strips
