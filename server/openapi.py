@@ -51,7 +51,22 @@ _ORDER = _obj(
         "payments": {"type": "array"},
         "history": {"type": "array"},
         "nextStatuses": {"type": "array", "items": _STR},
-    }
+        # null until the move to HANDED_TO_DELIVERY; courier and trackingNumber may each be null.
+        "delivery": {
+            "anyOf": [
+                _obj(
+                    {
+                        "courier": {"type": ["string", "null"]},
+                        "trackingNumber": {"type": ["string", "null"]},
+                        "handedAt": _STR,
+                    }
+                ),
+                {"type": "null"},
+            ]
+        },
+    },
+    # Staff views only: the server's stuck rules (KRAFTA_STUCK_AFTER) say the order sat too long.
+    stuck={"type": "boolean"},
 )
 _SESSION = _obj({"success": _TRUE, "user": _USER, "expiresAt": _STR})
 # (method, path) → (status, schema) of the success answer, as the routes build it.

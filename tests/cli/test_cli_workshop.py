@@ -90,9 +90,9 @@ def test_numbers_from_stdin_with_a_handover(admin: Krafta, sqlite_server: LiveSe
 
 
 def test_the_pipeline_from_list_to_advance(admin: Krafta, sqlite_server: LiveServer) -> None:
-    """`krafta orders list -S READY | cut -f1 | krafta orders advance - … --yes`, as in the README."""
+    """`krafta orders list --status READY --format tsv | cut -f1 | krafta orders advance - …`."""
     ready = {new_order(sqlite_server, "CONFIRMED", "IN_PRODUCTION", "READY")["orderNumber"] for _ in range(2)}
-    listed = admin("orders", "list", "--status", "READY", "--all")
+    listed = admin("orders", "list", "--status", "READY", "--all", "--format", "tsv")
     assert listed.code == 0, listed
     column = "".join(line.split("\t")[0] + "\n" for line in listed.out.splitlines())
     assert ready <= set(column.split())
