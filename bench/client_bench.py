@@ -154,6 +154,7 @@ def bench_demo(repeat: int, home: Path) -> dict[str, Any]:
         "demo_first_card_s": median(demo),
         "import_textual_s": median(base),
         "runs": demo,
+        "fastest_s": round(min(demo), 3),
         "load_average": os.getloadavg()[0],
     }
 
@@ -167,6 +168,7 @@ def bench_help(repeat: int, home: Path) -> dict[str, Any]:
     )
     return {
         "help_s": median(helps),
+        "help_runs": helps,
         "import_typer_rich_httpx_s": median(base),
         "help_ratio": round(statistics.median(helps) / statistics.median(base), 2),
         "help_cpu_s": median(CPU["help"]),
@@ -186,6 +188,7 @@ def bench_list(repeat: int, home: Path, extra_orders: int) -> dict[str, Any]:
         )
     return {
         "orders_list_s": median(lists),
+        "orders_list_fastest_s": round(min(lists), 3),
         "orders_in_shop": 40 + extra_orders,
         "import_typer_rich_httpx_s": median(base),
         "orders_list_ratio": round(statistics.median(lists) / statistics.median(base), 2),
@@ -204,7 +207,7 @@ def report(results: dict[str, Any]) -> str:
     rows = [
         (
             "`krafta demo` launch → first card (headless, upper bound)",
-            f"{demo['demo_first_card_s']:.2f} s",
+            f"{demo['demo_first_card_s']:.2f} s (fastest {demo['fastest_s']:.2f} s)",
             f"`import textual.app` {demo['import_textual_s']:.2f} s",
             f"≤ {GOALS['demo_first_card_s']} s",
             _mark(met["demo_first_card"]),
@@ -217,8 +220,16 @@ def report(results: dict[str, Any]) -> str:
             _mark(met["help_ratio"]),
         ),
         (
+            "`krafta --help`, CPU time (user + system)",
+            f"{helps['help_cpu_s']:.3f} s = **{helps['help_cpu_ratio']}×**",
+            f"`import typer, rich, httpx` {helps['import_typer_rich_httpx_cpu_s']:.3f} s",
+            f"≤ {GOALS['help_ratio']}×",
+            _mark(met["help_cpu_ratio"]),
+        ),
+        (
             f"`krafta orders list --limit 20` ({lists['orders_in_shop']} orders, local server)",
-            f"{lists['orders_list_s']:.3f} s ({lists['orders_list_ratio']}×)",
+            f"{lists['orders_list_s']:.3f} s ({lists['orders_list_ratio']}×; "
+            f"fastest {lists['orders_list_fastest_s']:.3f} s)",
             f"`import typer, rich, httpx` {lists['import_typer_rich_httpx_s']:.3f} s",
             f"≤ {GOALS['orders_list_s']} s",
             _mark(met["orders_list"]),
@@ -274,6 +285,7 @@ def main() -> None:
     results["met"] = {
         "demo_first_card": results["demo"]["demo_first_card_s"] <= GOALS["demo_first_card_s"],
         "help_ratio": results["help"]["help_ratio"] <= GOALS["help_ratio"],
+        "help_cpu_ratio": results["help"]["help_cpu_ratio"] <= GOALS["help_ratio"],
         "orders_list": results["orders_list"]["orders_list_s"] <= GOALS["orders_list_s"],
     }
     markdown = report(results)
