@@ -21,6 +21,7 @@ from server.lifecycle import MovePlan, MoveRefused, Status
 from server.models import DesignUpload, IdempotencyKey, Order, Product, ProductVariant
 from server.order_events import ChangeKind, OrderChange, OrderHooks
 from server.order_filter import After, OrderFilter
+from server.order_json import json_by_ids, page_ids
 from server.order_shape import CHILDREN, EVENT, ORDER, Part
 from server.records import Idem, PriceInfo, history_entry, reviewer
 
@@ -124,16 +125,28 @@ class DatabaseOrders:
     # ---- the seam's operations ---------------------------------------------------------------------
 
     def insert(
-        self, record: dict[str, Any], idem: Idem | None, *, kind: ChangeKind = "order.created"
-    ) -> None:
-        """The order and its Idempotency-Key in one transaction (IntegrityError when either is taken)."""
-        change = OrderChange.of(kind, record, None)
+        self,
+        record: dict[str, Any],
+        idem: Idem | None,
+        *,
+        kind: ChangeKind = "order.created",
+        prepare: Callable[[Connection], Any] | None = None,
+    ) -> Any:
+        """The order and its Idempotency-Key in one transaction (IntegrityError when either is taken).
+
+        `prepare(conn)` runs first in the same transaction: it may complete the record (the price
+        check) or return an answer instead (the first response to a key), and then nothing is written.
+        """
         with self.db.order_write() as conn:
+            if prepare is not None and (answer := prepare(conn)) is not None:
+                return answer
+            change = OrderChange.of(kind, record, None)
             insert_rows(conn, record)
             if idem is not None:
                 self.insert_key(conn, idem, record)
             self.hooks.in_transaction(conn, change)
         self.hooks.after_commit(change)
+        return None
 
     def insert_key(self, conn: Connection, idem: Idem, record: Mapping[str, Any]) -> None:
         conn.execute(
@@ -162,6 +175,19 @@ class DatabaseOrders:
         )
         with self.db.read_conn() as conn:
             return records_for_rows(conn, conn.execute(query).mappings().all())
+
+    def page_json(
+        self, filt: OrderFilter, after: After | None, size: int
+    ) -> list[tuple[After, str, datetime, str]]:
+        """Like `page`, each order as JSON text built by the database:
+        ((createdAt, id), status, when it entered that status, json)."""
+        with self.db.read_conn() as conn:
+            rows = conn.execute(page_ids(filt, after, size)).all()
+            if not rows:
+                return []
+            ids = [r[0] for r in rows]
+            texts = dict(conn.execute(json_by_ids(not self.db.is_sqlite), {"ids": ids}).all())
+        return [((r[1], r[0]), r[2], r[3], texts[r[0]]) for r in rows]
 
     def present(self, ids: Sequence[str]) -> set[str]:
         """Which of these order ids the database holds (a replay may have just committed them)."""

@@ -66,7 +66,8 @@ def _reserve(conn: Connection, numbers: Iterable[str], lessee: str, limit: int |
         .on_conflict_do_nothing(index_elements=["number"])
         .returning(numbers_t.c.number)
     )
-    return list(conn.scalars(stmt))
+    got = set(conn.scalars(stmt))
+    return [n for n in free if n in got]  # in the order drawn (RETURNING's order is unspecified)
 
 
 def claim_number(conn: Connection, number: str) -> bool:

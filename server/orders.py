@@ -13,9 +13,11 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 import orjson
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from server.auth import Principal
@@ -26,10 +28,11 @@ from server.handover import check_handover, delivery_of
 from server.lifecycle import MovePlan, MoveRefused, Status, next_statuses, plan_move
 from server.models import utcnow
 from server.order_db import DatabaseOrders
-from server.order_filter import OrderFilter, decode_cursor, encode_cursor, sort_key
+from server.order_filter import After, OrderFilter, decode_cursor, encode_cursor, sort_key
 from server.order_numbers import NumberLease, draw_number
+from server.order_shape import iso
 from server.order_storage import OrderStorage, attempt
-from server.order_view import is_staff, render, visible_to
+from server.order_view import is_staff, render, staff_json, visible_to
 from server.records import Idem, PriceInfo, apply_price, build_record
 from server.schemas import AdvanceIn, OrderIn
 from server.stuck import StuckRules
@@ -100,36 +103,38 @@ class OrderService:
         return 201, result
 
     def _create_in_database(self, database: DatabaseOrders, draft: _Draft, body: OrderIn) -> dict[str, Any]:
-        with self.db.read_conn() as conn:
+        if not draft.reserved:
+            self.lease.refill()
+            number = self.lease.take()
+            draft.record["orderNumber"], draft.reserved = number or draw_number(), number is not None
+
+        def prepare(conn: Connection) -> dict[str, Any] | None:
+            # The checks read in the write's own transaction: one connection, one round of locks.
             if draft.key and (earlier := database.idempotent(conn, draft.key)) is not None:
+                self._keep_spare(draft)
                 return _again(earlier, draft.request_hash)
-            price = database.price(conn, body.variant_id, body.quantity, body.subtotal)
             if body.design_upload_id is not None and not database.upload_exists(conn, body.design_upload_id):
                 raise Invalid(
                     "Invalid designUploadId: no such design upload.",
                     fields={"designUploadId": "no design upload with this id"},
                 )
-        apply_price(draft.record, price)
-        if not draft.reserved:
-            self.lease.refill()
-            number = self.lease.take()
-            draft.record["orderNumber"], draft.reserved = number or draw_number(), number is not None
+            apply_price(draft.record, database.price(conn, body.variant_id, body.quantity, body.subtotal))
+            return None
+
         for _ in range(5):
             response = draft.response()
             idem = Idem(draft.key, draft.request_hash, response) if draft.key else None
             try:
-                database.insert(draft.record, idem)
-                break
+                earlier = database.insert(draft.record, idem, prepare=prepare)
             except IntegrityError:
-                if draft.key:
-                    with self.db.read_conn() as conn:
-                        earlier = database.idempotent(conn, draft.key)
-                    if earlier is not None:
-                        self._keep_spare(draft)
-                        return _again(earlier, draft.request_hash)
-                # The number was taken around the registry (rows seeded directly): spend another.
+                # Two requests with one key raced (the other committed first: `prepare` finds it
+                # now), or the number was taken around the registry (rows seeded directly).
                 number = self.lease.take()
                 draft.record["orderNumber"], draft.reserved = number or draw_number(), number is not None
+                continue
+            if earlier is not None:
+                return earlier  # type: ignore[no-any-return]
+            break
         else:
             raise Conflict("Could not store the order; try again.", current_status="", next_statuses=[])
         if idem is not None:
@@ -222,34 +227,59 @@ class OrderService:
             return filt
         return replace(filt, owner_id=viewer.id)
 
-    def list_page(
-        self, viewer: Principal, filt: OrderFilter, *, limit: int, cursor: str | None
-    ) -> dict[str, Any]:
+    def list_page(self, viewer: Principal, filt: OrderFilter, *, limit: int, cursor: str | None) -> bytes:
+        """One page as a JSON document: `{"success", "orders", "nextCursor"[, "database": "down"]}`."""
         after = _cursor(cursor)
         filt = self._filter(viewer, filt)
-        now = utcnow()
-        answered, db_orders = attempt(lambda: self.database.page(filt, after, limit + 1))
-        fallback = self._fallback_orders(filt, after, limit + 1, answered)
-        merged = sorted([*(db_orders or []), *fallback], key=sort_key, reverse=True)
+        answered, db_pieces = attempt(lambda: self._database_pieces(viewer, filt, after, limit + 1))
+        merged = sorted(
+            [*(db_pieces or []), *self._fallback_pieces(viewer, filt, after, limit + 1, answered)],
+            key=_piece_key,
+            reverse=True,
+        )
         page, more = merged[:limit], len(merged) > limit
-        body: dict[str, Any] = {
-            "success": True,
-            "orders": [render(o, viewer, self.stuck, now) for o in page],
-            "nextCursor": encode_cursor(page[-1]["createdAt"], page[-1]["id"]) if more and page else None,
-        }
-        if not answered:
-            body["database"] = "down"
-        return body
+        next_cursor = None
+        if more and page:
+            created, order_id = page[-1][0]
+            next_cursor = encode_cursor(iso(created) or "", order_id)
+        return (
+            b'{"success":true,"orders":['
+            + b",".join(piece for _, piece in page)
+            + b'],"nextCursor":'
+            + orjson.dumps(next_cursor)
+            + (b"" if answered else b',"database":"down"')
+            + b"}"
+        )
 
-    def _fallback_orders(
-        self, filt: OrderFilter, after: Any, size: int | None, answered: bool
-    ) -> list[dict[str, Any]]:
+    def _database_pieces(
+        self, viewer: Principal, filt: OrderFilter, after: After | None, size: int
+    ) -> list[Piece]:
+        """Orders of one database page, each as (sort key, the caller's view as JSON bytes)."""
+        if is_staff(viewer):
+            # The staff view is the database's own JSON (`order_json.py`) plus nextStatuses.
+            now = utcnow()
+            return [
+                (key, staff_json(text, status, viewer, self._stuck(status, entered, now)))
+                for key, status, entered, text in self.database.page_json(filt, after, size)
+            ]
+        pages = self.database.page(filt, after, size)
+        return [(sort_key(o), orjson.dumps(render(o, viewer, self.stuck))) for o in pages]
+
+    def _stuck(self, status: str, entered: datetime, now: datetime) -> bool:
+        """`StuckRules.is_stuck` for an order the database serialised (`entered` from SQL)."""
+        limit = self.stuck.limit(status)
+        return limit is not None and now - entered >= limit
+
+    def _fallback_pieces(
+        self, viewer: Principal, filt: OrderFilter, after: After | None, size: int | None, answered: bool
+    ) -> list[Piece]:
         ids = self.files.matching(filt, after)[:size]
         if ids and answered:
             # A file whose order was just committed by a replay must not show twice.
             _, present = attempt(lambda: self.database.present(ids))
             ids = [i for i in ids if i not in (present or set())]
-        return self.files.load(ids, filt)
+        loaded = self.files.load(ids, filt)
+        return [(sort_key(o), orjson.dumps(render(o, viewer, self.stuck))) for o in loaded]
 
     def stream_all(self, viewer: Principal, filt: OrderFilter) -> Iterator[bytes]:
         """Every matching order as chunks of one JSON document, database pages merged with the files.
@@ -258,42 +288,48 @@ class OrderService:
         the answer can still say so; the fallback's orders are read once, not once per page.
         """
         filt = self._filter(viewer, filt)
-        answered, first = attempt(lambda: self.database.page(filt, None, PAGE))
-        fallback = self._fallback_orders(filt, None, None, answered)
+        answered, first = attempt(lambda: self._database_pieces(viewer, filt, None, PAGE))
+        fallback = self._fallback_pieces(viewer, filt, None, None, answered)
         return self._stream(viewer, filt, first or [], fallback, answered)
 
-    def _database_pages(self, filt: OrderFilter, first: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    def _database_pages(self, viewer: Principal, filt: OrderFilter, first: list[Piece]) -> Iterator[Piece]:
         page = first
         while True:
             yield from page
             if len(page) < PAGE:
                 return
-            page = self.database.page(filt, sort_key(page[-1]), PAGE)
+            page = self._database_pieces(viewer, filt, page[-1][0], PAGE)
 
     def _stream(
         self,
         viewer: Principal,
         filt: OrderFilter,
-        first: list[dict[str, Any]],
-        fallback: list[dict[str, Any]],
+        first: list[Piece],
+        fallback: list[Piece],
         answered: bool,
     ) -> Iterator[bytes]:
         yield b'{"success":true,"orders":['
-        orders = heapq.merge(
-            self._database_pages(filt, first) if answered else iter(()),
-            fallback,
-            key=sort_key,
-            reverse=True,
+        pieces = (
+            heapq.merge(self._database_pages(viewer, filt, first), fallback, key=_piece_key, reverse=True)
+            if answered
+            else iter(fallback)
         )
-        sep, chunk, now = b"", [], utcnow()
-        for order in orders:
-            chunk.append(orjson.dumps(render(order, viewer, self.stuck, now)))
-            if len(chunk) == 200:
+        sep, chunk = b"", []
+        for _, piece in pieces:
+            chunk.append(piece)
+            if len(chunk) == 500:
                 yield sep + b",".join(chunk)
                 sep, chunk = b",", []
         if chunk:
             yield sep + b",".join(chunk)
         yield b'],"nextCursor":null' + (b"" if answered else b',"database":"down"') + b"}"
+
+
+Piece = tuple[After, bytes]
+
+
+def _piece_key(piece: Piece) -> After:
+    return piece[0]
 
 
 def _again(earlier: Idem, request_hash: str) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from server.deps import (
@@ -36,7 +36,7 @@ def _order_budget(services: ServicesDep, client: ClientAddress) -> None:
         raise RateLimited("Too many orders from your address; wait a minute.", retry_after=wait)
 
 
-def _key(idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> str | None:
+async def _key(idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> str | None:
     if idempotency_key is not None and not (1 <= len(idempotency_key) <= 255):
         raise Invalid(
             "Invalid Idempotency-Key: 1 to 255 characters.", fields={"Idempotency-Key": "1 to 255 characters"}
@@ -111,7 +111,9 @@ def list_orders(
         # The seed returns every order; stream them a page at a time so memory does not grow with the shop.
         chunks = services.orders.stream_all(user, filt)
         return StreamingResponse(chunks, media_type="application/json")
-    return JsonBytes(services.orders.list_page(user, filt, limit=limit, cursor=cursor))
+    return Response(
+        services.orders.list_page(user, filt, limit=limit, cursor=cursor), media_type="application/json"
+    )
 
 
 @router.get("/{ident}", response_model=None)
