@@ -30,7 +30,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api/orders", tags=["orders"])
 
 
-def _order_budget(services: ServicesDep, client: ClientAddress) -> None:
+async def _order_budget(services: ServicesDep, client: ClientAddress) -> None:
     # A dependency listed before the body's: a flood is refused before its body is read or parsed.
     if (wait := services.order_rate.hit(client)) is not None:
         raise RateLimited("Too many orders from your address; wait a minute.", retry_after=wait)
