@@ -278,7 +278,9 @@ run; {machine["cpus"]} CPUs, Python {machine["python"]}, load average at the end
 {loads}. `python bench/client_bench.py`. CPU time (user + system, from wait4) moves far less with
 the neighbours than wall time: `krafta --help` used {helps["help_cpu_s"]:.3f} s of CPU against
 {helps["import_typer_rich_httpx_cpu_s"]:.3f} s for the imports alone (**{helps["help_cpu_ratio"]}×**);
-`krafta orders list` used {lists["orders_list_client_cpu_s"]:.3f} s of CPU in the client.
+`krafta orders list` used {lists["orders_list_client_cpu_s"]:.3f} s of CPU in the client; the
+demo's server used {demo.get("server_cpu_to_ready_s", float("nan")):.2f} s of CPU until it answered
+(what no parallelism in the client can hide).
 
 | figure | result | baseline (same run) | goal | |
 |---|---|---|---|---|
@@ -299,7 +301,14 @@ def main() -> None:
     parser.add_argument("--demo-repeat", type=int, default=3, help="runs of krafta demo")
     parser.add_argument("--orders", type=int, default=200, help="orders added to the demo shop for the list")
     parser.add_argument("--name", default="clients", help="results name (use clients-quick for trial runs)")
+    parser.add_argument("--rerender", action="store_true", help="rewrite the .md from the saved .json")
     args = parser.parse_args()
+    if args.rerender:
+        import json
+
+        saved = json.loads((ROOT / "bench" / "results" / f"{args.name}.json").read_text())
+        write_section(args.name, report(saved), saved)
+        return
 
     with tempfile.TemporaryDirectory(prefix="krafta-client-bench-home-") as home_dir:
         home = Path(home_dir)
