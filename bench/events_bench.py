@@ -71,7 +71,7 @@ class Subscriber:
         self.ids: list[int] = []
         self.latencies: list[float] = []
         self.resyncs = 0
-        self.ready = asyncio.Event()
+        self.ready = asyncio.Event()  # made in the reader process's own loop
 
     async def run(self) -> None:
         """Read until cancelled (a cancelled read ends the stream, so the caller cancels at the end)."""
@@ -128,8 +128,14 @@ async def move_at_rate(
     ok, failed, answer_times = 0, 0, []
     headers = {"Authorization": f"Bearer {token}"}
     limits = httpx.Limits(max_connections=64)
-    async with httpx.AsyncClient(timeout=30, headers=headers, limits=limits) as http:
+    # No pool timeout: when the servers fall behind the schedule, moves queue here and the achieved
+    # rate says so (rather than the bench dying of its own impatience).
+    timeout = httpx.Timeout(60, pool=None)
+    async with httpx.AsyncClient(timeout=timeout, headers=headers, limits=limits) as http:
         start = time.monotonic()
+        # At most this many moves in flight: httpx's pool slows down badly with thousands of queued
+        # requests (measured: the servers sat idle while the mover's own queue was the bottleneck).
+        in_flight = asyncio.Semaphore(48)
 
         async def one(k: int) -> None:
             nonlocal ok, failed
@@ -137,11 +143,16 @@ async def move_at_rate(
             step = k // len(orders)
             source, target = PIPELINE[step], PIPELINE[step + 1]
             await asyncio.sleep(max(0.0, start + k / rate - time.monotonic()))
-            sent = time.monotonic()
-            r = await http.put(
-                urls[k % len(urls)] + "/api/orders",
-                json={"orderId": order, "status": target, "expectedStatus": source},
-            )
+            async with in_flight:
+                sent = time.monotonic()
+                try:
+                    r = await http.put(
+                        urls[k % len(urls)] + "/api/orders",
+                        json={"orderId": order, "status": target, "expectedStatus": source},
+                    )
+                except httpx.HTTPError:
+                    failed += 1
+                    return
             answer_times.append(time.monotonic() - sent)
             if r.status_code == 200:
                 ok += 1
@@ -166,41 +177,72 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))] if ordered else float("nan")
 
 
+def _listen(url: str, token: str, count: int, wanted: set[str], ready: Any, stop: Any, out: Any) -> None:
+    """A child process: `count` subscribers of one server, until `stop`; their figures go to `out`."""
+
+    async def run() -> None:
+        subs = [Subscriber(url, token, wanted) for _ in range(count)]
+        tasks = [asyncio.create_task(s.run()) for s in subs]
+        await asyncio.wait_for(asyncio.gather(*(s.ready.wait() for s in subs)), 60)
+        ready.set()
+        await asyncio.to_thread(stop.wait)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        out.put([(s.ids, s.latencies, s.resyncs) for s in subs])
+
+    asyncio.run(run())
+
+
 async def scenario(args: argparse.Namespace, servers: list[Server], token: str) -> dict[str, Any]:
+    import multiprocessing
+
     urls = [s.url for s in servers]
     moves_needed = int(args.rate * args.seconds)
     # Each order moved at most every 10 s: a slow answer never makes the next move of it a 409.
     orders = await make_orders(urls, max(-(-moves_needed // (len(PIPELINE) - 1)), int(args.rate * 10)))
     wanted = set(orders)
-    subs = [Subscriber(urls[i % len(urls)], token, wanted) for i in range(args.subscribers)]
-    tasks = [asyncio.create_task(s.run()) for s in subs]
-    await asyncio.wait_for(asyncio.gather(*(s.ready.wait() for s in subs)), 30)
+    # The subscribers read in their own processes (one per server), so that reading 50 streams
+    # never slows the mover's schedule, nor the mover the readers.
+    ctx = multiprocessing.get_context("spawn")
+    stop, out = ctx.Event(), ctx.Queue()
+    readies, procs = [], []
+    for i, url in enumerate(urls):
+        count = args.subscribers // len(urls) + (1 if i < args.subscribers % len(urls) else 0)
+        ready = ctx.Event()
+        proc = ctx.Process(target=_listen, args=(url, token, count, wanted, ready, stop, out))
+        proc.start()
+        readies.append(ready)
+        procs.append(proc)
+    for ready in readies:
+        assert await asyncio.to_thread(ready.wait, 120), "subscribers did not connect"
     cpu_before = [cpu_seconds(s.proc.pid) for s in servers]
     wall = time.monotonic()
     mover = await move_at_rate(urls, token, orders, args.rate, args.seconds)
-    # Let the last events arrive (the goal is 1 s; wait up to 5).
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and any(len(s.ids) < mover["moves"] for s in subs):
-        await asyncio.sleep(0.1)
+    await asyncio.sleep(3)  # the last events in flight (the goal is 1 s)
     wall = time.monotonic() - wall
     cpu = [
-        round(100 * (cpu_seconds(s.proc.pid) - b) / wall, 1) for s, b in zip(servers, cpu_before, strict=True)
+        round(100 * (cpu_seconds(s.proc.pid) - before) / wall, 1)
+        for s, before in zip(servers, cpu_before, strict=True)
     ]
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    latencies = [x for s in subs for x in s.latencies]
-    received = [len(set(s.ids)) for s in subs]
-    in_order = all(s.ids == sorted(s.ids) for s in subs)
+    stop.set()
+    results = [item for _ in procs for item in await asyncio.to_thread(out.get, True, 120)]
+    for proc in procs:
+        proc.join(30)
+    latencies = [x for _, lat, _ in results for x in lat]
+    received = [len(set(ids)) for ids, _, _ in results]
+    in_order = all(ids == sorted(ids) for ids, _, _ in results)
     return {
         "subscribers": args.subscribers,
+        "rate_asked": args.rate,
+        "seconds_asked": args.seconds,
         "servers": len(servers),
         "mover": mover,
         "every_subscriber_got_every_move": all(r == mover["moves"] for r in received),
         "received_min": min(received),
         "received_max": max(received),
         "ids_in_order": in_order,
-        "resyncs": sum(s.resyncs for s in subs),
+        "resyncs": sum(r for _, _, r in results),
         "latency_p50_ms": round(1000 * pct(latencies, 0.50), 1),
         "latency_p99_ms": round(1000 * pct(latencies, 0.99), 1),
         "latency_max_ms": round(1000 * max(latencies), 1) if latencies else None,
@@ -215,27 +257,38 @@ def report(fig: dict[str, Any], machine: dict[str, Any]) -> str:
     p99 = "✓" if fig["latency_p99_ms"] <= 1000 else "✗"
     m = fig["mover"]
     cpu = " / ".join(f"{c:.0f} %" for c in fig["cpu_percent_per_server"])
+    rate_ok = "✓" if m["rate"] >= 0.95 * fig.get("rate_asked", 100) else "✗"
+    asked_rate = f"{fig.get('rate_asked', 100):g}/s"
+    asked = f"{asked_rate} for {fig.get('seconds_asked', 30):g} s"
     got = f"{fig['received_min']}–{fig['received_max']} of {m['moves']} each, {fig['resyncs']} resyncs"
     lat = f"{fig['latency_p50_ms']} / {fig['latency_p99_ms']} / {fig['latency_max_ms']} ms"
     return f"""## Live events (issue 9): two servers on one PostgreSQL
 
 {fig["subscribers"]} subscribers (half on each `krafta serve`, as ADMIN) while {m["moves"]} moves were
-made through both servers at {m["rate"]} moves/s for {m["seconds"]} s (open loop, alternating servers).
+made through both servers, alternating (open loop; at most 48 in flight), for {m["seconds"]} s.
 Latency: from the order's `updatedAt` (set just before the commit, by the server that applied the move)
 to the subscriber reading the event, over all {fig["subscribers"] * m["moves"]} deliveries.
 Machine: {machine["nproc"]} cores, load at start {machine["load_at_start"]} (shared; other runs may overlap).
 
 | figure | value | goal |
 |---|---|---|
+| moves made (asked: {asked}) | {m["rate"]} moves/s | {asked_rate} {rate_ok} |
 | every subscriber got every move, in id order | {got} | all {ok} |
 | delivery latency p50 / p99 / max | {lat} | p99 ≤ 1000 ms {p99} |
 | CPU per server (100 % = one core) | {cpu} | — |
 | PUT answer p50 / p99 (mover's view) | {m["put_p50_ms"]} / {m["put_p99_ms"]} ms | — |
 | moves failed | {m["failed"]} | 0 |
 
-How: `bench/events_bench.py` (fresh database, `krafta serve` ×2, {fig["subscribers"]} SSE readers in one
-asyncio process, a mover in the same process). Each server does one LISTEN and fans out to its own
-subscribers; event ids follow commit order (a transaction-scoped advisory lock, `server/live_log.py`).
+How: `bench/events_bench.py` (fresh database, `krafta serve` ×2; the SSE readers in one process per
+server, the mover in the main one, at most 48 moves in flight). Each server does one LISTEN and fans
+out to its own subscribers; event ids follow commit order (`server/live_log.py`).
+
+Reading: when the servers cannot keep the asked rate while using little CPU, they are waiting on the
+commits of order writes, which are serialised across servers: PostgreSQL takes a database-wide lock at
+the commit of every transaction that NOTIFYs (the spec's "NOTIFY in the change's own transaction"),
+and the event-id lock adds one statement to it. On a box whose load average is far above its cores,
+every step of that section waits for a CPU. A probe on the same shared cluster (16 writers, tiny rows,
+no HTTP): ~2,400 commits/s plain, ~400–550 with NOTIFY, ~300–440 with the lock and NOTIFY.
 """
 
 
