@@ -21,7 +21,7 @@ from server.lifecycle import MovePlan, MoveRefused, Status
 from server.models import DesignUpload, IdempotencyKey, Order, Product, ProductVariant
 from server.order_events import ChangeKind, OrderChange, OrderHooks
 from server.order_filter import After, OrderFilter
-from server.order_json import json_by_ids, page_ids
+from server.order_json import as_utc, json_by_ids, page_ids
 from server.order_shape import CHILDREN, EVENT, ORDER, Part
 from server.records import Idem, PriceInfo, history_entry, reviewer
 
@@ -177,17 +177,17 @@ class DatabaseOrders:
             return records_for_rows(conn, conn.execute(query).mappings().all())
 
     def page_json(
-        self, filt: OrderFilter, after: After | None, size: int
-    ) -> list[tuple[After, str, datetime, str]]:
+        self, filt: OrderFilter, after: After | None, size: int, *, entered: bool = False
+    ) -> list[tuple[After, str, datetime | None, str]]:
         """Like `page`, each order as JSON text built by the database:
-        ((createdAt, id), status, when it entered that status, json)."""
+        ((createdAt, id), status, when it entered that status (with `entered`), json)."""
         with self.db.read_conn() as conn:
-            rows = conn.execute(page_ids(filt, after, size)).all()
+            rows = conn.execute(page_ids(filt, after, size, entered=entered)).all()
             if not rows:
                 return []
             ids = [r[0] for r in rows]
             texts = dict(conn.execute(json_by_ids(not self.db.is_sqlite), {"ids": ids}).all())
-        return [((r[1], r[0]), r[2], r[3], texts[r[0]]) for r in rows]
+        return [((as_utc(r[1]), r[0]), r[2], as_utc(r[3]) if entered else None, texts[r[0]]) for r in rows]
 
     def present(self, ids: Sequence[str]) -> set[str]:
         """Which of these order ids the database holds (a replay may have just committed them)."""

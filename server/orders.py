@@ -260,15 +260,17 @@ class OrderService:
             now = utcnow()
             return [
                 (key, staff_json(text, status, viewer, self._stuck(status, entered, now)))
-                for key, status, entered, text in self.database.page_json(filt, after, size)
+                for key, status, entered, text in self.database.page_json(
+                    filt, after, size, entered=bool(self.stuck.after)
+                )
             ]
         pages = self.database.page(filt, after, size)
         return [(sort_key(o), orjson.dumps(render(o, viewer, self.stuck))) for o in pages]
 
-    def _stuck(self, status: str, entered: datetime, now: datetime) -> bool:
+    def _stuck(self, status: str, entered: datetime | None, now: datetime) -> bool:
         """`StuckRules.is_stuck` for an order the database serialised (`entered` from SQL)."""
-        limit = self.stuck.limit(status)
-        return limit is not None and now - entered >= limit
+        limit = self.stuck.limit(status) if entered is not None else None
+        return limit is not None and entered is not None and now - entered >= limit
 
     def _fallback_pieces(
         self, viewer: Principal, filt: OrderFilter, after: After | None, size: int | None, answered: bool
