@@ -41,7 +41,7 @@ router = APIRouter(prefix="/api/orders", tags=["events"])
 
 RETRY_MS = 2000
 # A client that has not taken a frame for this long is gone or stalled: its connection is closed.
-WRITE_TIMEOUT_SECONDS = 20.0
+WRITE_TIMEOUT_SECONDS = 60.0
 BACKLOG_PAGE = 500
 
 
