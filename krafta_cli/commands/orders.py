@@ -171,7 +171,7 @@ def advance(
     refs: Annotated[
         list[str],
         typer.Argument(
-            metavar="NUMBER",
+            metavar="NUMBER... [STATUS]",
             help="Order numbers (KRFT-482031) or uuids, `-` to read them from stdin; "
             "then the target status (default: each order's next one the server offers).",
             show_default=False,
@@ -195,6 +195,7 @@ def advance(
 ) -> None:
     """Move orders to their next pipeline status (or to STATUS), each with the status it had.
 
+    \b
     Examples:
       krafta orders advance KRFT-482031   →   KRFT-482031: CONFIRMED → IN_PRODUCTION
       krafta orders advance KRFT-482031 --courier MRW --tracking 1234567890
