@@ -6,6 +6,7 @@ server, always sends `expectedStatus`, and reports the server's 403/409 as they 
 
 import json
 import os
+import re
 import select
 import stat
 import sys
@@ -34,6 +35,7 @@ from krafta_cli.commands.options import (
     FormatOption,
     JsonOption,
     StatusesOption,
+    parse_status,
     statuses_help,
 )
 from krafta_cli.errors_cli import InputError, describe, fail, print_error
@@ -224,13 +226,19 @@ def advance(
         _advance_many(wanted, target, note=note, handover=handover, yes=yes, as_json=as_json)
 
 
+_ORDER_REF = re.compile(r"^(KRFT-\d{6}|[0-9a-fA-F-]{32,36}|-)$", re.IGNORECASE)
+
+
 def _split_target(refs: list[str]) -> tuple[list[str], str | None]:
-    """`KRFT-1 KRFT-2 ready` → (["KRFT-1", "KRFT-2"], "READY"): a last word naming a status is the target."""
+    """`KRFT-1 KRFT-2 ready` → (["KRFT-1", "KRFT-2"], "READY"): a last word naming a status is the target.
+
+    A last word that is neither a status nor looks like an order (`shipped`) is a usage error naming
+    the statuses, before any request, rather than an order number nobody has.
+    """
     if len(refs) >= 2:
-        try:
-            return refs[:-1], Status(refs[-1].strip().upper()).value
-        except ValueError:
-            pass
+        last = refs[-1].strip()
+        if last.upper() in Status.__members__ or not _ORDER_REF.match(last):
+            return refs[:-1], parse_status(last)
     if len(refs) == 1 and refs[0].strip().upper() in Status.__members__:
         fail(f"{refs[0]} is a status: give the order number(s) before it", ExitCode.USAGE)
     for ref in refs:
