@@ -121,6 +121,8 @@ def test_handover_options_and_usage_errors(admin: Krafta, sqlite_server: LiveSer
     assert_error(admin("orders", "advance", "-", input=f"{number}\n"), 2, "stdin", "--yes")
     assert_error(admin("orders", "advance", "-", "--yes", input="\n \n"), 2, "no order numbers")
     assert_error(admin("orders", "advance", "READY", "--yes"), 2, "is a status")
+    # A misspelt STATUS is not taken for an order number: a usage error naming the statuses.
+    assert_error(admin("orders", "advance", number, "shipped", "--yes"), 2, "is not a status", "READY")
     # --courier implies the hand-over, which a CONFIRMED order cannot make: the server's 409.
     assert_error(admin("orders", "advance", number, "--courier", "MRW", "--yes"), 5, "HANDED_TO_DELIVERY")
     bad = admin("orders", "advance", number, "HANDED_TO_DELIVERY", "--tracking", "x" * 65, "--yes")
