@@ -152,7 +152,8 @@ def _glance(dbs: dict[str, dict[str, Any]]) -> list[str]:
     return [*lines, ""]
 
 
-def render(report: dict[str, Any]) -> str:
+def render(report: dict[str, Any], notes: str = "") -> str:
+    """The section; `notes` (bench/server_notes.md: what the profiles say about unmet goals) goes last."""
     m, v = report["machine"], report["versions"]
     quick = report["mode"] == "quick"
     hello = report["hello"]
@@ -178,4 +179,6 @@ def render(report: dict[str, Any]) -> str:
     lines += _glance(report["databases"])
     for kind, db in report["databases"].items():
         lines += _database(kind, db)
+    if notes.strip() and report["mode"] != "quick":
+        lines += [notes.strip(), ""]
     return "\n".join(lines).rstrip() + "\n"

@@ -395,12 +395,18 @@ class Bench:
         return py_spy(srv.proc.pid, self.args.profile / f"{self.args.profile_label}-{what}", run, note=note)
 
 
+def _notes() -> str:
+    """Hand-written reading of the last full run's profiles (kept with the code, shown in the section)."""
+    path = HERE / "server_notes.md"
+    return path.read_text() if path.exists() else ""
+
+
 def rerender(out_dir: Path) -> int:
     from report_server import render
     from results import assemble, write_section
 
     report = json.loads((out_dir / "server.json").read_text())
-    write_section("server", render(report), report, results_dir=out_dir)
+    write_section("server", render(report, _notes()), report, results_dir=out_dir)
     print(assemble())
     return 0
 
@@ -441,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
     from report_server import render
     from results import assemble, write_section
 
-    md = render(report)
+    md = render(report, _notes())
     write_section(name, md, report, results_dir=out_dir)
     print(md)
     if not args.quick and args.out is None:
