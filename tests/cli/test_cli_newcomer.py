@@ -60,7 +60,7 @@ def test_orders_help_says_what_pending_is(offline: Krafta) -> None:
     ("args", "named"),
     [
         (("orders", "list", "--status", "foo"), "status"),
-        # (`orders advance NUMBER… [STATUS]` takes any word that is not a status as an order number.)
+        (("orders", "advance", "KRFT-000001", "shipped", "--yes"), "status"),
         (("users", "add", "x@y.zz", "--role", "jefe", "--password-stdin"), "role"),
         (("admin", "create", "x@y.zz", "--role", "jefe", "--password-stdin"), "role"),
     ],
