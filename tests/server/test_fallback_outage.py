@@ -9,31 +9,11 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from tests.conftest import LiveServer, krafta_exe
 from tests.helpers import order_body
 from tests.pgcluster import OwnPostgres
-
-
-@pytest.fixture(scope="module")
-def pg() -> Iterator[OwnPostgres]:
-    cluster = OwnPostgres()
-    cluster.start()
-    yield cluster
-    cluster.destroy()
-
-
-@pytest.fixture(scope="module")
-def live(pg: OwnPostgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    server = LiveServer(pg.url, tmp_path_factory.mktemp("outage"))
-    server.start()
-    server.bootstrap()
-    yield server
-    server.stop()
 
 
 def _files(directory: Path) -> list[Path]:

@@ -14,12 +14,10 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import psycopg
-import pytest
 
 from tests.conftest import LiveServer
 from tests.helpers import order_body
@@ -28,23 +26,6 @@ from tests.pgcluster import OwnPostgres
 POSTS, CONCURRENCY = 300, 16
 REFUSAL_SECONDS = 3.0
 TERMINATE_EVERY = 0.3
-
-
-@pytest.fixture(scope="module")
-def pg() -> Iterator[OwnPostgres]:
-    cluster = OwnPostgres()
-    cluster.start()
-    yield cluster
-    cluster.destroy()
-
-
-@pytest.fixture(scope="module")
-def live(pg: OwnPostgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    server = LiveServer(pg.url, tmp_path_factory.mktemp("fault"))
-    server.start()
-    server.bootstrap()
-    yield server
-    server.stop()
 
 
 def _stored(pg: OwnPostgres, marker: str) -> Counter[str]:

@@ -5,31 +5,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from tests.conftest import LiveServer
 from tests.helpers import order_body
 from tests.pgcluster import OwnPostgres
-
-
-@pytest.fixture(scope="module")
-def pg() -> Iterator[OwnPostgres]:
-    cluster = OwnPostgres()
-    cluster.start()
-    yield cluster
-    cluster.destroy()
-
-
-@pytest.fixture(scope="module")
-def live(pg: OwnPostgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    server = LiveServer(pg.url, tmp_path_factory.mktemp("handover-outage"))
-    server.start()
-    server.bootstrap()
-    yield server
-    server.stop()
 
 
 def test_handover_on_a_fallback_order_survives_the_replay(live: LiveServer, pg: OwnPostgres) -> None:

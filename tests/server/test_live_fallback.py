@@ -15,14 +15,6 @@ from tests.sse import Subscriber
 
 
 @pytest.fixture(scope="module")
-def pg() -> Iterator[OwnPostgres]:
-    cluster = OwnPostgres()
-    cluster.start()
-    yield cluster
-    cluster.destroy()
-
-
-@pytest.fixture(scope="module")
 def pair(
     pg: OwnPostgres, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[LiveServer, LiveServer]]:

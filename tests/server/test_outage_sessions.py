@@ -8,31 +8,12 @@ A PostgreSQL this test started itself is stopped while the server runs (a real o
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import psycopg
-import pytest
 
 from tests.conftest import LiveServer
 from tests.helpers import order_body
 from tests.pgcluster import OwnPostgres
-
-
-@pytest.fixture(scope="module")
-def pg() -> Iterator[OwnPostgres]:
-    cluster = OwnPostgres()
-    cluster.start()
-    yield cluster
-    cluster.destroy()
-
-
-@pytest.fixture(scope="module")
-def live(pg: OwnPostgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    server = LiveServer(pg.url, tmp_path_factory.mktemp("outage-sessions"))
-    server.start()
-    server.bootstrap()
-    yield server
-    server.stop()
 
 
 def _me(live: LiveServer, token: str) -> tuple[int, str | None]:
