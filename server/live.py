@@ -82,9 +82,12 @@ class LiveEvents:
         for resumes), but under an origin this process's hub skips: they saw it when it was taken.
         """
         origin = f"replay:{self.origin}" if replayed else self.origin
-        event_id = live_log.append(conn, kind=kind, order=order, from_status=from_status, origin=origin)
+        live_log.append(conn, kind=kind, order=order, from_status=from_status, origin=origin)
+
+    def committed(self) -> None:
+        """After a `record`ed transaction committed: on SQLite this process's feed reads it now."""
         if self.db.is_sqlite:
-            self.feed.nudge(event_id)
+            self.feed.nudge()
 
     def record_fallback(self, *, kind: str, order: dict[str, Any], from_status: str | None) -> None:
         self.hub.publish_local(kind, order, from_status)

@@ -41,6 +41,9 @@ class LiveHooks(OrderHooks):
             replayed=change.replayed,
         )
 
+    def after_commit(self, change: OrderChange) -> None:
+        self.live.committed()
+
     def after_fallback(self, change: OrderChange) -> None:
         self.live.record_fallback(
             kind=change.kind, order=dict(change.order or {}), from_status=change.from_status
