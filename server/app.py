@@ -9,6 +9,7 @@ import signal
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI
@@ -73,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             services.db.dispose()
 
     # The API description is public by default (it documents nothing secret); KRAFTA_DOCS=off hides it.
-    docs = {} if settings.docs else {"docs_url": None, "redoc_url": None, "openapi_url": None}
+    docs: dict[str, Any] = {} if settings.docs else {"docs_url": None, "redoc_url": None, "openapi_url": None}
     app = FastAPI(title="Krafta orders", version="0.1.0", lifespan=lifespan, **docs)
     app.state.services = services
     install_handlers(app)

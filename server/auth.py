@@ -90,7 +90,8 @@ class TokenCodec:
             return None
         if not isinstance(jti, str) or not 1 <= len(jti) <= 64:
             return None
-        email = claims.get("email") if isinstance(claims.get("email"), str) else ""
+        email_claim = claims.get("email")
+        email = email_claim if isinstance(email_claim, str) else ""
         try:
             expires = datetime.fromtimestamp(claims["exp"], UTC)
         except (OverflowError, ValueError, OSError, TypeError):

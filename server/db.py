@@ -127,7 +127,7 @@ class Database:
                 yield conn
             return
         with self._write_outcome(), self._write_lock, self.engine.connect() as conn:
-            raw = conn.connection.driver_connection
+            raw: Any = conn.connection.driver_connection
             raw.execute(f"PRAGMA busy_timeout={SQLITE_ORDER_WRITE_TIMEOUT_MS}")
             try:
                 with conn.begin():

@@ -33,7 +33,7 @@ __all__ = ["DEMO_ADMIN", "DEMO_TALLER", "DemoSeed", "seed_demo"]
 DEMO_ADMIN = "admin@krafta.demo"
 DEMO_TALLER = "taller@krafta.demo"
 
-CATALOG = {
+CATALOG: dict[str, Any] = {
     "products": [
         {
             "id": "franela",

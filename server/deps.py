@@ -53,7 +53,8 @@ SURROGATE_MESSAGE = "must not contain unpaired surrogates (not valid Unicode tex
 # Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency in the thread
 # pool, and each such hop cost more than the work (measured on POST /api/orders).
 async def get_services(request: Request) -> Services:
-    return request.app.state.services
+    services: Services = request.app.state.services
+    return services
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]

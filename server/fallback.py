@@ -213,7 +213,7 @@ class FallbackStore:
         if found:
             self._set_aside(path, "; ".join(found[:3]))
             return None
-        return order
+        return order if isinstance(order, dict) else None
 
     def _set_aside(self, path: Path, why: str) -> None:
         invalid = self.directory / "invalid"

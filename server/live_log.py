@@ -22,7 +22,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from server.db import Database
-from server.models import LiveEvent, utcnow
+from server.models import live_t, utcnow
 
 __all__ = [
     "CHANNEL",
@@ -43,8 +43,6 @@ STATUS_CHANGED = "order.status_changed"
 KINDS = (CREATED, STATUS_CHANGED)
 # pg_advisory_xact_lock key ("KRFT" in ASCII): serialises the handing out of event ids.
 _ID_LOCK = 0x4B524654
-
-live_t = LiveEvent.__table__
 
 
 @dataclass
@@ -103,7 +101,7 @@ _PG_APPEND = text(
     FROM (SELECT pg_advisory_xact_lock(:key) OFFSET 0) AS serialised
     RETURNING id, pg_notify(:channel, id::text)
     """
-).bindparams(bindparam("at", type_=LiveEvent.__table__.c.at.type))
+).bindparams(bindparam("at", type_=live_t.c.at.type))
 
 
 def _logged(row: Any) -> LoggedEvent:
@@ -147,4 +145,5 @@ def prune(db: Database, *, keep: timedelta) -> int:
         boundary = session.scalar(select(func.max(live_t.c.id)).where(live_t.c.at < utcnow() - keep))
         if boundary is None:
             return 0
-        return session.execute(delete(live_t).where(live_t.c.id <= boundary)).rowcount or 0
+        result: Any = session.execute(delete(live_t).where(live_t.c.id <= boundary))
+        return int(result.rowcount or 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
+    Table,
     Text,
     TypeDecorator,
 )
@@ -294,3 +295,17 @@ class RevokedToken(Base):
 
     jti: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+# The Core tables of the models, typed as `Table` (the declarative `__table__` is typed as a plain
+# `FromClause`), named once for the modules that work on rows rather than ORM objects.
+orders_t: Table = cast(Table, Order.__table__)
+items_t: Table = cast(Table, OrderItem.__table__)
+payments_t: Table = cast(Table, PaymentSubmission.__table__)
+events_t: Table = cast(Table, OrderEvent.__table__)
+idem_t: Table = cast(Table, IdempotencyKey.__table__)
+variants_t: Table = cast(Table, ProductVariant.__table__)
+products_t: Table = cast(Table, Product.__table__)
+uploads_t: Table = cast(Table, DesignUpload.__table__)
+numbers_t: Table = cast(Table, OrderNumber.__table__)
+live_t: Table = cast(Table, LiveEvent.__table__)

@@ -18,7 +18,14 @@ from sqlalchemy import Connection, func, select, update
 from server.auth import Principal
 from server.db import Database
 from server.lifecycle import MovePlan, MoveRefused, Status
-from server.models import DesignUpload, IdempotencyKey, Order, Product, ProductVariant
+from server.models import (
+    Order,
+    idem_t,
+    orders_t,
+    products_t,
+    uploads_t,
+    variants_t,
+)
 from server.order_events import ChangeKind, OrderChange, OrderHooks
 from server.order_filter import After, OrderFilter
 from server.order_json import as_utc, json_by_ids, page_ids
@@ -27,11 +34,6 @@ from server.records import Idem, PriceInfo, history_entry, reviewer
 
 __all__ = ["DatabaseOrders", "insert_rows", "order_changes", "records_for_rows"]
 
-orders_t = Order.__table__
-idem_t = IdempotencyKey.__table__
-variants_t = ProductVariant.__table__
-products_t = Product.__table__
-uploads_t = DesignUpload.__table__
 TABLES = {part.key: part.table for part in CHILDREN}
 
 
@@ -51,7 +53,7 @@ def insert_rows(conn: Any, record: Mapping[str, Any]) -> None:
             conn.execute(_table(part).insert(), rows)
 
 
-def records_for_rows(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def records_for_rows(conn: Connection, rows: Sequence[Mapping[Any, Any]]) -> list[dict[str, Any]]:
     """Full records (items, payments, history) for fetched order rows, in their order."""
     if not rows:
         return []
@@ -66,9 +68,9 @@ def records_for_rows(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> lis
         for r in conn.execute(query).mappings():
             children[r["order_id"]][part.key or ""].append(part.from_row(r))
     out = []
-    for r in rows:
-        record = ORDER.from_row(r)
-        kids = children.get(r["id"], {})
+    for row in rows:
+        record = ORDER.from_row(row)
+        kids = children.get(row["id"], {})
         for part in CHILDREN:
             record[part.key or ""] = kids.get(part.key or "", [])
         record["storage"] = "database"
@@ -186,7 +188,7 @@ class DatabaseOrders:
             if not rows:
                 return []
             ids = [r[0] for r in rows]
-            texts = dict(conn.execute(json_by_ids(not self.db.is_sqlite), {"ids": ids}).all())
+            texts: dict[str, str] = dict(conn.execute(json_by_ids(not self.db.is_sqlite), {"ids": ids}).all())
         return [((as_utc(r[1]), r[0]), r[2], as_utc(r[3]) if entered else None, texts[r[0]]) for r in rows]
 
     def present(self, ids: Sequence[str]) -> set[str]:

@@ -13,13 +13,10 @@ import orjson
 from sqlalchemy import ColumnElement, and_, exists, false, func, not_, or_, select
 
 from server.lifecycle import Status
-from server.models import Order, OrderEvent, PaymentSubmission
+from server.models import events_t, orders_t, payments_t
 
 __all__ = ["OrderFilter", "decode_cursor", "encode_cursor", "search_text"]
 
-orders_t = Order.__table__
-payments_t = PaymentSubmission.__table__
-events_t = OrderEvent.__table__
 
 After = tuple[datetime, str]
 

@@ -16,9 +16,9 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    FromClause,
     Select,
     String,
-    Table,
     TextClause,
     bindparam,
     case,
@@ -34,13 +34,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.types import Float, TypeDecorator
 
-from server.models import Order
+from server.models import Order, orders_t
 from server.order_filter import After, OrderFilter
 from server.order_shape import BOOL, CHILDREN, JSON, MONEY, ORDER, TIME, Field, Part
 
 __all__ = ["as_utc", "json_by_ids", "order_json", "page_ids"]
 
-orders_t = Order.__table__
 _CHILD_ORDER = {"items": "id", "payments": "reported_at", "history": "seq"}
 
 
@@ -51,7 +50,7 @@ def _const(text: str) -> ColumnElement[Any]:
     return literal_column(f"'{text}'")
 
 
-def _value(f: Field, col: Any, postgres: bool) -> ColumnElement[Any]:
+def _value(f: Field, col: ColumnElement[Any], postgres: bool) -> ColumnElement[Any]:
     if f.kind is MONEY:
         return col if postgres else cast(col, Float)
     if f.kind is TIME:
@@ -74,7 +73,7 @@ def _object(pairs: list[tuple[str, ColumnElement[Any]]], postgres: bool) -> Colu
     return (func.json_build_object if postgres else func.json_object)(*args)
 
 
-def _fields(part: Part, table: Table, postgres: bool) -> list[tuple[str, ColumnElement[Any]]]:
+def _fields(part: Part, table: FromClause, postgres: bool) -> list[tuple[str, ColumnElement[Any]]]:
     pairs: list[tuple[str, ColumnElement[Any]]] = []
     groups: dict[str, list[tuple[str, ColumnElement[Any], Any]]] = {}
     for f in part.fields:
@@ -176,4 +175,5 @@ def as_utc(value: Any) -> datetime:
     """A time from `page_ids`: SQLite's stored text (naive UTC) or PostgreSQL's datetime."""
     if isinstance(value, str):
         return datetime.fromisoformat(value).replace(tzinfo=UTC)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    moment: datetime = value
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

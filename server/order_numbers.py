@@ -27,15 +27,13 @@ from sqlalchemy import Connection, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from server.db import Database
-from server.models import Order, OrderNumber, utcnow
+from server.models import numbers_t, orders_t, utcnow
 
 __all__ = ["NUMBER_SPACE", "NumberLease", "claim_number", "draw_number"]
 
 log = logging.getLogger("krafta.numbers")
 
 NUMBER_SPACE = 1_000_000
-numbers_t = OrderNumber.__table__
-orders_t = Order.__table__
 
 
 def draw_number() -> str:
@@ -44,8 +42,9 @@ def draw_number() -> str:
 
 
 def _insert(conn: Connection) -> postgresql.Insert | sqlite.Insert:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(numbers_t)
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(numbers_t)
+    return sqlite.insert(numbers_t)
 
 
 def _reserve(conn: Connection, numbers: Iterable[str], lessee: str, limit: int | None = None) -> list[str]:

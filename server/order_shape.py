@@ -125,7 +125,7 @@ class Part:
             row[f.column] = f.kind.to_column(value) if f.kind.to_column and value is not None else value
         return row
 
-    def from_row(self, row: Mapping[str, Any]) -> dict[str, Any]:
+    def from_row(self, row: Mapping[Any, Any]) -> dict[str, Any]:
         """Column values (a Core row mapping) → record (wire) values."""
         out: dict[str, Any] = {}
         groups: dict[str, dict[str, Any]] = {}

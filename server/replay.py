@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from server.db import Database, is_unavailable
 from server.fallback import META, FallbackStore
 from server.lifecycle import Status
-from server.models import Order, utcnow
+from server.models import orders_t, utcnow
 from server.order_db import DatabaseOrders, insert_rows
 from server.order_events import OrderChange, OrderHooks
 from server.order_numbers import NumberLease, claim_number, draw_number
@@ -35,7 +35,6 @@ from server.records import Idem, apply_price, event
 __all__ = ["ReplayLoop", "ReplayReport", "Replayer"]
 
 log = logging.getLogger("krafta.replay")
-orders_t = Order.__table__
 
 
 @dataclass

@@ -145,16 +145,22 @@ def _shallow(value: Any) -> Any:
     return value
 
 
-def Text(max_length: int) -> Any:
-    return Annotated[
-        str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=max_length)
-    ]
+def _text(max_length: int) -> StringConstraints:
+    return StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=max_length)
+
+
+# Named aliases rather than a `Text(n)` call in annotations, so a type checker reads them as `str`.
+Text64 = Annotated[str, _text(64)]
+Text100 = Annotated[str, _text(100)]
+Text120 = Annotated[str, _text(120)]
+Text200 = Annotated[str, _text(200)]
+Text300 = Annotated[str, _text(300)]
 
 
 UsdAmount = Annotated[Decimal, BeforeValidator(_decimal), AfterValidator(_money(MAX_USD))]
 BsAmount = Annotated[Decimal, BeforeValidator(_decimal), AfterValidator(_money(MAX_BS))]
 Rate = Annotated[Decimal, BeforeValidator(_decimal), AfterValidator(_rate)]
-HttpUrl = Annotated[Text(2048), AfterValidator(_http_url)]
+HttpUrl = Annotated[str, _text(2048), AfterValidator(_http_url)]
 
 
 class _Wire(BaseModel):
@@ -163,19 +169,19 @@ class _Wire(BaseModel):
 
 class PaymentIn(_Wire):
     method: Literal["PAGO_MOVIL", "TRANSFERENCIA"]
-    reference: Text(64)
-    origin_bank: Text(120)
-    payer_name: Text(120)
+    reference: Text64
+    origin_bank: Text120
+    payer_name: Text120
     receipt_url: HttpUrl | None = None
     amount_reported: BsAmount | None = None
 
 
 class OrderIn(_Wire):
-    variant_id: Text(64)
+    variant_id: Text64
     quantity: Annotated[StrictInt, Field(ge=1, le=1000)]
-    shipping_address: Text(300)
-    shipping_city: Text(100)
-    shipping_state: Text(100)
+    shipping_address: Text300
+    shipping_city: Text100
+    shipping_state: Text100
     shipping_cost: UsdAmount
     subtotal: UsdAmount
     total: UsdAmount
@@ -248,16 +254,16 @@ class UserIn(_Wire):
 
 
 class VariantIn(_Wire):
-    id: Text(64)
-    sku: Text(64)
+    id: Text64
+    sku: Text64
     base_price: UsdAmount
     attributes: Annotated[dict[str, Any], AfterValidator(_shallow)] = Field(default_factory=dict)
     active: StrictBool = True
 
 
 class ProductIn(_Wire):
-    id: Text(64)
-    name: Text(200)
+    id: Text64
+    name: Text200
     active: StrictBool = True
     variants: Annotated[list[VariantIn], Field(max_length=1000)] = Field(default_factory=list)
 

@@ -11,16 +11,11 @@ from typing import Any
 import orjson
 from fastapi.responses import Response
 
-from server.models import Order, OrderEvent, OrderItem, PaymentSubmission
 from server.order_shape import iso, money
 
 __all__ = ["JsonBytes", "dump", "iso", "money"]
 
 # The order tables, for tools that seed data directly (bench/).
-orders_t = Order.__table__
-items_t = OrderItem.__table__
-payments_t = PaymentSubmission.__table__
-events_t = OrderEvent.__table__
 
 
 def dump(value: Any) -> str:

@@ -12,6 +12,7 @@ import secrets
 import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -35,7 +36,7 @@ def _default_data_dir() -> Path:
 def _number(env: dict[str, str] | os._Environ[str], name: str, default: str, kind: type = int) -> float:
     raw = env.get(name, "") or default
     try:
-        value = kind(raw)
+        value: float = kind(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not a number") from None
     if value < 0:
@@ -109,7 +110,7 @@ class Settings:
             events_queue_size=int(_number(env, "KRAFTA_EVENTS_QUEUE", "1000")),
             stuck_rules=stuck_rules,
         )
-        clean = {k: v for k, v in overrides.items() if v is not None}
+        clean: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **clean) if clean else settings
 
     @property

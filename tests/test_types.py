@@ -1,5 +1,6 @@
-"""The type checker, with the rest of the suite: mypy over the CLI and the board (pyproject.toml
-says where it is strict: the shared client package, the view module, ServerProcess)."""
+"""The type checker, with the rest of the suite: mypy over the server, the CLI and the board
+(pyproject.toml says where it is strict: the server, the shared client package, the view module,
+ServerProcess and the board's pure modules; the rest gets mypy's default checks with check_untyped_defs)."""
 
 from __future__ import annotations
 

@@ -24,7 +24,8 @@ def _login_threads(request: Request) -> anyio.CapacityLimiter:
     state = request.app.state
     if getattr(state, "login_threads", None) is None:
         state.login_threads = anyio.CapacityLimiter(2 * MAX_CONCURRENT_HASHES)
-    return state.login_threads
+    limiter: anyio.CapacityLimiter = state.login_threads
+    return limiter
 
 
 @router.post("/login")

@@ -14,6 +14,7 @@ or from a fallback change) or when the subscriber fell too far behind (then the 
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -162,7 +163,7 @@ class EventStream(Response):
         after = int(cursor)
         while mark is not None and after < mark:
             batch = await anyio.to_thread.run_sync(
-                lambda a=after: live_log.fetch_after(db, a, limit=BACKLOG_PAGE)
+                functools.partial(live_log.fetch_after, db, after, limit=BACKLOG_PAGE)
             )
             for event in batch:
                 if event.seq > mark:
