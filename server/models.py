@@ -300,7 +300,6 @@ class RevokedToken(Base):
 # The Core tables of the models, typed as `Table` (the declarative `__table__` is typed as a plain
 # `FromClause`), named once for the modules that work on rows rather than ORM objects.
 orders_t: Table = cast(Table, Order.__table__)
-items_t: Table = cast(Table, OrderItem.__table__)
 payments_t: Table = cast(Table, PaymentSubmission.__table__)
 events_t: Table = cast(Table, OrderEvent.__table__)
 idem_t: Table = cast(Table, IdempotencyKey.__table__)

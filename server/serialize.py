@@ -15,8 +15,6 @@ from server.order_shape import iso, money
 
 __all__ = ["JsonBytes", "dump", "iso", "money"]
 
-# The order tables, for tools that seed data directly (bench/).
-
 
 def dump(value: Any) -> str:
     return orjson.dumps(value).decode()

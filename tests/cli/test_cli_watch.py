@@ -30,6 +30,13 @@ def _lines(stream: IO[str]) -> queue.Queue[str]:
     return got
 
 
+def _watch(command: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], queue.Queue[str]]:
+    """`krafta orders watch` (or a pipeline around it) as a child, with its lines as they come."""
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout is not None
+    return proc, _lines(proc.stdout)
+
+
 def _move(server: LiveServer, order_id: str, status: str) -> None:
     with server.client(server.admin_token) as http:
         assert http.put("/api/orders", json={"orderId": order_id, "status": status}).status_code == 200
@@ -48,15 +55,9 @@ def _first_line_while_ordering(server: LiveServer, lines: queue.Queue[str], time
 
 
 def test_json_lines_into_head_print_two_events_and_exit_0(admin: Krafta, sqlite_server: LiveServer) -> None:
-    proc = subprocess.Popen(
-        ["bash", "-c", f"set -o pipefail; '{krafta_exe()}' orders watch --json | head -n 2"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=admin.env(),
+    proc, lines = _watch(
+        ["bash", "-c", f"set -o pipefail; '{krafta_exe()}' orders watch --json | head -n 2"], admin.env()
     )
-    assert proc.stdout is not None
-    lines = _lines(proc.stdout)
     try:
         first = _first_line_while_ordering(sqlite_server, lines)
         create_order(sqlite_server)  # the second; nothing after it
@@ -78,15 +79,7 @@ def test_json_lines_into_head_print_two_events_and_exit_0(admin: Krafta, sqlite_
 def test_lines_say_time_number_move_and_who_and_ctrl_c_ends_cleanly(
     admin: Krafta, sqlite_server: LiveServer
 ) -> None:
-    proc = subprocess.Popen(
-        [krafta_exe(), "orders", "watch"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=admin.env(),
-    )
-    assert proc.stdout is not None
-    lines = _lines(proc.stdout)
+    proc, lines = _watch([krafta_exe(), "orders", "watch"], admin.env())
     try:
         _first_line_while_ordering(sqlite_server, lines)
         while not lines.empty():
@@ -114,15 +107,7 @@ def test_a_customer_watch_shows_only_their_orders_and_not_who(
     sqlite_server.make_user("watcher@test.krafta", role="CLIENTE")
     krafta.login("watcher@test.krafta")
     token = sqlite_server.login("watcher@test.krafta")
-    proc = subprocess.Popen(
-        [krafta_exe(), "orders", "watch"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=krafta.env(),
-    )
-    assert proc.stdout is not None
-    lines = _lines(proc.stdout)
+    proc, lines = _watch([krafta_exe(), "orders", "watch"], krafta.env())
     try:
         deadline, mine = time.monotonic() + 20, None
         while mine is None and time.monotonic() < deadline:
@@ -152,15 +137,10 @@ def test_watch_reconnects_after_a_server_restart_and_misses_nothing(
     server.start()
     server.bootstrap()
     try:
-        proc = subprocess.Popen(
+        proc, lines = _watch(
             [krafta_exe(), "orders", "watch", "--json"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=admin.env(KRAFTA_URL=server.url, KRAFTA_TOKEN=server.admin_token),
+            admin.env(KRAFTA_URL=server.url, KRAFTA_TOKEN=server.admin_token),
         )
-        assert proc.stdout is not None
-        lines = _lines(proc.stdout)
         _first_line_while_ordering(server, lines)
         while not lines.empty():
             lines.get()

@@ -38,6 +38,16 @@ def board(server: LiveServer) -> RecordingBoard:
     return RecordingBoard(KraftaClient(server.url, server.admin_token), refresh_interval=None)
 
 
+async def mark_on_board(pilot: Any, screen: Any, numbers: list[str], column: str) -> None:
+    """Wait until every order is in `column`, then mark each with `space`."""
+    await wait_until(
+        pilot, lambda: set(numbers) <= set(screen.numbers_in(column)), what=f"{numbers} in {column}"
+    )
+    for number in numbers:
+        await select_order(pilot, number)
+        await pilot.press("space")
+
+
 def _server_order(server: LiveServer, order_id: str) -> dict[str, Any]:
     with server.client(server.admin_token) as http:
         return http.get(f"/api/orders/{order_id}").json()["order"]
@@ -52,12 +62,7 @@ def test_mark_three_cards_and_advance_them_with_one_confirmation(sqlite_server: 
         app = board(sqlite_server)
         async with app.run_test(size=SIZE) as pilot:
             screen = board_screen(app)
-            await wait_until(
-                pilot, lambda: set(numbers) <= set(screen.numbers_in("CONFIRMED")), what="three orders"
-            )
-            for number in numbers:
-                await select_order(pilot, number)
-                await pilot.press("space")
+            await mark_on_board(pilot, screen, numbers, "CONFIRMED")
             await pilot.pause()
             assert {o.number for o in screen.marked_orders()} == set(numbers)
             assert "3 marked" in str(screen.query_one("#status").render())
@@ -91,12 +96,7 @@ def test_a_failure_is_listed_and_the_others_move(sqlite_server: LiveServer) -> N
         app = board(sqlite_server)
         async with app.run_test(size=SIZE) as pilot:
             screen = board_screen(app)
-            await wait_until(
-                pilot, lambda: set(numbers) <= set(screen.numbers_in("CONFIRMED")), what="orders"
-            )
-            for number in numbers:
-                await select_order(pilot, number)
-                await pilot.press("space")
+            await mark_on_board(pilot, screen, numbers, "CONFIRMED")
             # A colleague starts the second one while the operator is looking.
             with sqlite_server.client(sqlite_server.admin_token) as http:
                 moved = http.put(
