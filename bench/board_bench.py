@@ -122,11 +122,13 @@ def insert_open_orders(db_url: str, count: int, admin_id: str) -> None:
     """
     from sqlalchemy import select
 
-    from server.auth import Principal
-    from server.db import Database
-    from server.models import Order, utcnow
-    from server.records import PriceInfo, build_record, event, insert_record
-    from server.schemas import OrderIn
+    from server.domain.principal import Principal
+    from server.domain.records import PriceInfo, build_record, event
+    from server.domain.schemas import OrderIn
+    from server.domain.shape import utcnow
+    from server.storage.database import insert_rows
+    from server.storage.db import Database
+    from server.storage.models import Order
 
     actor = Principal(id=admin_id, email=ADMIN, role="ADMIN", expires_at=utcnow())
     rnd = random.Random(count)
@@ -164,7 +166,7 @@ def insert_open_orders(db_url: str, count: int, admin_id: str) -> None:
                     record["history"].append(step)
                     record["updatedAt"] = at.isoformat()
                 record["status"] = target
-                insert_record(session, record)
+                insert_rows(session, record)
     finally:
         db.dispose()
 

@@ -281,7 +281,7 @@ Machine: {machine["nproc"]} cores, load at start {machine["load_at_start"]} (sha
 
 How: `bench/events_bench.py` (fresh database, `krafta serve` ×2; the SSE readers in one process per
 server, the mover in the main one, at most 48 moves in flight). Each server does one LISTEN and fans
-out to its own subscribers; event ids follow commit order (`server/live_log.py`).
+out to its own subscribers; event ids follow commit order (`server/live/log.py`).
 
 Reading: when the servers cannot keep the asked rate while using little CPU, they are waiting on the
 commits of order writes, which are serialised across servers: PostgreSQL takes a database-wide lock at
@@ -308,8 +308,8 @@ def main(argv: list[str] | None = None) -> int:
             for tag in ("a", "b"):
                 (base / tag).mkdir()
                 servers.append(stack.enter_context(krafta_server(base / tag, url, base / f"{tag}.log")))
-            from server.db import Database
-            from server.users import UserService
+            from server.accounts.users import UserService
+            from server.storage.db import Database
 
             db = Database(url, pool_size=1)
             UserService(db).create(email="bench@events.krafta", password=PASSWORD, role="ADMIN")

@@ -79,7 +79,7 @@ def seed_krafta(db_url: str, template_id: str, total: int, *, rng_seed: int = 7)
     """Clone the order `template_id` until the database holds `total` orders; returns seconds taken."""
     from sqlalchemy import DateTime, MetaData, create_engine, func, inspect, select, text
 
-    from server.db import normalize_url
+    from server.storage.db import normalize_url
 
     start = time.perf_counter()
     engine = create_engine(normalize_url(db_url))

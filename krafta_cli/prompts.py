@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 MIN_PASSWORD = 8
-"""The server's minimum password length (server/schemas.py `Password`; a test ties the two), said in
+"""The server's minimum password length (server/domain/schemas.py `Password`; a test ties the two), said in
 the prompt so nobody learns it only after typing a password twice."""
 
 

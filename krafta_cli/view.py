@@ -58,7 +58,7 @@ Order = Mapping[str, Any]
 NONE = "—"
 """What a missing value reads as, everywhere."""
 
-# The server's rule for "these two Bs amounts agree" (server/schemas.py, `check_totals`: totalBs
+# The server's rule for "these two Bs amounts agree" (server/domain/schemas.py, `check_totals`: totalBs
 # against total × exchangeRate): within 0.5 % plus half a cent. A reported payment is held to the
 # same rule; one tolerance for the whole product.
 PAYMENT_TOLERANCE = Decimal("0.005")

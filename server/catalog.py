@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from server.db import Database
-from server.models import Product, ProductVariant
-from server.schemas import CatalogIn
-from server.serialize import money
+from server.domain.schemas import CatalogIn
+from server.domain.shape import money
+from server.storage.db import Database
+from server.storage.models import Product, ProductVariant
 
 __all__ = ["CatalogService"]
 

@@ -16,17 +16,20 @@ from typing import Any
 
 from sqlalchemy import select
 
-from server.auth import Principal, hash_password
+from server.accounts.auth import hash_password
+from server.accounts.users import user_json
 from server.catalog import CatalogService
-from server.db import Database
-from server.handover import delivery_of
-from server.lifecycle import PIPELINE, Status, plan_move
-from server.models import User, utcnow
-from server.order_db import insert_rows
-from server.order_numbers import claim_number, draw_number
-from server.records import PriceInfo, apply_plan, build_record
-from server.schemas import CatalogIn, OrderIn
-from server.users import user_json
+from server.domain.handover import delivery_of
+from server.domain.lifecycle import PIPELINE, Status, plan_move
+from server.domain.numbers import draw_number
+from server.domain.principal import Principal
+from server.domain.records import PriceInfo, apply_plan, build_record
+from server.domain.schemas import CatalogIn, OrderIn
+from server.domain.shape import utcnow
+from server.storage.database import insert_rows
+from server.storage.db import Database
+from server.storage.models import User
+from server.storage.numbers import claim_number
 
 __all__ = ["DEMO_ADMIN", "DEMO_TALLER", "DemoSeed", "seed_demo"]
 

@@ -9,19 +9,20 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
-from server.auth import TokenCodec
+from server.accounts.auth import TokenCodec
+from server.accounts.limits import ClientAddresses, RateWindow
+from server.accounts.sessions import Sessions
+from server.accounts.users import LoginLimits, UserService
 from server.catalog import CatalogService
-from server.db import Database
-from server.fallback import FallbackStore
-from server.limits import ClientAddresses, RateWindow
-from server.live import LiveEvents
-from server.order_events import OrderChange, OrderHooks
-from server.order_numbers import NumberLease
-from server.orders import OrderService
-from server.replay import Replayer
-from server.sessions import Sessions
+from server.domain.changes import OrderChange
+from server.live.events import LiveEvents
+from server.orders.service import OrderService
 from server.settings import Settings, load_jwt_secret, private_dir
-from server.users import LoginLimits, UserService
+from server.storage.db import Database
+from server.storage.files import FallbackStore
+from server.storage.hooks import OrderHooks
+from server.storage.numbers import NumberLease
+from server.storage.replay import Replayer
 
 __all__ = ["LiveHooks", "Services"]
 

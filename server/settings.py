@@ -16,7 +16,7 @@ from typing import Any
 
 import platformdirs
 
-from server.stuck import StuckAfterError, StuckRules, parse_stuck_after
+from server.domain.stuck import StuckAfterError, StuckRules, parse_stuck_after
 
 __all__ = ["ConfigError", "Settings", "load_jwt_secret", "private_dir"]
 

@@ -116,8 +116,8 @@ class LiveServer:
 
     def make_user(self, email: str, password: str = PASSWORD, role: str = "CLIENTE") -> dict[str, Any]:
         """Create a user with the product's own code (what `krafta admin create` runs)."""
-        from server.db import Database
-        from server.users import UserService
+        from server.accounts.users import UserService
+        from server.storage.db import Database
 
         db = Database(self.db_url, pool_size=1)
         try:
@@ -126,8 +126,8 @@ class LiveServer:
             db.dispose()
 
     def set_role(self, email: str, role: str) -> None:
-        from server.db import Database
-        from server.users import UserService
+        from server.accounts.users import UserService
+        from server.storage.db import Database
 
         db = Database(self.db_url, pool_size=1)
         try:

@@ -1,10 +1,10 @@
 """Server-side commands: `krafta serve`, `admin create`, `db upgrade`, `fallback status|sync`.
 
-These run on the server machine and are the only CLI code that imports `server` — always inside the
-command body, so `krafta --help` and the staff commands never load FastAPI or SQLAlchemy.
+These run on the server machine and are the only CLI code that imports `server` — only its operator
+face, `server.operator`, and always inside the command body, so `krafta --help` and the staff
+commands never load FastAPI or SQLAlchemy.
 """
 
-import dataclasses
 import json
 import os
 from collections.abc import Callable
@@ -40,41 +40,30 @@ fallback_app = typer.Typer(
 
 
 def _settings(db: str | None, data_dir: Path | None, **extra: object):  # type: ignore[no-untyped-def]
-    from server.settings import ConfigError, Settings
+    from server import operator
 
     try:
-        return Settings.from_env(database_url=db, data_dir=data_dir, **extra)
-    except ConfigError as error:
+        return operator.load_settings(database_url=db, data_dir=data_dir, **extra)
+    except operator.OperatorError as error:
         fail(f"cannot start: {error}", ExitCode.USAGE)
 
 
 def _migrate(url: str, *, may_wait: bool = False) -> bool:
     """Run the migrations; False when the database is down and `may_wait` (the server starts anyway)."""
-    from server.db import is_unavailable
-    from server.migrate import upgrade
+    from server import operator
 
     try:
-        upgrade(url)
+        operator.migrate(url)
         return True
-    except Exception as error:
-        if not is_unavailable(error):
-            raise
-        reason = str(error).splitlines()[0]
+    except operator.DatabaseUnreachable as error:
         if not may_wait:
-            fail(f"cannot reach the database {_safe(url)}: {reason}", ExitCode.UNREACHABLE)
+            fail(str(error), ExitCode.UNREACHABLE)
         typer.echo(
-            f"warning: cannot reach the database {_safe(url)} ({reason}); starting anyway: "
-            "new orders go to the "
+            f"warning: {error}; starting anyway: new orders go to the "
             "JSON fallback and are replayed once it answers",
             err=True,
         )
         return False
-
-
-def _safe(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def serve(
@@ -96,13 +85,7 @@ def serve(
 
     demo_hash = _hash_in_background(os.environ.get("KRAFTA_DEMO_PASSWORD")) if demo else None
 
-    import uvicorn
-
-    from server.app import create_app
-    from server.auth import hash_password
-    from server.db import Database
-    from server.demo import DEMO_ADMIN, DEMO_TALLER, seed_demo
-    from server.settings import ConfigError
+    from server import operator
 
     settings = _settings(db, data_dir, host=host, port=port)
     if not 1 <= settings.port <= 65535:
@@ -123,53 +106,35 @@ def serve(
     with listener:
         # A shop's server must take orders even when the database is down at start: the fallback is for that.
         if not _migrate(settings.db_url, may_wait=not demo):
-            settings = dataclasses.replace(settings, migrate_when_reachable=True)
+            settings = operator.with_migrate_later(settings)
         if demo:
-            database = Database(settings.db_url, pool_size=2)
-            seeded = seed_demo(
-                database,
-                password=os.environ.get("KRAFTA_DEMO_PASSWORD") or None,
-                password_hash=demo_hash or hash_password,
+            seeded = operator.seed_demo(
+                settings, password=os.environ.get("KRAFTA_DEMO_PASSWORD") or None, password_hash=demo_hash
             )
-            database.dispose()
             if seeded.created:
-                typer.echo(f"demo data: {seeded.orders} orders; log in as {DEMO_ADMIN} or {DEMO_TALLER}")
+                users = f"{operator.DEMO_ADMIN} or {operator.DEMO_TALLER}"
+                typer.echo(f"demo data: {seeded.orders} orders; log in as {users}")
                 typer.echo(f"demo password: {seeded.password}")
             else:
                 typer.echo("demo data already present (the password was printed when it was first seeded)")
         typer.echo(
-            f"krafta server on http://{settings.host}:{settings.port} — database {_safe(settings.db_url)}"
+            f"krafta server on http://{settings.host}:{settings.port} — "
+            f"database {operator.safe_url(settings.db_url)}"
         )
         try:
-            app = create_app(settings)
-        except ConfigError as error:
+            app = operator.build_app(settings)
+        except operator.OperatorError as error:
             fail(f"cannot start: {error}", ExitCode.ERROR)
         token_file = os.environ.get(DEMO_TOKEN_FILE)
         if demo and token_file:
             try:
-                _write_demo_token(app, Path(token_file))
+                operator.write_demo_token(app, Path(token_file))
             except Exception as error:  # only a shortcut: without the file `krafta demo` logs in
                 typer.echo(f"warning: no demo token written ({type(error).__name__}: {error})", err=True)
-        server = uvicorn.Server(
-            uvicorn.Config(
-                app,
-                host=settings.host,
-                port=settings.port,
-                log_level=os.environ.get("KRAFTA_LOG_LEVEL", "info"),
-                timeout_graceful_shutdown=5,
-                # The server decides which proxies' X-Forwarded-For to believe (KRAFTA_TRUSTED_PROXIES);
-                # uvicorn's own default would believe any local process.
-                proxy_headers=False,
-            )
+        started = operator.run_server(
+            app, settings, listener, log_level=os.environ.get("KRAFTA_LOG_LEVEL", "info")
         )
-        try:
-            server.run(sockets=[listener])
-        except SystemExit as exit_:
-            # uvicorn exits 3 when the app's start-up fails; 3 means "authentication" to our users.
-            if exit_.code not in (None, 0):
-                fail("the server failed to start (its log above says why)", ExitCode.ERROR)
-            raise
-    if not server.started:
+    if not started:
         fail("the server failed to start (its log above says why)", ExitCode.ERROR)
 
 
@@ -183,7 +148,7 @@ def _hash_in_background(password: str | None) -> Callable[[str], str] | None:
         return None
     import threading
 
-    from argon2 import PasswordHasher  # what server/auth.py uses, with the same defaults
+    from argon2 import PasswordHasher  # what the server hashes with, with the same defaults
 
     result: list[str] = []
     worker = threading.Thread(target=lambda: result.append(PasswordHasher().hash(password)), daemon=True)
@@ -192,9 +157,9 @@ def _hash_in_background(password: str | None) -> Callable[[str], str] | None:
     def hashed(given: str) -> str:
         worker.join()
         if given != password or not result:
-            from server.auth import hash_password
+            from server import operator
 
-            return hash_password(given)
+            return operator.hash_password(given)
         return result[0]
 
     return hashed
@@ -203,26 +168,6 @@ def _hash_in_background(password: str | None) -> Callable[[str], str] | None:
 DEMO_TOKEN_FILE = "KRAFTA_DEMO_TOKEN_FILE"
 """Where `krafta serve --demo` writes a session token for the demo admin (set by `krafta demo`, which
 then skips a login: an Argon2 check costs ~0.2 s it would wait for before the first card)."""
-
-
-def _write_demo_token(app: object, path: Path) -> None:
-    from sqlalchemy import select
-
-    from server.demo import DEMO_ADMIN
-    from server.models import User
-
-    services = app.state.services  # type: ignore[attr-defined]
-    with services.db.session() as session:
-        admin = session.scalar(select(User).where(User.email == DEMO_ADMIN))
-    if admin is None:
-        return  # not our demo database: the client logs in instead
-    token, _ = services.tokens.issue(user_id=admin.id, email=admin.email, role=admin.role)
-    # Written whole, then renamed, 0600: the reader never sees half a token, nobody else sees it at all.
-    partial = path.with_name(path.name + ".tmp")
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as out:
-        out.write(token)
-    os.replace(partial, path)
 
 
 @admin_app.command("create")
@@ -244,27 +189,18 @@ def admin_create(
 
     Asks for the password (hidden, twice; at least 8 characters) unless --password-stdin.
     """
-    from server.errors import ApiError
-    from server.schemas import UserIn, parse
-    from server.users import UserService
+    from server import operator
 
     password = read_new_password(from_stdin=password_stdin)
     settings = _settings(db, data_dir)
     try:
-        new = parse(UserIn, {"email": email, "password": password, "role": role})
-    except ApiError as error:
-        field, problem = next(iter(getattr(error, "fields", {"input": str(error)}).items()))
-        fail(f"invalid {field}: {reason(problem)}", ExitCode.INVALID)
-    _migrate(settings.db_url)
-    from server.db import Database
-
-    database = Database(settings.db_url, pool_size=1)
-    try:
-        user = UserService(database).create(email=new.email, password=new.password, role=new.role)
-    except ApiError as error:
-        fail(error.message, ExitCode.CONFLICT if error.status_code == 409 else ExitCode.ERROR)
-    finally:
-        database.dispose()
+        user = operator.create_user(settings, email=email, password=password, role=role)
+    except operator.DatabaseUnreachable as error:
+        fail(str(error), ExitCode.UNREACHABLE)
+    except operator.OperatorError as error:
+        if error.field is not None:
+            fail(f"invalid {error.field}: {reason(str(error))}", ExitCode.INVALID)
+        fail(str(error), ExitCode.CONFLICT if error.conflict else ExitCode.ERROR)
     typer.echo(f"created {user['role']} {user['email']}")
 
 
@@ -273,7 +209,9 @@ def db_upgrade(db: DbOption = None, data_dir: DataDirOption = None) -> None:
     """Apply the database migrations (krafta serve does this at start too)."""
     settings = _settings(db, data_dir)
     _migrate(settings.db_url)
-    typer.echo(f"database {_safe(settings.db_url)} is up to date")
+    from server import operator
+
+    typer.echo(f"database {operator.safe_url(settings.db_url)} is up to date")
 
 
 FallbackDirOption = Annotated[
@@ -289,14 +227,10 @@ def fallback_status(
     as_json: JsonOption = False,
 ) -> None:
     """Show the orders waiting in the JSON fallback."""
-    from server.fallback import FallbackStore
+    from server import operator
 
     settings = _settings(db, data_dir, fallback_dir=fallback_dir)
-    pending = FallbackStore(settings.orders_fallback_dir).pending()
-    rows = [
-        {"id": o["id"], "orderNumber": o["orderNumber"], "status": o["status"], "createdAt": o["createdAt"]}
-        for o in pending
-    ]
+    rows = operator.fallback_pending(settings)
     if as_json:
         typer.echo(
             json.dumps({"directory": str(settings.orders_fallback_dir), "pending": rows}, ensure_ascii=False)
@@ -312,19 +246,15 @@ def fallback_sync(
     db: DbOption = None, data_dir: DataDirOption = None, fallback_dir: FallbackDirOption = None
 ) -> None:
     """Import the fallback orders into the database (idempotent), then move their files to imported/."""
-    from server.db import Database
-    from server.fallback import FallbackStore
-    from server.replay import Replayer
+    from server import operator
 
     settings = _settings(db, data_dir, fallback_dir=fallback_dir)
-    _migrate(settings.db_url)
-    database = Database(settings.db_url, pool_size=2)
     try:
-        report = Replayer(database, FallbackStore(settings.orders_fallback_dir)).run()
-    finally:
-        database.dispose()
+        report = operator.fallback_sync(settings)
+    except operator.DatabaseUnreachable as error:
+        fail(str(error), ExitCode.UNREACHABLE)
     typer.echo(
-        f"imported {len(report.imported)}, already in the database {len(report.already)}, "
+        f"imported {report.imported}, already in the database {report.already}, "
         f"still pending {report.pending}"
     )
     for order_id in report.duplicates:

@@ -170,6 +170,6 @@ def test_a_short_password_from_stdin_is_refused_before_anything_is_written(
 
 def test_the_password_rule_is_the_servers() -> None:
     from krafta_cli.prompts import MIN_PASSWORD
-    from server.schemas import UserIn
+    from server.domain.schemas import UserIn
 
     assert UserIn.model_fields["password"].metadata[0].min_length == MIN_PASSWORD

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from krafta_cli.client import CLOSED_STATUSES, OPEN_STATUSES, PIPELINE, STATUS_MEANINGS, Role, Status
 from krafta_cli.commands import board
-from server import demo, lifecycle
+from server import demo
+from server.domain import lifecycle
 
 
 def test_status_names_and_order_match_the_server() -> None:

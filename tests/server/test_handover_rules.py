@@ -1,4 +1,4 @@
-"""`server.handover`: the courier and tracking number fields, on their own (no server)."""
+"""`server.domain.handover`: the courier and tracking number fields, on their own (no server)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from server.errors import Invalid
-from server.handover import (
+from server.domain.errors import Invalid
+from server.domain.handover import (
     COURIER_MAX,
     TRACKING_MAX,
     Courier,
@@ -16,7 +16,7 @@ from server.handover import (
     check_handover,
     delivery_of,
 )
-from server.lifecycle import Status
+from server.domain.lifecycle import Status
 
 
 class _Body(BaseModel):

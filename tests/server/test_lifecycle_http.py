@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from server.lifecycle import Role, Status
+from server.domain.lifecycle import Role, Status
 from tests.conftest import LiveServer
 from tests.helpers import create_order
 from tests.server.test_lifecycle_unit import expected_next, expected_outcome

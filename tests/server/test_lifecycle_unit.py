@@ -1,4 +1,4 @@
-"""`server.lifecycle` against the SPEC's transition table, exhaustively: statuses × roles × targets.
+"""`server.domain.lifecycle` against the SPEC's transition table, exhaustively: statuses × roles × targets.
 
 The expected table is written out here from SPEC.md ("Order lifecycle"), not derived from the module
 under test, so a change to the rules has to be made twice on purpose. `test_lifecycle_http.py` checks
@@ -11,7 +11,7 @@ import itertools
 
 import pytest
 
-from server.lifecycle import CLOSED, MoveRefused, Role, Status, check_move, next_statuses
+from server.domain.lifecycle import CLOSED, MoveRefused, Role, Status, check_move, next_statuses
 
 __all__ = ["ALLOWED", "expected_next", "expected_outcome"]
 

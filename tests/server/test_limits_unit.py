@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.limits import ClientAddresses, RateWindow
+from server.accounts.limits import ClientAddresses, RateWindow
 from server.settings import ConfigError
 
 PROXIES = ClientAddresses(["127.0.0.2", "10.0.0.0/8", "2001:db8::/32"])

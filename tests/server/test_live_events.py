@@ -11,8 +11,8 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from server.db import Database
-from server.live_log import prune
+from server.live.log import prune
+from server.storage.db import Database
 from tests.conftest import LiveServer
 from tests.helpers import create_order
 from tests.sse import SSEEvent, Subscriber

@@ -21,20 +21,21 @@ from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from server import order_numbers
-from server.auth import Principal
+from server.accounts.users import UserService
 from server.catalog import CatalogService
-from server.db import Database
-from server.errors import IdempotencyConflict, Invalid
-from server.fallback import FallbackStore
-from server.migrate import upgrade
-from server.models import Order, OrderNumber, utcnow
-from server.order_filter import OrderFilter
-from server.order_numbers import NumberLease
-from server.orders import OrderService
-from server.replay import Replayer
-from server.schemas import CatalogIn, OrderIn
-from server.users import UserService
+from server.domain.errors import IdempotencyConflict, Invalid
+from server.domain.filter import OrderFilter
+from server.domain.principal import Principal
+from server.domain.schemas import CatalogIn, OrderIn
+from server.domain.shape import utcnow
+from server.orders.service import OrderService
+from server.storage import numbers as order_numbers
+from server.storage.db import Database
+from server.storage.files import FallbackStore
+from server.storage.migrate import upgrade
+from server.storage.models import Order, OrderNumber
+from server.storage.numbers import NumberLease
+from server.storage.replay import Replayer
 from tests.conftest import CATALOG
 from tests.helpers import PASSWORD, free_port, order_body
 
@@ -286,11 +287,11 @@ def test_a_full_disk_is_a_503_and_leaves_no_temporary_file(tmp_path: Path) -> No
         f"""
         import resource, sys
         from pathlib import Path
-        from server.db import Database
-        from server.errors import Unavailable
-        from server.fallback import FallbackStore
-        from server.orders import OrderService
-        from server.schemas import OrderIn
+        from server.storage.db import Database
+        from server.domain.errors import Unavailable
+        from server.storage.files import FallbackStore
+        from server.orders.service import OrderService
+        from server.domain.schemas import OrderIn
         from tests.helpers import order_body
 
         down = Database("postgresql://root@127.0.0.1:{free_port()}/nothing", pool_size=1)

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from server.app import create_app
+from server.api.app import create_app
 from server.services import Services
 from server.settings import ConfigError, Settings, load_jwt_secret
 from tests.conftest import krafta_exe

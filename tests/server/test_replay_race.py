@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from server.db import Database
-from server.fallback import FallbackStore
-from server.migrate import upgrade
-from server.models import Order
-from server.records import PriceInfo, build_record
-from server.replay import Replayer
-from server.schemas import OrderIn
+from server.domain.records import PriceInfo, build_record
+from server.domain.schemas import OrderIn
+from server.storage.db import Database
+from server.storage.files import FallbackStore
+from server.storage.migrate import upgrade
+from server.storage.models import Order
+from server.storage.replay import Replayer
 from tests.helpers import order_body
 
 

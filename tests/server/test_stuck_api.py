@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from server.db import Database
-from server.models import Order, OrderEvent
+from server.storage.db import Database
+from server.storage.models import Order, OrderEvent
 from tests.conftest import LiveServer, krafta_exe
 from tests.helpers import create_order
 
@@ -151,7 +151,7 @@ def test_the_rules_decide_what_is_stuck_and_the_cli_lists_exactly_those(
 
 def test_the_defaults_apply_without_the_variable(server: LiveServer, aged: dict[str, str]) -> None:
     _restart(server, None)
-    # Defaults: CONFIRMED=1d, IN_PRODUCTION=2d, READY=1d (see server/stuck.py).
+    # Defaults: CONFIRMED=1d, IN_PRODUCTION=2d, READY=1d (see server/domain/stuck.py).
     assert _stuck_numbers(server, aged) == {aged["confirmed_2d"], aged["production_5d"]}
 
 

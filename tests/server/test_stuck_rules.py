@@ -1,4 +1,4 @@
-"""`server.stuck`: parsing `KRAFTA_STUCK_AFTER` and deciding from an order's history (pure, no server)."""
+"""`server.domain.stuck`: parsing `KRAFTA_STUCK_AFTER`, deciding from an order's history (pure)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from server.lifecycle import Status
-from server.stuck import (
+from server.domain.lifecycle import Status
+from server.domain.stuck import (
     DEFAULT_STUCK_AFTER,
     StuckAfterError,
     entered_status_at,

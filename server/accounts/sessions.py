@@ -1,0 +1,112 @@
+"""Is this token still good, and as whom: the per-request check behind every authenticated call.
+
+One query per request reads the user's current role and active flag *and* whether the token was
+revoked by logout. While the database answers, what it said about each user is kept in memory, so
+that during an outage a demoted or deactivated user stays so; the role signed into the token is
+used only for a user this server never saw. Tokens revoked through this server stay revoked in
+an outage too, and a logout during an outage is written once the database answers.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import delete, exists, select
+
+from server.domain.principal import Principal
+from server.domain.shape import utcnow
+from server.storage.db import Database, is_unavailable
+from server.storage.models import RevokedToken, User
+
+__all__ = ["Sessions"]
+
+
+@dataclass(frozen=True)
+class _Seen:
+    email: str
+    role: str
+    active: bool
+
+
+class Sessions:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._lock = threading.Lock()
+        self._seen: dict[str, _Seen] = {}
+        # jti → expiry, for tokens known to be revoked (the memory an outage falls back on).
+        self._revoked: dict[str, datetime] = {}
+        # Revocations the database has not stored yet (logout during an outage).
+        self._unsaved: dict[str, datetime] = {}
+
+    def resolve(self, token: Principal) -> Principal | None:
+        """The caller as the database knows them now, or None when the token no longer counts."""
+        query = select(
+            User.email, User.role, User.active, exists().where(RevokedToken.jti == token.token_id)
+        ).where(User.id == token.id)
+        try:
+            with self.db.session() as session:
+                row = session.execute(query).first()
+        except Exception as error:
+            if is_unavailable(error):
+                return self._offline(token)
+            raise
+        if self._unsaved:
+            self._save_unsaved()
+        if row is None:
+            self._remember(token.id, _Seen(token.email, token.role, active=False))
+            return None
+        email, role, active, revoked = row
+        self._remember(token.id, _Seen(email, role, bool(active)))
+        if revoked:
+            with self._lock:
+                self._revoked[token.token_id] = token.expires_at
+            return None
+        if not active:
+            return None
+        return replace(token, email=email, role=role)
+
+    def revoke(self, token: Principal) -> None:
+        """End this token everywhere: in memory at once, in the database now or once it answers."""
+        with self._lock:
+            self._revoked[token.token_id] = token.expires_at
+            self._unsaved[token.token_id] = token.expires_at
+        self._save_unsaved()
+
+    def _offline(self, token: Principal) -> Principal | None:
+        with self._lock:
+            if token.token_id in self._revoked:
+                return None
+            seen = self._seen.get(token.id)
+        if seen is None:
+            return token  # never seen: the signed role, so staff keep working against the fallback
+        if not seen.active:
+            return None
+        return replace(token, email=seen.email, role=seen.role)
+
+    def _remember(self, user_id: str, seen: _Seen) -> None:
+        with self._lock:
+            if self._seen.get(user_id) != seen:
+                self._seen[user_id] = seen
+
+    def _save_unsaved(self) -> None:
+        with self._lock:
+            pending = dict(self._unsaved)
+            now = utcnow()
+            # Forget what has expired anyway: the memory stays as small as the tokens still alive.
+            self._revoked = {jti: exp for jti, exp in self._revoked.items() if exp > now}
+        if not pending:
+            return
+        try:
+            with self.db.write() as session:
+                for jti, expires in pending.items():
+                    session.merge(RevokedToken(jti=jti, expires_at=expires))
+                session.execute(delete(RevokedToken).where(RevokedToken.expires_at < now))
+        except Exception as error:
+            if is_unavailable(error):
+                return  # kept in memory; written by a later request once the database answers
+            raise
+        with self._lock:
+            for jti in pending:
+                self._unsaved.pop(jti, None)

@@ -1,0 +1,3 @@
+"""The HTTP edge: `create_app`, routes, dependencies, middleware, errors → responses, OpenAPI."""
+
+__all__: list[str] = []

@@ -1,0 +1,184 @@
+"""The OpenAPI description, made to describe what the server really reads and answers.
+
+Bodies are read by hand (`deps.read_body`: byte caps, media type, off-loop parsing), so FastAPI
+cannot see them: each JSON endpoint's body model is declared here once, every operation lists the
+error answers the one handler in `errors.py` produces, and the success answers say what a client
+may rely on. The fuzz test
+(`tests/server/test_fuzz_openapi.py`) generates requests from this description and checks the
+answers against it, so a drift between the two fails a test.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
+
+from server.domain.schemas import AdvanceIn, CatalogIn, LoginIn, OrderIn, UserIn
+
+__all__ = ["install_openapi"]
+
+# (method, path) → the model of its JSON body.
+BODIES: dict[tuple[str, str], type[BaseModel]] = {
+    ("post", "/api/orders"): OrderIn,
+    ("put", "/api/orders"): AdvanceIn,
+    ("post", "/api/auth/login"): LoginIn,
+    ("post", "/api/users"): UserIn,
+    ("put", "/api/catalog"): CatalogIn,
+}
+
+# (method, path) → the media type of a streamed 200 answer.
+STREAMS = {("get", "/api/orders/events"): "text/event-stream"}
+
+
+def _obj(required: dict[str, Any], **optional: Any) -> dict[str, Any]:
+    """An object schema: `required` properties must be there; more properties are allowed (the
+    description promises what a client can rely on, not that nothing will ever be added)."""
+    return {"type": "object", "required": list(required), "properties": {**required, **optional}}
+
+
+_TRUE = {"const": True}
+_STR = {"type": "string"}
+_USER = _obj({"id": _STR, "email": _STR, "role": _STR})
+_ORDER = _obj(
+    {
+        "id": _STR,
+        "orderNumber": _STR,
+        "status": _STR,
+        "items": {"type": "array"},
+        "payments": {"type": "array"},
+        "history": {"type": "array"},
+        "nextStatuses": {"type": "array", "items": _STR},
+        # null until the move to HANDED_TO_DELIVERY; courier and trackingNumber may each be null.
+        "delivery": {
+            "anyOf": [
+                _obj(
+                    {
+                        "courier": {"type": ["string", "null"]},
+                        "trackingNumber": {"type": ["string", "null"]},
+                        "handedAt": _STR,
+                    }
+                ),
+                {"type": "null"},
+            ]
+        },
+    },
+    # Staff views only: the server's stuck rules (KRAFTA_STUCK_AFTER) say the order sat too long.
+    stuck={"type": "boolean"},
+)
+_SESSION = _obj({"success": _TRUE, "user": _USER, "expiresAt": _STR})
+# (method, path) → (status, schema) of the success answer, as the routes build it.
+SUCCESSES: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
+    ("post", "/api/orders"): (
+        "201",
+        _obj({"success": _TRUE, "orderId": _STR, "orderNumber": _STR, "status": _STR}),
+    ),
+    ("get", "/api/orders"): (
+        "200",
+        _obj(
+            {"success": _TRUE, "orders": {"type": "array", "items": _ORDER}},
+            nextCursor={"type": ["string", "null"]},
+        ),
+    ),
+    ("get", "/api/orders/{ident}"): ("200", _obj({"success": _TRUE, "order": _ORDER})),
+    ("put", "/api/orders"): ("200", _obj({"success": _TRUE, "order": _ORDER})),
+    ("post", "/api/auth/login"): ("200", _SESSION),
+    ("get", "/api/auth/me"): ("200", _SESSION),
+    ("post", "/api/auth/logout"): ("200", _obj({"success": _TRUE})),
+    ("get", "/api/users"): ("200", _obj({"success": _TRUE, "users": {"type": "array", "items": _USER}})),
+    ("post", "/api/users"): ("201", _obj({"success": _TRUE, "user": _USER})),
+    ("get", "/api/catalog"): ("200", _obj({"success": _TRUE, "products": {"type": "array"}})),
+    ("put", "/api/catalog"): (
+        "200",
+        _obj({"success": _TRUE, "products": {"type": "integer"}, "variants": {"type": "integer"}}),
+    ),
+    ("get", "/api/health"): (
+        "200",
+        _obj(
+            {
+                "status": {"enum": ["ok", "degraded"]},
+                "database": {"enum": ["up", "down"]},
+                "writes": {"enum": ["ok", "failing"]},
+                "fallbackPending": {"type": "integer", "minimum": 0},
+            }
+        ),
+    ),
+}
+
+_ERROR = {
+    "type": "object",
+    "required": ["success", "error", "code"],
+    "properties": {
+        "success": {"const": False},
+        "error": {"type": "string"},
+        "code": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+        "currentStatus": {"type": "string"},
+        "nextStatuses": {"type": "array", "items": {"type": "string"}},
+    },
+}
+_ERRORS = {
+    "400": "Bad input: `fields` names each field at fault",
+    "401": "No valid session",
+    "403": "The caller's role may not do this",
+    "404": "Not found",
+    "405": "Method not allowed",
+    "408": "The request body did not arrive in time",
+    "409": "Conflict (status moved, idempotency key reused, account exists)",
+    "413": "Body too large",
+    "415": "Body not sent as application/json",
+    "429": "Rate limited; see Retry-After",
+    "503": "The database is unavailable and this operation has no fallback",
+}
+
+
+def _describe(app: FastAPI) -> dict[str, Any]:
+    spec = get_openapi(title=app.title, version=app.version, routes=app.routes)
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = _ERROR
+    for path, operations in spec.get("paths", {}).items():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            responses.pop("422", None)  # FastAPI's own validation answer; ours is a 400
+            for status, text in _ERRORS.items():
+                responses.setdefault(
+                    status,
+                    {
+                        "description": text,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    },
+                )
+            if (method, path) in SUCCESSES:
+                status, schema = SUCCESSES[method, path]
+                for code in ("200", "201"):
+                    responses.pop(code, None)
+                responses[status] = {
+                    "description": "Success",
+                    "content": {"application/json": {"schema": schema}},
+                }
+            if (method, path) in STREAMS:
+                responses["200"] = {"description": "An event stream", "content": {STREAMS[method, path]: {}}}
+            model = BODIES.get((method, path))
+            if model is None:
+                continue
+            schema = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
+            schemas.update(schema.pop("$defs", {}))
+            schemas[model.__name__] = schema
+            operation["requestBody"] = {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}
+                },
+            }
+    return spec
+
+
+def install_openapi(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _describe(app)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

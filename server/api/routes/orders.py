@@ -1,0 +1,128 @@
+"""`/api/orders`: create (customers), list and get (staff and owners), advance (staff)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from server.api.deps import (
+    NUL_MESSAGE,
+    ClientAddress,
+    CurrentUser,
+    NewOrderBody,
+    OptionalUser,
+    ServicesDep,
+    StaffUser,
+    read_json,
+)
+from server.api.serialize import JsonBytes
+from server.domain.errors import Invalid, RateLimited
+from server.domain.filter import OrderFilter
+from server.domain.lifecycle import Status
+from server.domain.schemas import AdvanceIn, parse
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/orders", tags=["orders"])
+
+
+async def _order_budget(services: ServicesDep, client: ClientAddress) -> None:
+    # A dependency listed before the body's: a flood is refused before its body is read or parsed.
+    if (wait := services.order_rate.hit(client)) is not None:
+        raise RateLimited("Too many orders from your address; wait a minute.", retry_after=wait)
+
+
+async def _key(idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> str | None:
+    if idempotency_key is not None and not (1 <= len(idempotency_key) <= 255):
+        raise Invalid(
+            "Invalid Idempotency-Key: 1 to 255 characters.", fields={"Idempotency-Key": "1 to 255 characters"}
+        )
+    return idempotency_key
+
+
+@router.post("", status_code=201, response_model=None)
+def create_order(
+    _budget: Annotated[None, Depends(_order_budget)],
+    new: NewOrderBody,
+    services: ServicesDep,
+    owner: OptionalUser,
+    idempotency_key: Annotated[str | None, Depends(_key)],
+) -> JsonBytes:
+    status, response = services.orders.create(
+        new.body, owner=owner, idempotency_key=idempotency_key, request_hash=new.request_hash
+    )
+    return JsonBytes(response, status_code=status)
+
+
+def _statuses(values: list[str]) -> list[Status]:
+    try:
+        return [Status(v.upper()) for v in values]
+    except ValueError:
+        known = ", ".join(s.value for s in Status)
+        raise Invalid(f"Invalid status: use one of {known}.", fields={"status": f"one of {known}"}) from None
+
+
+def _instant(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        instant = datetime.fromisoformat(value.strip())
+        if instant.tzinfo is None:
+            raise ValueError("no offset")
+        return instant.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise Invalid(
+            "Invalid updatedSince: an ISO 8601 time with an offset, like 2026-11-26T06:20:05+00:00.",
+            fields={"updatedSince": "ISO 8601 time with an offset"},
+        ) from None
+
+
+@router.get("", response_model=None)
+def list_orders(
+    services: ServicesDep,
+    user: CurrentUser,
+    status: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies query defaults
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int | None, Query(ge=1, le=500)] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    updated_since: Annotated[str | None, Query(alias="updatedSince", max_length=64)] = None,
+    stuck: Annotated[bool | None, Query()] = None,
+) -> Any:
+    statuses = _statuses(status)
+    if q and "\x00" in q:
+        # PostgreSQL cannot even compare text holding NUL: refuse it here rather than answer 500.
+        raise Invalid("Invalid q: must not contain NUL characters.", fields={"q": NUL_MESSAGE})
+    query = q.strip() or None if q else None
+    cutoffs = services.settings.stuck_rules.cutoffs(datetime.now(UTC)) if stuck is not None else {}
+    filt = OrderFilter(
+        statuses=tuple(statuses),
+        q=query,
+        updated_since=_instant(updated_since),
+        stuck=stuck,
+        stuck_cutoffs=tuple(cutoffs.items()),
+    )
+    if limit is None:
+        if cursor is not None:
+            raise Invalid("Invalid cursor: a cursor needs a limit.", fields={"cursor": "only with limit"})
+        # The seed returns every order; stream them a page at a time so memory does not grow with the shop.
+        chunks = services.orders.stream_all(user, filt)
+        return StreamingResponse(chunks, media_type="application/json")
+    return Response(
+        services.orders.list_page(user, filt, limit=limit, cursor=cursor), media_type="application/json"
+    )
+
+
+@router.get("/{ident}", response_model=None)
+def get_order(ident: str, services: ServicesDep, user: CurrentUser) -> JsonBytes:
+    return JsonBytes({"success": True, "order": services.orders.get(user, ident.strip())})
+
+
+@router.put("", response_model=None)
+async def advance_order(request: Request, services: ServicesDep, user: StaffUser) -> JsonBytes:
+    cmd = parse(AdvanceIn, await read_json(request))
+    order = await run_in_threadpool(services.orders.advance, user, cmd)
+    return JsonBytes({"success": True, "order": order})

@@ -1,0 +1,177 @@
+"""An order as one self-contained record (its wire shape), built from a request and changed by plans.
+
+Creating an order builds this record first; the database path inserts it, the fallback path writes
+it to a file, and the replay inserts the file's record later. The fields come from the one
+declaration in `order_shape.py`; what a move changes comes from `lifecycle.plan_move`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from server.domain.lifecycle import MovePlan, Status
+from server.domain.numbers import draw_number
+from server.domain.principal import Principal
+from server.domain.schemas import OrderIn
+from server.domain.shape import EVENT, ITEM, ORDER, PAYMENT, Part, iso, money, new_id, utcnow
+
+__all__ = [
+    "Idem",
+    "PriceInfo",
+    "apply_plan",
+    "apply_price",
+    "build_record",
+    "event",
+    "history_entry",
+    "reviewer",
+]
+
+
+@dataclass(frozen=True)
+class Idem:
+    """An Idempotency-Key scoped to its caller (`key` is a hash of caller and key), the body's hash,
+    and the first answer, returned again to a retry."""
+
+    key: str
+    request_hash: str
+    response: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PriceInfo:
+    """The catalog's verdict on an order's price, or `UNKNOWN_VARIANT` when it could not be asked."""
+
+    check: str
+    expected: Decimal | None = None
+    product_name: str | None = None
+    unit_price: Decimal | None = None
+
+
+def event(
+    *,
+    from_status: str | None,
+    to_status: str,
+    actor: Principal | None,
+    note: str | None,
+    forced: bool = False,
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    """One history entry in the record's shape."""
+    return {
+        "id": new_id(),
+        "fromStatus": None if from_status is None else str(from_status),
+        "toStatus": str(to_status),
+        "userId": actor.id if actor else None,
+        "userEmail": actor.email if actor else None,
+        "userRole": str(actor.role) if actor else None,
+        "at": iso(at or utcnow()),
+        "note": note,
+        "forced": forced,
+    }
+
+
+def history_entry(plan: MovePlan, actor: Principal | None, at: datetime) -> dict[str, Any]:
+    return event(
+        from_status=plan.from_status,
+        to_status=plan.to_status,
+        actor=actor,
+        note=plan.note,
+        forced=plan.forced,
+        at=at,
+    )
+
+
+def apply_plan(record: dict[str, Any], plan: MovePlan, actor: Principal | None, at: datetime) -> None:
+    """Apply a move to a record in memory (the fallback's and the demo seed's side of a move)."""
+    record["status"] = plan.to_status.value
+    record["updatedAt"] = iso(at)
+    record["history"].append(history_entry(plan, actor, at))
+    if plan.confirms_payments:
+        for p in record["payments"]:
+            if p["status"] == "REPORTED":
+                p.update(status="CONFIRMED", reviewedAt=iso(at), reviewedBy=reviewer(actor))
+    for f in ORDER.fields:
+        if f.group and f.group in plan.extra:
+            record[f.group] = plan.extra[f.group]
+        elif not f.group and f.wire in plan.extra:
+            record[f.wire] = plan.extra[f.wire]
+
+
+def reviewer(actor: Principal | None) -> str | None:
+    return None if actor is None else actor.email or actor.id
+
+
+def _sourced(part: Part, body: OrderIn) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in part.fields:
+        if f.source is None:
+            continue
+        value: Any = body
+        for attr in f.source.split("."):
+            value = getattr(value, attr)
+        out[f.wire] = f.kind.to_wire(value) if f.kind.to_wire and value is not None else value
+    return out
+
+
+def build_record(
+    body: OrderIn,
+    *,
+    owner: Principal | None,
+    price: PriceInfo,
+    number: str | None = None,
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    now = at or utcnow()
+    item = {"id": new_id(), "productName": None, "unitPrice": None, **_sourced(ITEM, body)}
+    payment = {
+        "id": new_id(),
+        **_sourced(PAYMENT, body),
+        "status": "REPORTED",
+        "reportedAt": iso(now),
+        "reviewedAt": None,
+        "reviewedBy": None,
+    }
+    if payment["amountReported"] is None:
+        payment["amountReported"] = payment["amountExpected"]
+    record: dict[str, Any] = {
+        "id": new_id(),
+        "orderNumber": number or draw_number(),
+        "status": Status.REPORTED.value,
+        "userId": owner.id if owner else None,
+        "guestId": None if owner else f"guest-{new_id()}",
+        **_sourced(ORDER, body),
+        "priceCheck": price.check,
+        "priceExpected": None,
+        "createdAt": iso(now),
+        "updatedAt": iso(now),
+        "delivery": None,
+        "items": [item],
+        "payments": [payment],
+        "history": [
+            event(
+                from_status=None,
+                to_status=Status.REPORTED,
+                actor=owner,
+                note="order created, payment reported",
+                at=now,
+            )
+        ],
+    }
+    apply_price(record, price)
+    return record
+
+
+def apply_price(record: dict[str, Any], price: PriceInfo) -> None:
+    """Put the catalog's verdict on a record built before the catalog could be asked."""
+    record["priceCheck"] = price.check
+    record["priceExpected"] = money(price.expected)
+    for item in record["items"]:
+        item["productName"] = price.product_name
+        item["unitPrice"] = money(price.unit_price)
+
+
+# Shapes checked at import time: a field added to the declaration without a place here fails loudly.
+assert {f.wire for f in EVENT.fields} == set(event(from_status=None, to_status="X", actor=None, note=None))

@@ -1,0 +1,78 @@
+"""An order as one caller may see it: staff get everything, customers their own orders in the
+customer's view (history from, to and when — no who, no notes; payments without `reviewedBy`),
+and everyone the `nextStatuses` their role may pick. Used by every endpoint and by live events.
+
+Staff views also say whether the order is `stuck` by the server's rules (`KRAFTA_STUCK_AFTER`,
+`server.domain.stuck`), so the CLI and the board agree; customers do not get that flag.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+import orjson
+
+from server.domain.lifecycle import STAFF_ROLES, next_statuses
+from server.domain.principal import Principal
+from server.domain.shape import CHILDREN
+from server.domain.stuck import StuckRules
+
+__all__ = ["is_staff", "render", "render_for", "staff_json", "visible_to"]
+
+_HIDDEN = {part.key: frozenset(f.wire for f in part.fields if f.staff_only) for part in CHILDREN}
+
+
+def is_staff(viewer: Principal) -> bool:
+    return viewer.role in STAFF_ROLES
+
+
+def visible_to(order: dict[str, Any], viewer: Principal) -> bool:
+    return is_staff(viewer) or order.get("userId") == viewer.id
+
+
+@cache
+def _next(status: str, role: str) -> tuple[str, ...]:
+    return tuple(str(s) for s in next_statuses(status, role))
+
+
+def render(
+    order: dict[str, Any],
+    viewer: Principal,
+    stuck: StuckRules | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The order (a fresh record, changed in place) in `viewer`'s view, with `nextStatuses`.
+
+    With `stuck` rules, a staff view also carries `stuck: true|false` as of `now`.
+    """
+    if not is_staff(viewer):
+        for key, hidden in _HIDDEN.items():
+            if hidden and key:
+                order[key] = [{k: v for k, v in row.items() if k not in hidden} for row in order[key]]
+    elif stuck is not None:
+        order["stuck"] = stuck.is_stuck(order, now or datetime.now(UTC))
+    order["nextStatuses"] = list(_next(order["status"], str(viewer.role)))
+    return order
+
+
+def render_for(
+    order: dict[str, Any], viewer: Principal, stuck: StuckRules | None = None
+) -> dict[str, Any] | None:
+    """The order as `viewer` may see it, or None when it is not theirs to see (for event streams)."""
+    if not visible_to(order, viewer):
+        return None
+    return render(dict(order), viewer, stuck)
+
+
+@cache
+def _next_json(status: str, role: str) -> bytes:
+    return b',"nextStatuses":' + orjson.dumps(list(_next(status, role))) + b"}"
+
+
+def staff_json(order_json: str, status: str, viewer: Principal, stuck: bool) -> bytes:
+    """A staff view from the order's JSON text as the database built it (`order_json.py`): the
+    same fields `render` adds for staff, spliced in before the closing brace."""
+    flag = b',"stuck":true' if stuck else b',"stuck":false'
+    return order_json.encode()[:-1] + flag + _next_json(status, str(viewer.role))

@@ -1,0 +1,109 @@
+"""Live order events: what the rest of the server sees of the event stream.
+
+* Writers call `record(conn, ...)` inside the transaction of every order create and move (the row
+  and, on PostgreSQL, the NOTIFY commit with the change or not at all), and `record_fallback(...)`
+  after a change taken into the fallback.
+* `create_app` calls `start(loop)` and `stop()` from the lifespan.
+* The SSE route (`routes/events.py`) subscribes to `hub` and reads older events with `live_log`.
+
+Fallback changes are published by the process that took them, in process only (the database that
+would carry them to other servers is down). When this process's replay later imports such an
+order, the import is logged as one `order.created` (`record(..., replayed=True)`): the other
+servers' subscribers learn of the order then, and this process's subscribers that already heard of
+it from the fallback are skipped (`Hub.dispatch`), so nobody is told twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
+
+from server.domain.principal import Principal
+from server.domain.view import render as render_view
+from server.live import log as live_log
+from server.live.feed import EventFeed
+from server.live.hub import Hub
+from server.storage.db import Database
+
+__all__ = ["LiveEvents"]
+
+log = logging.getLogger("krafta.live")
+
+Render = Callable[[dict[str, Any], Principal], dict[str, Any]]
+
+
+def _default_render(order: dict[str, Any], viewer: Principal) -> dict[str, Any]:
+    # A copy: the logged order is shared by every subscriber's frame (the view replaces its lists).
+    return render_view(dict(order), viewer)
+
+
+class LiveEvents:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        queue_size: int = 1000,
+        heartbeat_seconds: float = 15.0,
+        retention: timedelta = timedelta(hours=24),
+        render: Render = _default_render,
+    ) -> None:
+        self.db = db
+        # Names this server process in the log, so its own subscribers are not told twice about a
+        # fallback order it already published when the replay imports it.
+        self.origin = str(uuid.uuid4())
+        self.hub = Hub(capacity=queue_size, replay_origin=f"replay:{self.origin}")
+        self.feed = EventFeed(db, self.hub.dispatch_threadsafe, retention=retention)
+        self.heartbeat_seconds = heartbeat_seconds
+        self.retention = retention
+        self.render = render
+        self._started = False
+
+    # ---- writers ----------------------------------------------------------------------------------
+
+    def record(
+        self,
+        conn: Connection | Session,
+        *,
+        kind: str,
+        order: dict[str, Any],
+        from_status: str | None,
+        replayed: bool = False,
+    ) -> None:
+        """Log a committed-with-the-transaction change. Call it last in the transaction.
+
+        `replayed`: the import of a fallback order. Logged for the other servers' subscribers (and
+        for resumes), but under an origin this process's hub skips: they saw it when it was taken.
+        """
+        origin = f"replay:{self.origin}" if replayed else self.origin
+        live_log.append(conn, kind=kind, order=order, from_status=from_status, origin=origin)
+
+    def committed(self) -> None:
+        """After a `record`ed transaction committed: on SQLite this process's feed reads it now."""
+        if self.db.is_sqlite:
+            self.feed.nudge()
+
+    def record_fallback(self, *, kind: str, order: dict[str, Any], from_status: str | None) -> None:
+        self.hub.publish_local(kind, order, from_status)
+
+    # ---- lifespan ---------------------------------------------------------------------------------
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.hub.bind(loop)
+        self.feed.start()
+        self._started = True
+
+    def close_streams(self) -> None:
+        """On the event loop: end every open stream cleanly (the server is stopping)."""
+        self.hub.close()
+
+    def stop(self) -> None:
+        self.hub.close()
+        if self._started:
+            self.feed.stop()

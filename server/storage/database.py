@@ -1,0 +1,242 @@
+"""The database side of the order storage seam: insert, get, page, apply a move — SQLAlchemy Core.
+
+One transaction per write on one Core connection (no ORM unit of work, no session per request);
+reads turn Core rows into records through the shape's declaration (`order_shape.py`). The hooks of
+`order_events.py` are called inside every write transaction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, func, select, update
+
+from server.domain.changes import ChangeKind, OrderChange
+from server.domain.filter import After, OrderFilter
+from server.domain.lifecycle import MovePlan, MoveRefused, Status
+from server.domain.principal import Principal
+from server.domain.records import Idem, PriceInfo, history_entry, reviewer
+from server.domain.shape import CHILDREN, EVENT, ORDER, Part
+from server.storage.db import Database
+from server.storage.hooks import OrderHooks
+from server.storage.models import (
+    Order,
+    idem_t,
+    orders_t,
+    products_t,
+    uploads_t,
+    variants_t,
+)
+from server.storage.order_json import as_utc, json_by_ids, page_ids
+from server.storage.queries import where
+
+__all__ = ["DatabaseOrders", "insert_rows", "order_changes", "records_for_rows"]
+
+TABLES = {part.key: part.table for part in CHILDREN}
+
+
+def _table(part: Part) -> Any:
+    return Order.metadata.tables[part.table]
+
+
+def insert_rows(conn: Any, record: Mapping[str, Any]) -> None:
+    """Insert an order record's rows (order, items, payments, history) with `conn` (caller commits)."""
+    conn.execute(_table(ORDER).insert(), ORDER.to_row(record))
+    for part in CHILDREN:
+        rows = [{**part.to_row(r), "order_id": record["id"]} for r in record[part.key or ""]]
+        if part is EVENT:
+            for seq, row in enumerate(rows, start=1):
+                row["seq"] = seq
+        if rows:
+            conn.execute(_table(part).insert(), rows)
+
+
+def records_for_rows(conn: Connection, rows: Sequence[Mapping[Any, Any]]) -> list[dict[str, Any]]:
+    """Full records (items, payments, history) for fetched order rows, in their order."""
+    if not rows:
+        return []
+    ids = [r["id"] for r in rows]
+    children: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    for part in CHILDREN:
+        table = _table(part)
+        order_by = (
+            table.c.seq if part is EVENT else table.c.reported_at if part.key == "payments" else table.c.id
+        )
+        query = select(table).where(table.c.order_id.in_(ids)).order_by(table.c.order_id, order_by)
+        for r in conn.execute(query).mappings():
+            children[r["order_id"]][part.key or ""].append(part.from_row(r))
+    out = []
+    for row in rows:
+        record = ORDER.from_row(row)
+        kids = children.get(row["id"], {})
+        for part in CHILDREN:
+            record[part.key or ""] = kids.get(part.key or "", [])
+        record["storage"] = "database"
+        out.append(record)
+    return out
+
+
+def order_changes(extra: Mapping[str, Any]) -> dict[str, Any]:
+    """Column values for the order fields a move's extra data names (by wire name or group)."""
+    values: dict[str, Any] = {}
+    for f in ORDER.fields:
+        if f.group and f.group in extra:
+            value = (extra[f.group] or {}).get(f.wire)
+        elif not f.group and f.wire in extra:
+            value = extra[f.wire]
+        else:
+            continue
+        values[f.column] = f.kind.to_column(value) if f.kind.to_column and value is not None else value
+    return values
+
+
+class DatabaseOrders:
+    name = "database"
+
+    def __init__(self, db: Database, hooks: OrderHooks) -> None:
+        self.db = db
+        self.hooks = hooks
+
+    # ---- checks a create makes before it writes ----------------------------------------------------
+
+    def idempotent(self, conn: Connection, key: str) -> Idem | None:
+        row = conn.execute(
+            select(idem_t.c.request_hash, idem_t.c.response_json).where(idem_t.c.key == key)
+        ).first()
+        return None if row is None else Idem(key, row[0], row[1])
+
+    def price(self, conn: Connection, variant_id: str, quantity: int, subtotal: Decimal) -> PriceInfo:
+        found = conn.execute(
+            select(variants_t.c.base_price, variants_t.c.active, products_t.c.name, products_t.c.active)
+            .join(products_t, products_t.c.id == variants_t.c.product_id)
+            .where(variants_t.c.id == variant_id)
+        ).first()
+        if found is None or not found[1] or not found[3]:
+            return PriceInfo("UNKNOWN_VARIANT")
+        base_price, _, name, _ = found
+        expected = (base_price * quantity).quantize(Decimal("0.01"))
+        if expected != subtotal:
+            return PriceInfo("MISMATCH", expected=expected, product_name=name, unit_price=base_price)
+        return PriceInfo("OK", product_name=name, unit_price=base_price)
+
+    def upload_exists(self, conn: Connection, upload_id: str) -> bool:
+        return conn.scalar(select(uploads_t.c.id).where(uploads_t.c.id == upload_id)) is not None
+
+    # ---- the seam's operations ---------------------------------------------------------------------
+
+    def insert(
+        self,
+        record: dict[str, Any],
+        idem: Idem | None,
+        *,
+        kind: ChangeKind = "order.created",
+        prepare: Callable[[Connection], Any] | None = None,
+    ) -> Any:
+        """The order and its Idempotency-Key in one transaction (IntegrityError when either is taken).
+
+        `prepare(conn)` runs first in the same transaction: it may complete the record (the price
+        check) or return an answer instead (the first response to a key), and then nothing is written.
+        """
+        with self.db.order_write() as conn:
+            if prepare is not None and (answer := prepare(conn)) is not None:
+                return answer
+            change = OrderChange.of(kind, record, None)
+            insert_rows(conn, record)
+            if idem is not None:
+                self.insert_key(conn, idem, record)
+            self.hooks.in_transaction(conn, change)
+        self.hooks.after_commit(change)
+        return None
+
+    def insert_key(self, conn: Connection, idem: Idem, record: Mapping[str, Any]) -> None:
+        conn.execute(
+            idem_t.insert().values(
+                key=idem.key,
+                request_hash=idem.request_hash,
+                status_code=201,
+                response_json=idem.response,
+                created_at=datetime.fromisoformat(record["createdAt"]),
+            )
+        )
+
+    def get(self, *, order_id: str | None = None, number: str | None = None) -> dict[str, Any] | None:
+        cond = orders_t.c.id == order_id if order_id else orders_t.c.order_number == number
+        with self.db.read_conn() as conn:
+            found = records_for_rows(conn, conn.execute(select(orders_t).where(cond)).mappings().all())
+        return found[0] if found else None
+
+    def page(self, filt: OrderFilter, after: After | None, size: int) -> list[dict[str, Any]]:
+        """Newest first, `size` orders after the cursor position `after`."""
+        query = (
+            select(orders_t)
+            .where(*where(filt, after))
+            .order_by(orders_t.c.created_at.desc(), orders_t.c.id.desc())
+            .limit(size)
+        )
+        with self.db.read_conn() as conn:
+            return records_for_rows(conn, conn.execute(query).mappings().all())
+
+    def page_json(
+        self, filt: OrderFilter, after: After | None, size: int, *, entered: bool = False
+    ) -> list[tuple[After, str, datetime | None, str]]:
+        """Like `page`, each order as JSON text built by the database:
+        ((createdAt, id), status, when it entered that status (with `entered`), json)."""
+        with self.db.read_conn() as conn:
+            rows = conn.execute(page_ids(filt, after, size, entered=entered)).all()
+            if not rows:
+                return []
+            ids = [r[0] for r in rows]
+            texts: dict[str, str] = dict(conn.execute(json_by_ids(not self.db.is_sqlite), {"ids": ids}).all())
+        return [((as_utc(r[1]), r[0]), r[2], as_utc(r[3]) if entered else None, texts[r[0]]) for r in rows]
+
+    def present(self, ids: Sequence[str]) -> set[str]:
+        """Which of these order ids the database holds (a replay may have just committed them)."""
+        if not ids:
+            return set()
+        with self.db.read_conn() as conn:
+            return set(conn.scalars(select(orders_t.c.id).where(orders_t.c.id.in_(list(ids)))))
+
+    def apply_move(
+        self, order_id: str, decide: Callable[[str], MovePlan], actor: Principal, at: datetime
+    ) -> dict[str, Any] | None:
+        """Apply the plan `decide(current status)` returns; None when the order is not in the database."""
+        with self.db.order_write() as conn:
+            current = conn.scalar(select(orders_t.c.status).where(orders_t.c.id == order_id))
+            if current is None:
+                return None
+            plan = decide(current)
+            # The WHERE on the old status is the guard: of two concurrent advances only one matches.
+            moved = conn.execute(
+                update(orders_t)
+                .where(orders_t.c.id == order_id, orders_t.c.status == current)
+                .values(status=plan.to_status.value, updated_at=at, **order_changes(plan.extra))
+            )
+            if moved.rowcount != 1:
+                now = conn.scalar(select(orders_t.c.status).where(orders_t.c.id == order_id)) or current
+                raise MoveRefused(
+                    f"order was moved to {now} by someone else", reason="conflict", current=Status(now)
+                )
+            events = _table(EVENT)
+            seq = conn.scalar(
+                select(func.coalesce(func.max(events.c.seq), 0)).where(events.c.order_id == order_id)
+            )
+            entry = history_entry(plan, actor, at)
+            conn.execute(events.insert().values(**EVENT.to_row(entry), order_id=order_id, seq=(seq or 0) + 1))
+            if plan.confirms_payments:
+                payments = Order.metadata.tables[TABLES["payments"]]
+                conn.execute(
+                    update(payments)
+                    .where(payments.c.order_id == order_id, payments.c.status == "REPORTED")
+                    .values(status="CONFIRMED", reviewed_at=at, reviewed_by=reviewer(actor))
+                )
+            record = records_for_rows(
+                conn, conn.execute(select(orders_t).where(orders_t.c.id == order_id)).mappings().all()
+            )[0]
+            change = OrderChange.of("order.status_changed", record, plan.from_status.value, actor_id=actor.id)
+            self.hooks.in_transaction(conn, change)
+        self.hooks.after_commit(change)
+        return record

@@ -1,0 +1,395 @@
+"""The fallback side of the order storage seam: one JSON file per order while the database is down.
+
+Files are named by the order's server-made uuid (never by anything a client sent), written
+atomically (temporary file 0600, flush + fsync, rename, fsync of the directory) in a 0700 directory,
+and moved to `imported/` only after their order is committed to the database by `replay.py`.
+Every file read is checked against the order's shape: one that is not an order (a wrong status, a
+missing field, a symlink, not JSON) is set aside in `invalid/` with a log line — never served,
+never imported.
+
+The store keeps an index of its pending orders in memory (id, number, Idempotency-Key and the
+filter fields), updated on every write and replay and rebuilt from the directory at start, so a
+create never rescans files. Other processes (another server, `krafta fallback sync`) may add or
+archive files: a change of the directory's mtime makes the index list the directory again and read
+only the files it does not know.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import logging
+import os
+import stat
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from server.domain.changes import OrderChange
+from server.domain.errors import Unavailable
+from server.domain.filter import After, OrderFilter, search_text
+from server.domain.lifecycle import MovePlan
+from server.domain.principal import Principal
+from server.domain.records import Idem, apply_plan
+from server.domain.shape import problems
+from server.domain.stuck import entered_status_at
+from server.storage.hooks import OrderHooks
+
+__all__ = ["META", "FallbackStore", "canonical_uuid", "served"]
+
+log = logging.getLogger("krafta.fallback")
+
+META = "_krafta"  # bookkeeping kept in the file, never sent to clients
+RECENT_KEYS = 20_000  # Idempotency-Keys of orders stored lately, for retries during an outage
+
+
+def served(order: dict[str, Any], storage: str) -> dict[str, Any]:
+    """An order as clients get it: the file's bookkeeping left out, `storage` saying where it lives."""
+    clean = {k: v for k, v in order.items() if k != META}
+    clean["storage"] = storage
+    return clean
+
+
+def canonical_uuid(value: str) -> str | None:
+    """The canonical form of a uuid string, or None: the only thing ever turned into a file name."""
+    try:
+        return str(uuid.UUID(value))
+    except (ValueError, AttributeError, TypeError):
+        return None
+
+
+@dataclass
+class Entry:
+    """A pending order as the index knows it: enough to filter, sort and find it without the file."""
+
+    id: str
+    number: str
+    status: str
+    created: After
+    updated_at: str
+    user_id: str | None
+    text: str
+    key: str | None
+    request_hash: str | None
+    response: dict[str, Any] | None
+    entered: datetime | None = None  # when it entered its status (for the `stuck` filter)
+
+    @classmethod
+    def of(cls, record: dict[str, Any]) -> Entry:
+        meta = record.get(META) or {}
+        return cls(
+            id=record["id"],
+            number=record["orderNumber"],
+            status=record["status"],
+            created=(datetime.fromisoformat(record["createdAt"]), record["id"]),
+            updated_at=record["updatedAt"],
+            user_id=record["userId"],
+            text=search_text(record),
+            key=meta.get("idempotencyKey"),
+            request_hash=meta.get("requestHash"),
+            response=meta.get("response"),
+            entered=entered_status_at(record),
+        )
+
+    def matches(self, filt: OrderFilter, after: After | None) -> bool:
+        return filt.matches(
+            status=self.status,
+            updated_at=self.updated_at,
+            user_id=self.user_id,
+            text=self.text,
+            created=self.created,
+            after=after,
+            entered=self.entered,
+        )
+
+
+class FallbackStore:
+    name = "fallback"
+
+    def __init__(self, directory: Path, hooks: OrderHooks | None = None) -> None:
+        self.directory = directory
+        self.imported = directory / "imported"
+        self.hooks = hooks or OrderHooks()
+        self._thread_lock = threading.Lock()
+        self._index_lock = threading.RLock()
+        self._index: dict[str, Entry] = {}
+        self._by_key: dict[str, str] = {}
+        self._recent: OrderedDict[str, Idem] = OrderedDict()
+        self._seen_mtime: int | None = None
+        self.files_read = 0  # how many order files this store has read (tests compare it)
+
+    # ---- files -------------------------------------------------------------------------------------
+
+    def _path(self, order_id: str) -> Path | None:
+        canonical = canonical_uuid(order_id)
+        return None if canonical is None else self.directory / f"{canonical}.json"
+
+    def _ensure_dir(self, directory: Path | None = None) -> None:
+        directory = directory or self.directory
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):
+            if stat.S_IMODE(directory.stat().st_mode) != 0o700:
+                directory.chmod(0o700)
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Serialise read-modify-write of files across threads and across server processes."""
+        self._ensure_dir()
+        with self._thread_lock:
+            fd = os.open(self.directory / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                yield
+            finally:
+                os.close(fd)  # closing releases the flock
+
+    def write(self, order: dict[str, Any]) -> Path:
+        """Write an order's file atomically (a full disk is a 503, leaving no temporary file)."""
+        path = self._path(order["id"])
+        if path is None:
+            raise ValueError("fallback orders are named by a server-made uuid")
+        data = orjson.dumps(order, option=orjson.OPT_INDENT_2)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            self._ensure_dir()
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, path)
+            _fsync_dir(self.directory)
+        except OSError as error:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            log.error("could not write fallback file %s: %s", path.name, os.strerror(error.errno or 0))
+            if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO, errno.EACCES):
+                raise Unavailable(
+                    "The database is unavailable and the order could not be kept for later; "
+                    "try again shortly."
+                ) from None
+            raise
+        with self._index_lock:
+            self._add(order)
+        return path
+
+    def _load(self, path: Path) -> dict[str, Any] | None:
+        """A file's order, checked against the shape; a file that is not one is set aside (None)."""
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except FileNotFoundError:
+            return None  # moved to imported/ meanwhile
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                self._set_aside(path, "a symlink")
+            return None
+        try:
+            with os.fdopen(fd, "rb") as fh:
+                raw = fh.read()
+        except OSError:
+            return None
+        self.files_read += 1
+        try:
+            order = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            self._set_aside(path, "not JSON")
+            return None
+        found = problems(order, expected_id=path.stem)
+        meta = order.get(META) if isinstance(order, dict) else None
+        if meta is not None and not isinstance(meta, dict):
+            found.append("its bookkeeping is not an object")
+        if found:
+            self._set_aside(path, "; ".join(found[:3]))
+            return None
+        return order if isinstance(order, dict) else None
+
+    def _set_aside(self, path: Path, why: str) -> None:
+        invalid = self.directory / "invalid"
+        self._ensure_dir(invalid)
+        log.warning("fallback file %s is not an order (%s); moved to %s", path.name, why, invalid)
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(path, invalid / path.name)
+        with self._index_lock:
+            self._drop(path.stem)
+
+    def read(self, order_id: str) -> dict[str, Any] | None:
+        """A pending order's record with its bookkeeping, or None (no such file, or not an order)."""
+        path = self._path(order_id)
+        return None if path is None else self._load(path)
+
+    def archive(self, order_id: str, folder: str) -> None:
+        """Move an order's file into a sub-folder (`imported`, `duplicates`), keeping it."""
+        path = self._path(order_id)
+        if path is None:
+            return
+        self._ensure_dir(self.directory / folder)
+        try:
+            os.replace(path, self.directory / folder / path.name)
+        except FileNotFoundError:
+            pass  # another server process archived it first
+        else:
+            _fsync_dir(self.directory)
+        with self._index_lock:
+            self._drop(path.stem)
+
+    def mark_imported(self, order_id: str) -> None:
+        self.archive(order_id, "imported")
+
+    # ---- the index ---------------------------------------------------------------------------------
+
+    def _add(self, record: dict[str, Any]) -> None:
+        old = self._index.get(record["id"])
+        if old is not None and old.key:
+            self._by_key.pop(old.key, None)
+        entry = Entry.of(record)
+        self._index[entry.id] = entry
+        if entry.key:
+            self._by_key[entry.key] = entry.id
+
+    def _drop(self, order_id: str) -> None:
+        entry = self._index.pop(order_id, None)
+        if entry is not None and entry.key:
+            self._by_key.pop(entry.key, None)
+
+    def _sync(self) -> None:
+        """Bring the index up to date with the directory when it changed (one stat when it did not)."""
+        try:
+            mtime = self.directory.stat().st_mtime_ns
+        except FileNotFoundError:
+            with self._index_lock:
+                self._index.clear()
+                self._by_key.clear()
+            return
+        if mtime == self._seen_mtime:
+            return
+        with self._index_lock:
+            # A directory changed within the last moment may change again under the same (coarse)
+            # mtime: list it again next time rather than trust that mtime.
+            self._seen_mtime = mtime if time.time_ns() - mtime > 100_000_000 else None
+            names: set[str] = set()
+            with os.scandir(self.directory) as entries:
+                for item in entries:
+                    if not item.name.endswith(".json") or item.name.startswith("."):
+                        continue
+                    stem = item.name[: -len(".json")]
+                    if item.is_symlink():
+                        self._set_aside(Path(item.path), "a symlink")
+                        continue
+                    names.add(stem)
+                    if stem not in self._index:
+                        record = self._load(Path(item.path))
+                        if record is not None:
+                            self._add(record)
+            for gone in set(self._index) - names:
+                self._drop(gone)
+
+    def count(self) -> int:
+        self._sync()
+        return len(self._index)
+
+    def pending_ids(self) -> list[str]:
+        """Ids of the orders waiting for the database, oldest first."""
+        self._sync()
+        with self._index_lock:
+            return [e.id for e in sorted(self._index.values(), key=lambda e: e.created)]
+
+    def pending(self) -> list[dict[str, Any]]:
+        """Every order waiting for the database (with bookkeeping), oldest first."""
+        return [r for r in (self.read(i) for i in self.pending_ids()) if r is not None]
+
+    def numbers(self) -> set[str]:
+        self._sync()
+        with self._index_lock:
+            return {e.number for e in self._index.values()}
+
+    def remember_key(self, idem: Idem) -> None:
+        """An Idempotency-Key of an order stored in the database: a retry during an outage finds it."""
+        with self._index_lock:
+            self._recent[idem.key] = idem
+            self._recent.move_to_end(idem.key)
+            while len(self._recent) > RECENT_KEYS:
+                self._recent.popitem(last=False)
+
+    def find_key(self, key: str) -> Idem | None:
+        self._sync()
+        with self._index_lock:
+            order_id = self._by_key.get(key)
+            entry = self._index.get(order_id) if order_id else None
+            if entry is not None and entry.request_hash and entry.response:
+                return Idem(key, entry.request_hash, entry.response)
+            return self._recent.get(key)
+
+    # ---- the seam's operations ---------------------------------------------------------------------
+
+    def insert(self, record: dict[str, Any], meta: dict[str, Any]) -> None:
+        self.write({**record, META: meta})
+        self.hooks.after_fallback(OrderChange.of("order.created", record, None, storage="fallback"))
+
+    def get(self, *, order_id: str | None = None, number: str | None = None) -> dict[str, Any] | None:
+        if order_id is None:
+            self._sync()
+            with self._index_lock:
+                order_id = next((e.id for e in self._index.values() if e.number == number), None)
+            if order_id is None:
+                return None
+        record = self.read(order_id)
+        return None if record is None else served(record, self.name)
+
+    def matching(self, filt: OrderFilter, after: After | None = None) -> list[str]:
+        """Ids of the pending orders the filter lets through, newest first (no file is read)."""
+        self._sync()
+        with self._index_lock:
+            found = [e for e in self._index.values() if e.matches(filt, after)]
+        found.sort(key=lambda e: e.created, reverse=True)
+        return [e.id for e in found]
+
+    def load(self, ids: list[str], filt: OrderFilter) -> list[dict[str, Any]]:
+        """The served records of these ids, re-checked against the filter (another process may have
+        moved one since the index saw it)."""
+        out = []
+        for order_id in ids:
+            record = self.read(order_id)
+            if record is not None and Entry.of(record).matches(filt, None):
+                out.append(served(record, self.name))
+        return out
+
+    def page(self, filt: OrderFilter, after: After | None, size: int) -> list[dict[str, Any]]:
+        return self.load(self.matching(filt, after)[:size], filt)
+
+    def apply_move(
+        self, order_id: str, decide: Callable[[str], MovePlan], actor: Principal, at: datetime
+    ) -> dict[str, Any] | None:
+        with self.lock():
+            record = self.read(order_id)
+            if record is None:
+                return None
+            plan = decide(record["status"])
+            apply_plan(record, plan, actor, at)
+            self.write(record)
+        self.hooks.after_fallback(
+            OrderChange.of(
+                "order.status_changed", record, plan.from_status.value, actor_id=actor.id, storage="fallback"
+            )
+        )
+        return served(record, self.name)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,31 @@
+"""Hooks the stores call on every order change: the seam live events (SSE, PostgreSQL NOTIFY) plug into.
+
+    in_transaction(conn, change)  LAST inside the database transaction of every create, move and
+                                  replay import (`change.replayed`), before commit: a NOTIFY or an
+                                  events-table row sent here commits or rolls back with the change
+    after_commit(change)          after that transaction committed (in-process fan-out, SQLite)
+    after_fallback(change)        after a create or a move was written to a fallback file
+
+The default hooks do nothing; `server.services.LiveHooks` is the one subclass the server wires.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection
+
+from server.domain.changes import OrderChange
+
+__all__ = ["OrderHooks"]
+
+
+class OrderHooks:
+    """No-op hooks; subclass and override. A hook that raises inside the transaction aborts the write."""
+
+    def in_transaction(self, conn: Connection, change: OrderChange) -> None:
+        """Called inside the write transaction (same connection) of every database create/move/import."""
+
+    def after_commit(self, change: OrderChange) -> None:
+        """Called after the database transaction committed."""
+
+    def after_fallback(self, change: OrderChange) -> None:
+        """Called after a create or move was written to the fallback (the database was unavailable)."""

@@ -1,0 +1,301 @@
+"""Database tables as SQLAlchemy 2.0 typed models. Wire shapes live in `schemas.py`, not here."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from server.domain.shape import new_id, utcnow
+
+__all__ = [
+    "Base",
+    "DesignUpload",
+    "IdempotencyKey",
+    "LiveEvent",
+    "LoginFailure",
+    "Order",
+    "OrderEvent",
+    "OrderItem",
+    "OrderNumber",
+    "PaymentSubmission",
+    "Product",
+    "ProductVariant",
+    "RevokedToken",
+    "User",
+]
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on both databases (SQLite would otherwise hand back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        # SQLite stores text; a naive UTC value sorts correctly there.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Money = Numeric(12, 2)
+MoneyBs = Numeric(16, 2)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Product(Base):
+    __tablename__ = "products"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    variants: Mapped[list[ProductVariant]] = relationship(
+        back_populates="product", order_by="ProductVariant.id"
+    )
+
+
+class ProductVariant(Base):
+    __tablename__ = "product_variants"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    product_id: Mapped[str] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    sku: Mapped[str] = mapped_column(String(64))
+    base_price: Mapped[Decimal] = mapped_column(Money)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    product: Mapped[Product] = relationship(back_populates="variants")
+
+
+class DesignUpload(Base):
+    __tablename__ = "design_uploads"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    url: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        # The list query: newest first with id as tie-break, optionally filtered by status.
+        Index("ix_orders_created_id", "created_at", "id"),
+        Index("ix_orders_status_created", "status", "created_at"),
+        # A board's refresh asks only for what changed (`updatedSince`).
+        Index("ix_orders_updated_at", "updated_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    order_number: Mapped[str] = mapped_column(String(16), unique=True)
+    user_id: Mapped[str | None] = mapped_column(String(36), index=True, nullable=True)
+    guest_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    status: Mapped[str] = mapped_column(String(24))
+    shipping_address: Mapped[str] = mapped_column(String(300))
+    shipping_city: Mapped[str] = mapped_column(String(100))
+    shipping_state: Mapped[str] = mapped_column(String(100))
+    shipping_cost: Mapped[Decimal] = mapped_column(Money)
+    subtotal: Mapped[Decimal] = mapped_column(Money)
+    total: Mapped[Decimal] = mapped_column(Money)
+    total_bs: Mapped[Decimal] = mapped_column(MoneyBs)
+    exchange_rate: Mapped[Decimal] = mapped_column(Numeric(14, 4))
+    price_check: Mapped[str] = mapped_column(String(16))
+    price_expected: Mapped[Decimal | None] = mapped_column(Money, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set by the move to HANDED_TO_DELIVERY (courier and tracking number are optional, as in the seed).
+    delivery_courier: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    delivery_tracking_number: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    delivery_handed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    items: Mapped[list[OrderItem]] = relationship(cascade="all, delete-orphan")
+    payments: Mapped[list[PaymentSubmission]] = relationship(cascade="all, delete-orphan")
+    events: Mapped[list[OrderEvent]] = relationship(cascade="all, delete-orphan", order_by="OrderEvent.seq")
+
+
+class OrderItem(Base):
+    __tablename__ = "order_items"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    variant_id: Mapped[str] = mapped_column(String(64))
+    product_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal | None] = mapped_column(Money, nullable=True)
+    design_upload_id: Mapped[str | None] = mapped_column(
+        ForeignKey("design_uploads.id", ondelete="SET NULL"), nullable=True
+    )
+    preview_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    design_views_json: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class PaymentSubmission(Base):
+    __tablename__ = "payment_submissions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    method: Mapped[str] = mapped_column(String(16))
+    amount_reported: Mapped[Decimal] = mapped_column(MoneyBs)
+    amount_expected: Mapped[Decimal] = mapped_column(MoneyBs)
+    reference: Mapped[str] = mapped_column(String(64))
+    origin_bank: Mapped[str] = mapped_column(String(120))
+    payer_name: Mapped[str] = mapped_column(String(120))
+    receipt_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="REPORTED")
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    reviewed_by: Mapped[str | None] = mapped_column(String(254), nullable=True)
+
+
+class OrderEvent(Base):
+    """One line of an order's history: a status change (or a renumbering on fallback replay)."""
+
+    __tablename__ = "order_events"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    # Position within the order's history; timestamps alone can tie.
+    seq: Mapped[int] = mapped_column(Integer)
+    from_status: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    to_status: Mapped[str] = mapped_column(String(24))
+    user_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    user_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    user_role: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    forced: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class OrderNumber(Base):
+    """Every order number ever handed out or held in a lease: the registry that keeps numbers unique.
+
+    A server instance leases a small block of unused numbers (`lessee` = that instance) and spends them
+    on new orders, also while the database is down, so an outage order's number cannot collide.
+    Rows stay after their number is spent; unspent ones are released when the server stops.
+    """
+
+    __tablename__ = "order_numbers"
+
+    number: Mapped[str] = mapped_column(String(16), primary_key=True)
+    lessee: Mapped[str] = mapped_column(String(80))
+    leased_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class IdempotencyKey(Base):
+    """A request's Idempotency-Key, scoped to its caller: `key` is a hash of (caller, key)."""
+
+    __tablename__ = "idempotency_keys"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response_json: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LoginFailure(Base):
+    """Failed logins, kept in the database so the rate limit holds across server processes.
+
+    Counted per (email, client), per client and per email: see `users.LoginLimits`.
+    """
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_email_at", "email", "at"),
+        Index("ix_login_failures_client_at", "client", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(254))
+    # The client address (the socket's, or X-Forwarded-For from a trusted proxy); "" before 0003.
+    client: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LiveEvent(Base):
+    """One committed order change, for the live event stream (`live_log.py`); kept at least 24 h.
+
+    The id is the stream's cursor: handed out in commit order (see `live_log.append`). The order is
+    kept as it was right after the change (staff view), so a subscriber resuming later reads each
+    change as it happened, not the order's state at the time it reconnects.
+    """
+
+    __tablename__ = "live_events"
+    # AUTOINCREMENT: SQLite would otherwise reuse the ids of pruned rows once the table empties.
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    order_id: Mapped[str] = mapped_column(String(36))
+    owner_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    from_status: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    to_status: Mapped[str] = mapped_column(String(24))
+    # The server process that published it: its own subscribers already saw a replayed fallback change.
+    origin: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    order_json: Mapped[str] = mapped_column(Text)
+
+
+class RevokedToken(Base):
+    """Session tokens ended by logout, by their `jti`, kept until they would have expired anyway."""
+
+    __tablename__ = "revoked_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+# The Core tables of the models, typed as `Table` (the declarative `__table__` is typed as a plain
+# `FromClause`), named once for the modules that work on rows rather than ORM objects.
+orders_t: Table = cast(Table, Order.__table__)
+payments_t: Table = cast(Table, PaymentSubmission.__table__)
+events_t: Table = cast(Table, OrderEvent.__table__)
+idem_t: Table = cast(Table, IdempotencyKey.__table__)
+variants_t: Table = cast(Table, ProductVariant.__table__)
+products_t: Table = cast(Table, Product.__table__)
+uploads_t: Table = cast(Table, DesignUpload.__table__)
+numbers_t: Table = cast(Table, OrderNumber.__table__)
+live_t: Table = cast(Table, LiveEvent.__table__)

@@ -1,0 +1,76 @@
+"""The order storage seam: the database and the fallback files offer the same operations, and this
+is the one place that decides "database unavailable → files" for every one of them.
+
+    insert(record, …)                         a new order
+    get(order_id=… | number=…)                one order's record, or None
+    page(filter, after, size)                 newest first after a keyset position
+    apply_move(order_id, decide, actor, at)   apply the plan `decide(current status)` returns
+
+`attempt` is the error translation (in the spirit of httpx's `map_exceptions`): an operation on the
+database either answers, or reports that the database is unavailable — never both, never a
+stray driver error. `database_or_files` runs an operation on the database and, when it is
+unavailable, on the files. `find` adds the one "look again" step: an order in neither store while
+the database answers may have been committed by a replay and archived between the two looks.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+from server.storage.database import DatabaseOrders
+from server.storage.db import is_unavailable
+from server.storage.files import FallbackStore
+
+__all__ = ["OrderStorage", "Store", "attempt"]
+
+log = logging.getLogger("krafta.storage")
+
+T = TypeVar("T")
+
+
+class Store(Protocol):
+    name: str
+
+    def get(self, *, order_id: str | None = None, number: str | None = None) -> dict[str, Any] | None: ...
+
+    def apply_move(self, order_id: str, decide: Any, actor: Any, at: Any) -> dict[str, Any] | None: ...
+
+
+def attempt(operation: Callable[[], T]) -> tuple[bool, T | None]:
+    """(True, result) when the database answered; (False, None) when it is unavailable."""
+    try:
+        return True, operation()
+    except Exception as error:
+        if not is_unavailable(error):
+            raise
+        log.warning("database unavailable (%s); using the fallback", type(error).__name__)
+        return False, None
+
+
+class OrderStorage:
+    def __init__(self, database: DatabaseOrders, files: FallbackStore) -> None:
+        self.database = database
+        self.files = files
+
+    def database_or_files(
+        self, on_database: Callable[[DatabaseOrders], T], on_files: Callable[[FallbackStore], T]
+    ) -> tuple[T, bool]:
+        """The operation's result, and whether the database answered it."""
+        answered, result = attempt(lambda: on_database(self.database))
+        if answered:
+            return result, True  # type: ignore[return-value]
+        return on_files(self.files), False
+
+    def find(self, operation: Callable[[Store], T | None]) -> tuple[T | None, bool]:
+        """`operation` on the database, then on the files, then once more on the database."""
+        answered, found = attempt(lambda: operation(self.database))
+        if found is not None:
+            return found, True
+        found = operation(self.files)
+        if found is not None or not answered:
+            return found, answered
+        # The replay may have committed the order and archived its file between our two looks.
+        answered, found = attempt(lambda: operation(self.database))
+        return found, answered
