@@ -196,8 +196,9 @@ def test_seeder_clones_orders_the_server_reads_back(server: LiveServer, bench_pa
             assert {x["id"] for x in clone[part]}.isdisjoint({x["id"] for x in original[part]})
     assert one.status_code == 200
     # The registry of numbers holds every seeded one, so no lease can hand it out again.
-    from server.storage.db import normalize_url
     from sqlalchemy import create_engine, text
+
+    from server.storage.db import normalize_url
 
     engine = create_engine(normalize_url(server.db_url))
     with engine.connect() as conn:
