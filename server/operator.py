@@ -114,7 +114,7 @@ def seed_demo(
 def create_user(settings: Settings, *, email: str, password: str, role: str) -> dict[str, Any]:
     """A user made directly in the database (the first admin); validated as `POST /api/users` is."""
     from server.accounts.users import UserService
-    from server.domain.errors import ApiError, Invalid
+    from server.domain.errors import AlreadyExists, Invalid
     from server.domain.schemas import UserIn, parse
     from server.storage.db import Database
 
@@ -127,8 +127,8 @@ def create_user(settings: Settings, *, email: str, password: str, role: str) -> 
     database = Database(settings.db_url, pool_size=1)
     try:
         return UserService(database).create(email=new.email, password=new.password, role=new.role)
-    except ApiError as error:
-        raise OperatorError(error.message, conflict=error.status_code == 409) from None
+    except AlreadyExists as error:
+        raise OperatorError(error.message, conflict=True) from None
     finally:
         database.dispose()
 

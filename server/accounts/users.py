@@ -10,13 +10,13 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from server.accounts.auth import hash_password, verify_dummy, verify_password
-from server.domain.errors import ApiError, NotAuthenticated, RateLimited
+from server.domain.errors import AlreadyExists, NotAuthenticated, NotFound, RateLimited
 from server.domain.lifecycle import Role
 from server.domain.shape import iso, utcnow
 from server.storage.db import Database
 from server.storage.models import LoginFailure, User
 
-__all__ = ["AlreadyExists", "LoginLimits", "UserService", "user_json"]
+__all__ = ["LoginLimits", "UserService", "user_json"]
 
 FAILURE_WINDOW = timedelta(minutes=1)
 
@@ -33,11 +33,6 @@ class LoginLimits:
     per_client: int = 5
     per_address: int = 20
     per_email: int = 50
-
-
-class AlreadyExists(ApiError):
-    status_code = 409
-    code = "exists"
 
 
 def user_json(user: User) -> dict[str, Any]:
@@ -69,7 +64,7 @@ class UserService:
         with self.db.write() as session:
             user = session.scalar(select(User).where(User.email == email.strip().lower()))
             if user is None:
-                raise ApiError(f"No user {email}.", status_code=404)
+                raise NotFound(f"No user {email}.")
             user.role = Role(role).value
 
     def list(self) -> list[dict[str, Any]]:

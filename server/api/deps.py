@@ -18,6 +18,7 @@ import orjson
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
+from server.api.errors import NoStaffSession
 from server.domain.errors import Forbidden, Invalid, NotAuthenticated, TooLarge, UnsupportedMedia
 from server.domain.lifecycle import Role
 from server.domain.principal import Principal
@@ -108,9 +109,8 @@ CurrentUser = Annotated[Principal, Depends(current_user)]
 
 
 async def staff_user(user: OptionalUser) -> Principal:
-    # The seed answers 403 (not 401) when PUT has no valid ADMIN or TALLER session; the code says which.
     if user is None:
-        raise NotAuthenticated("Not logged in: an ADMIN or TALLER session is required.", status_code=403)
+        raise NoStaffSession("Not logged in: an ADMIN or TALLER session is required.")
     if user.role not in (Role.ADMIN, Role.TALLER):
         raise Forbidden(
             f"The {user.role} role may not change orders; an ADMIN or TALLER session is required."

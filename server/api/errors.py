@@ -1,8 +1,11 @@
-"""The error hierarchy (`server.domain.errors`) turned into HTTP responses, in one place."""
+"""The error tree (`server.domain.errors`) turned into HTTP answers: each code's status in one table,
+the headers some codes carry, and the handlers `create_app` installs."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from types import MappingProxyType
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,21 +15,64 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server.domain.errors import (
     ApiError,
-    Forbidden,
+    ErrorCode,
     NotAuthenticated,
-    NotFound,
+    RateLimited,
     Unavailable,
     validation_to_invalid,
 )
 from server.storage.db import is_unavailable
 
-__all__ = ["error_response", "install_handlers"]
+__all__ = ["STATUS", "NoStaffSession", "error_response", "install_handlers", "status_of"]
 
 log = logging.getLogger("krafta.server")
 
+# The HTTP status of every code. The CLI's exit codes follow these statuses: never change one.
+STATUS: Mapping[ErrorCode, int] = MappingProxyType(
+    {
+        ErrorCode.ERROR: 500,
+        ErrorCode.INVALID: 400,
+        ErrorCode.NOT_AUTHENTICATED: 401,
+        ErrorCode.FORBIDDEN: 403,
+        ErrorCode.NOT_FOUND: 404,
+        ErrorCode.METHOD_NOT_ALLOWED: 405,
+        ErrorCode.TIMEOUT: 408,
+        ErrorCode.CONFLICT: 409,
+        ErrorCode.IDEMPOTENCY_CONFLICT: 409,
+        ErrorCode.NOT_STORED: 409,
+        ErrorCode.EXISTS: 409,
+        ErrorCode.TOO_LARGE: 413,
+        ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
+        ErrorCode.RATE_LIMITED: 429,
+        ErrorCode.UNAVAILABLE: 503,
+    }
+)
+_BY_STATUS = {401: ErrorCode.NOT_AUTHENTICATED, 403: ErrorCode.FORBIDDEN, 404: ErrorCode.NOT_FOUND}
 
-def error_response(exc: ApiError) -> JSONResponse:
-    return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers())
+
+class NoStaffSession(NotAuthenticated):
+    """No valid session on a staff-only write: the one answer whose status is not its code's.
+
+    The seed answers 403 (not 401) to `PUT /api/orders` without an ADMIN or TALLER session; the
+    code still says `not_authenticated`, so a client can tell it from a role that may not move orders.
+    """
+
+
+def status_of(error: ApiError) -> int:
+    return 403 if isinstance(error, NoStaffSession) else STATUS[error.code]
+
+
+def _headers(error: ApiError) -> dict[str, str] | None:
+    if isinstance(error, RateLimited):
+        return {"Retry-After": str(error.retry_after)}
+    if error.code is ErrorCode.TIMEOUT:
+        # The rest of the body may still be trickling in: the connection cannot be reused.
+        return {"Connection": "close"}
+    return None
+
+
+def error_response(error: ApiError, *, status: int | None = None) -> JSONResponse:
+    return JSONResponse(error.body(), status_code=status or status_of(error), headers=_headers(error))
 
 
 def install_handlers(app: FastAPI) -> None:
@@ -40,11 +86,11 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        mapped = {401: NotAuthenticated, 403: Forbidden, 404: NotFound}.get(exc.status_code)
-        err = mapped(str(exc.detail)) if mapped else ApiError(str(exc.detail), status_code=exc.status_code)
+        # Starlette's own answers (no such route, wrong method): our body, its status.
+        code = _BY_STATUS.get(exc.status_code, ErrorCode.ERROR)
         if exc.status_code == 405:
-            err.code = "method_not_allowed"
-        return error_response(err)
+            code = ErrorCode.METHOD_NOT_ALLOWED
+        return error_response(ApiError(str(exc.detail), code=code), status=exc.status_code)
 
     # Registered by class (not under the catch-all below, whose middleware re-raises and so drops the
     # client's keep-alive connection): an outage is an expected condition, not a crash.

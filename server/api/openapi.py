@@ -16,6 +16,8 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
+from server.api.errors import STATUS
+from server.domain.errors import ErrorCode
 from server.domain.schemas import AdvanceIn, CatalogIn, LoginIn, OrderIn, UserIn
 
 __all__ = ["install_openapi"]
@@ -119,19 +121,25 @@ _ERROR = {
         "nextStatuses": {"type": "array", "items": {"type": "string"}},
     },
 }
+# A description of each status the error table (`errors.STATUS`) answers with; a status without one
+# fails at the first request for the description. A 500 is never a documented answer.
 _ERRORS = {
-    "400": "Bad input: `fields` names each field at fault",
-    "401": "No valid session",
-    "403": "The caller's role may not do this",
-    "404": "Not found",
-    "405": "Method not allowed",
-    "408": "The request body did not arrive in time",
-    "409": "Conflict (status moved, idempotency key reused, account exists)",
-    "413": "Body too large",
-    "415": "Body not sent as application/json",
-    "429": "Rate limited; see Retry-After",
-    "503": "The database is unavailable and this operation has no fallback",
+    400: "Bad input: `fields` names each field at fault",
+    401: "No valid session",
+    403: "The caller's role may not do this (or no staff session on PUT /api/orders)",
+    404: "Not found",
+    405: "Method not allowed",
+    408: "The request body did not arrive in time",
+    409: "Conflict (status moved, idempotency key reused, account exists, order not stored)",
+    413: "Body too large",
+    415: "Body not sent as application/json",
+    429: "Rate limited; see Retry-After",
+    503: "The database is unavailable and this operation has no fallback",
 }
+
+
+def _error_statuses() -> list[int]:
+    return sorted({status for code, status in STATUS.items() if code is not ErrorCode.ERROR})
 
 
 def _describe(app: FastAPI) -> dict[str, Any]:
@@ -142,11 +150,11 @@ def _describe(app: FastAPI) -> dict[str, Any]:
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)  # FastAPI's own validation answer; ours is a 400
-            for status, text in _ERRORS.items():
+            for error_status in _error_statuses():
                 responses.setdefault(
-                    status,
+                    str(error_status),
                     {
-                        "description": text,
+                        "description": _ERRORS[error_status],
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
                     },
                 )

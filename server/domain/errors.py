@@ -1,35 +1,42 @@
-"""The server's error hierarchy, turned into JSON responses in one place (`server.api.errors`).
+"""The server's error tree: every refusal carries an `ErrorCode`; `server.api.errors` maps each code
+to its HTTP status (one table) and turns the error into the JSON answer (one handler).
 
-    ApiError
-    ├── Invalid              400  bad input; `fields` names each field at fault
-    ├── NotAuthenticated     401  no session, or an invalid/expired token
-    ├── Forbidden            403  the caller's role may not do this
-    ├── NotFound             404
-    ├── Conflict             409  status conflict; carries currentStatus and nextStatuses
-    ├── IdempotencyConflict  409  an Idempotency-Key reused with another body
-    ├── BodyTimeout          408  the request body did not arrive in time
-    ├── TooLarge             413
-    ├── UnsupportedMedia     415  a JSON endpoint sent something that is not application/json
-    ├── RateLimited          429
-    └── Unavailable          503  the database is down and there is no fallback for this
+    ApiError                 error                   a failure of the server itself
+    ├── Invalid              invalid                 bad input; `fields` names each field at fault
+    ├── NotAuthenticated     not_authenticated       no session, or an invalid/expired token
+    ├── Forbidden            forbidden               the caller's role may not do this
+    ├── NotFound             not_found
+    ├── Conflict             conflict                status conflict; carries currentStatus and nextStatuses
+    ├── IdempotencyConflict  idempotency_conflict    an Idempotency-Key reused with another body
+    ├── NotStored            not_stored              a new order could not be stored after several tries
+    ├── AlreadyExists        exists                  an account with this email exists
+    ├── BodyTimeout          timeout                 the request body did not arrive in time
+    ├── TooLarge             too_large
+    ├── UnsupportedMedia     unsupported_media_type  a JSON endpoint sent something that is not JSON
+    ├── RateLimited          rate_limited            carries how long to wait
+    └── Unavailable          unavailable             the database is down and there is no fallback for this
 
-Every body is `{"success": false, "error": ..., "code": ...}` plus what the subclass adds.
+Every body is `{"success": false, "error": ..., "code": ...}` plus what the subclass adds. The domain
+says *what* was refused; which HTTP status and headers say it is the edge's business.
 """
 
 from __future__ import annotations
 
-from http import HTTPStatus
+from enum import StrEnum
 from typing import Any
 
 __all__ = [
+    "AlreadyExists",
     "ApiError",
     "BodyTimeout",
     "Conflict",
+    "ErrorCode",
     "Forbidden",
     "IdempotencyConflict",
     "Invalid",
     "NotAuthenticated",
     "NotFound",
+    "NotStored",
     "RateLimited",
     "TooLarge",
     "Unavailable",
@@ -38,26 +45,43 @@ __all__ = [
 ]
 
 
-class ApiError(Exception):
-    status_code = 500
-    code = "error"
+class ErrorCode(StrEnum):
+    """The `code` of an error answer: what clients branch on (docs/API.md lists them)."""
 
-    def __init__(self, message: str | None = None, *, status_code: int | None = None) -> None:
-        if status_code is not None:
-            self.status_code = status_code
-        self.message = message or HTTPStatus(self.status_code).phrase
-        super().__init__(self.message)
+    ERROR = "error"
+    INVALID = "invalid"
+    NOT_AUTHENTICATED = "not_authenticated"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    CONFLICT = "conflict"
+    IDEMPOTENCY_CONFLICT = "idempotency_conflict"
+    NOT_STORED = "not_stored"
+    EXISTS = "exists"
+    TIMEOUT = "timeout"
+    TOO_LARGE = "too_large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    RATE_LIMITED = "rate_limited"
+    UNAVAILABLE = "unavailable"
+
+
+class ApiError(Exception):
+    """An error the server answers with: a code and one sentence."""
+
+    code = ErrorCode.ERROR
+
+    def __init__(self, message: str, *, code: ErrorCode | None = None) -> None:
+        if code is not None:
+            self.code = code
+        self.message = message
+        super().__init__(message)
 
     def body(self) -> dict[str, Any]:
-        return {"success": False, "error": self.message, "code": self.code}
-
-    def headers(self) -> dict[str, str] | None:
-        return None
+        return {"success": False, "error": self.message, "code": self.code.value}
 
 
 class Invalid(ApiError):
-    status_code = 400
-    code = "invalid"
+    code = ErrorCode.INVALID
 
     def __init__(self, message: str, *, fields: dict[str, str] | None = None) -> None:
         super().__init__(message)
@@ -68,23 +92,19 @@ class Invalid(ApiError):
 
 
 class NotAuthenticated(ApiError):
-    status_code = 401
-    code = "not_authenticated"
+    code = ErrorCode.NOT_AUTHENTICATED
 
 
 class Forbidden(ApiError):
-    status_code = 403
-    code = "forbidden"
+    code = ErrorCode.FORBIDDEN
 
 
 class NotFound(ApiError):
-    status_code = 404
-    code = "not_found"
+    code = ErrorCode.NOT_FOUND
 
 
 class Conflict(ApiError):
-    status_code = 409
-    code = "conflict"
+    code = ErrorCode.CONFLICT
 
     def __init__(self, message: str, *, current_status: str, next_statuses: list[str]) -> None:
         super().__init__(message)
@@ -96,44 +116,41 @@ class Conflict(ApiError):
 
 
 class IdempotencyConflict(ApiError):
-    status_code = 409
-    code = "idempotency_conflict"
+    code = ErrorCode.IDEMPOTENCY_CONFLICT
+
+
+class NotStored(ApiError):
+    """A new order lost every race for its number or key in a row (the client may simply retry)."""
+
+    code = ErrorCode.NOT_STORED
+
+
+class AlreadyExists(ApiError):
+    code = ErrorCode.EXISTS
 
 
 class TooLarge(ApiError):
-    status_code = 413
-    code = "too_large"
+    code = ErrorCode.TOO_LARGE
 
 
 class BodyTimeout(ApiError):
-    status_code = 408
-    code = "timeout"
-
-    def headers(self) -> dict[str, str]:
-        # The rest of the body may still be trickling in: the connection cannot be reused.
-        return {"Connection": "close"}
+    code = ErrorCode.TIMEOUT
 
 
 class UnsupportedMedia(ApiError):
-    status_code = 415
-    code = "unsupported_media_type"
+    code = ErrorCode.UNSUPPORTED_MEDIA_TYPE
 
 
 class RateLimited(ApiError):
-    status_code = 429
-    code = "rate_limited"
+    code = ErrorCode.RATE_LIMITED
 
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
 
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after)}
-
 
 class Unavailable(ApiError):
-    status_code = 503
-    code = "unavailable"
+    code = ErrorCode.UNAVAILABLE
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:

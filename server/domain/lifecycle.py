@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from server.domain.errors import ErrorCode
+
 __all__ = [
     "CLOSED",
     "PIPELINE",
@@ -74,13 +76,13 @@ _CANCELLERS = frozenset({Role.ADMIN})
 class MoveRefused(Exception):
     """A status change the lifecycle does not allow.
 
-    `reason` is `"forbidden"` when the role may never make this move, `"conflict"` when the move is
-    not possible from the order's current status, `"invalid"` when the request itself is incomplete.
+    `code` is `FORBIDDEN` when the role may never make this move, `CONFLICT` when the move is not
+    possible from the order's current status, `INVALID` when the request itself is incomplete.
     """
 
-    def __init__(self, message: str, *, reason: str, current: Status | None = None) -> None:
+    def __init__(self, message: str, *, code: ErrorCode, current: Status | None = None) -> None:
         super().__init__(message)
-        self.reason = reason
+        self.code = code
         # The order's status when the move was refused (a conflict answer carries it).
         self.current = current
 
@@ -111,26 +113,30 @@ def check_move(
     """Raise `MoveRefused` unless `role` may move an order from `current` to `target`."""
     frm, to, who = Status(current), Status(target), Role(role)
     if who not in STAFF_ROLES:
-        raise MoveRefused(f"the {who} role may not change an order's status", reason="forbidden")
+        raise MoveRefused(f"the {who} role may not change an order's status", code=ErrorCode.FORBIDDEN)
     if force:
         if who is not Role.ADMIN:
-            raise MoveRefused("only an ADMIN may force a status correction", reason="forbidden")
+            raise MoveRefused("only an ADMIN may force a status correction", code=ErrorCode.FORBIDDEN)
         if not (note and note.strip()):
-            raise MoveRefused("a forced correction needs a note saying why", reason="invalid")
+            raise MoveRefused("a forced correction needs a note saying why", code=ErrorCode.INVALID)
         if frm == to:
-            raise MoveRefused(f"the order is already {to}", reason="conflict")
+            raise MoveRefused(f"the order is already {to}", code=ErrorCode.CONFLICT)
         return
     if to in next_statuses(frm, who):
         return
     # Tell a role apart from a state problem: a TALLER asking for a move only an ADMIN makes is a 403,
     # a move nobody can make from here (a skipped stage, a closed order) is a 409.
     if any(to in next_statuses(frm, other) for other in Role):
-        raise MoveRefused(f"the {who} role may not move an order from {frm} to {to}", reason="forbidden")
+        raise MoveRefused(
+            f"the {who} role may not move an order from {frm} to {to}", code=ErrorCode.FORBIDDEN
+        )
     if to == Status.CANCELLED and who not in _CANCELLERS:
-        raise MoveRefused(f"the {who} role may not cancel orders", reason="forbidden")
+        raise MoveRefused(f"the {who} role may not cancel orders", code=ErrorCode.FORBIDDEN)
     if (frm, to) in _STEPS and who not in _STEPS[(frm, to)]:
-        raise MoveRefused(f"the {who} role may not move an order from {frm} to {to}", reason="forbidden")
-    raise MoveRefused(f"an order cannot move from {frm} to {to}", reason="conflict")
+        raise MoveRefused(
+            f"the {who} role may not move an order from {frm} to {to}", code=ErrorCode.FORBIDDEN
+        )
+    raise MoveRefused(f"an order cannot move from {frm} to {to}", code=ErrorCode.CONFLICT)
 
 
 @dataclass(frozen=True)
@@ -168,7 +174,7 @@ def plan_move(
     if expected is not None and Status(expected) != Status(current):
         raise MoveRefused(
             f"order is {current}, not {expected}: it was moved by someone else",
-            reason="conflict",
+            code=ErrorCode.CONFLICT,
             current=Status(current),
         )
     try:

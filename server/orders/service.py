@@ -20,7 +20,15 @@ import orjson
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from server.domain.errors import Conflict, Forbidden, IdempotencyConflict, Invalid, NotFound
+from server.domain.errors import (
+    ApiError,
+    Conflict,
+    ErrorCode,
+    IdempotencyConflict,
+    Invalid,
+    NotFound,
+    NotStored,
+)
 from server.domain.filter import After, OrderFilter, decode_cursor, encode_cursor, sort_key
 from server.domain.handover import check_handover, delivery_of
 from server.domain.lifecycle import MovePlan, MoveRefused, Status, next_statuses, plan_move
@@ -136,7 +144,7 @@ class OrderService:
                 return earlier  # type: ignore[no-any-return]
             break
         else:
-            raise Conflict("Could not store the order; try again.", current_status="", next_statuses=[])
+            raise NotStored("Could not store the order; try again.")
         if idem is not None:
             self.files.remember_key(idem)
         if self.lease.low():
@@ -367,13 +375,15 @@ def _sentence(error: Exception) -> str:
     return text[:1].upper() + text[1:] + "."
 
 
-def _refusal(refused: MoveRefused, actor: Principal) -> Exception:
-    if refused.reason == "forbidden":
-        return Forbidden(_sentence(refused))
-    if refused.reason == "invalid":
-        return Invalid(_sentence(refused), fields={"note": "required with force"})
-    current = str(refused.current or "")
-    with contextlib.suppress(ValueError):
-        nxt = [s.value for s in next_statuses(current, actor.role)]
-        return Conflict(_sentence(refused), current_status=current, next_statuses=nxt)
-    return Conflict(_sentence(refused), current_status=current, next_statuses=[])
+def _refusal(refused: MoveRefused, actor: Principal) -> ApiError:
+    """The lifecycle's refusal as the error the caller gets (a conflict names where the order is now)."""
+    message = _sentence(refused)
+    if refused.code is ErrorCode.CONFLICT:
+        current = str(refused.current or "")
+        nxt: list[str] = []
+        with contextlib.suppress(ValueError):
+            nxt = [s.value for s in next_statuses(current, actor.role)]
+        return Conflict(message, current_status=current, next_statuses=nxt)
+    if refused.code is ErrorCode.INVALID:
+        return Invalid(message, fields={"note": "required with force"})
+    return ApiError(message, code=refused.code)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select, update
 
 from server.domain.changes import ChangeKind, OrderChange
+from server.domain.errors import ErrorCode
 from server.domain.filter import After, OrderFilter
 from server.domain.lifecycle import MovePlan, MoveRefused, Status
 from server.domain.principal import Principal
@@ -218,7 +219,7 @@ class DatabaseOrders:
             if moved.rowcount != 1:
                 now = conn.scalar(select(orders_t.c.status).where(orders_t.c.id == order_id)) or current
                 raise MoveRefused(
-                    f"order was moved to {now} by someone else", reason="conflict", current=Status(now)
+                    f"order was moved to {now} by someone else", code=ErrorCode.CONFLICT, current=Status(now)
                 )
             events = _table(EVENT)
             seq = conn.scalar(

@@ -11,6 +11,7 @@ import itertools
 
 import pytest
 
+from server.domain.errors import ErrorCode
 from server.domain.lifecycle import CLOSED, MoveRefused, Role, Status, check_move, next_statuses
 
 __all__ = ["ALLOWED", "expected_next", "expected_outcome"]
@@ -104,7 +105,7 @@ def test_check_move_without_force(case: tuple[Status, Status, Role]) -> None:
         return
     with pytest.raises(MoveRefused) as refused:
         check_move(frm, to, role)
-    assert refused.value.reason == expected, str(refused.value)
+    assert refused.value.code is ErrorCode(expected), str(refused.value)
     assert str(refused.value), "a refusal must say why"
 
 
@@ -145,7 +146,7 @@ def test_admin_force_with_note_allows_any_correction(frm: Status, to: Status) ->
         # Forcing an order into the status it already has would record a change that did not happen.
         with pytest.raises(MoveRefused) as refused:
             check_move(frm, to, ADMIN, force=True, note="fix")
-        assert refused.value.reason == "conflict"
+        assert refused.value.code is ErrorCode.CONFLICT
     else:
         assert check_move(frm, to, ADMIN, force=True, note="customer called: wrong status") is None
 
@@ -157,7 +158,7 @@ def test_admin_force_with_note_allows_any_correction(frm: Status, to: Status) ->
 def test_admin_force_needs_a_note(frm: Status, to: Status, note: str | None) -> None:
     with pytest.raises(MoveRefused) as refused:
         check_move(frm, to, ADMIN, force=True, note=note)
-    assert refused.value.reason == "invalid"
+    assert refused.value.code is ErrorCode.INVALID
 
 
 @pytest.mark.parametrize("note", [None, "a perfectly good reason"])
@@ -169,7 +170,7 @@ def test_only_admin_may_force(frm: Status, to: Status, role: Role, note: str | N
     # Even a move the role could make unforced is refused when forced: force is an ADMIN correction.
     with pytest.raises(MoveRefused) as refused:
         check_move(frm, to, role, force=True, note=note)
-    assert refused.value.reason == "forbidden"
+    assert refused.value.code is ErrorCode.FORBIDDEN
 
 
 def test_unknown_status_or_role_is_an_error_not_a_silent_yes() -> None:
