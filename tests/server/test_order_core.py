@@ -288,6 +288,7 @@ def test_a_full_disk_is_a_503_and_leaves_no_temporary_file(tmp_path: Path) -> No
         import resource, sys
         from pathlib import Path
         from server.storage.db import Database
+        from server.api.errors import status_of
         from server.domain.errors import Unavailable
         from server.storage.files import FallbackStore
         from server.orders.service import OrderService
@@ -302,7 +303,7 @@ def test_a_full_disk_is_a_503_and_leaves_no_temporary_file(tmp_path: Path) -> No
                 OrderIn.model_validate(order_body()), owner=None, idempotency_key=None, request_hash="h"
             )
         except Unavailable as error:
-            print("503", error.status_code)
+            print("503", status_of(error))
             sys.exit(0)
         sys.exit(1)
         """
