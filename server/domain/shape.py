@@ -25,7 +25,6 @@ __all__ = [
     "EVENT",
     "ITEM",
     "ORDER",
-    "PARTS",
     "PAYMENT",
     "PAYMENT_STATUSES",
     "Field",
@@ -254,7 +253,6 @@ EVENT = Part(
 )
 
 CHILDREN: tuple[Part, ...] = (ITEM, PAYMENT, EVENT)
-PARTS: tuple[Part, ...] = (ORDER, *CHILDREN)
 
 
 def problems(record: Any, *, expected_id: str | None = None) -> list[str]:

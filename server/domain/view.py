@@ -19,7 +19,7 @@ from server.domain.principal import Principal
 from server.domain.shape import CHILDREN
 from server.domain.stuck import StuckRules
 
-__all__ = ["is_staff", "render", "render_for", "staff_json", "visible_to"]
+__all__ = ["is_staff", "render", "staff_json", "visible_to"]
 
 _HIDDEN = {part.key: frozenset(f.wire for f in part.fields if f.staff_only) for part in CHILDREN}
 
@@ -55,15 +55,6 @@ def render(
         order["stuck"] = stuck.is_stuck(order, now or datetime.now(UTC))
     order["nextStatuses"] = list(_next(order["status"], str(viewer.role)))
     return order
-
-
-def render_for(
-    order: dict[str, Any], viewer: Principal, stuck: StuckRules | None = None
-) -> dict[str, Any] | None:
-    """The order as `viewer` may see it, or None when it is not theirs to see (for event streams)."""
-    if not visible_to(order, viewer):
-        return None
-    return render(dict(order), viewer, stuck)
 
 
 @cache

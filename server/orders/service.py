@@ -84,7 +84,6 @@ class OrderService:
         database: DatabaseOrders | None = None,
         stuck: StuckRules | None = None,
     ) -> None:
-        self.db = db
         # How long an order may sit in a status (KRAFTA_STUCK_AFTER): staff views say `stuck`.
         self.stuck = stuck if stuck is not None else StuckRules()
         self.files = store

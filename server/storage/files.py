@@ -366,9 +366,6 @@ class FallbackStore:
                 out.append(served(record, self.name))
         return out
 
-    def page(self, filt: OrderFilter, after: After | None, size: int) -> list[dict[str, Any]]:
-        return self.load(self.matching(filt, after)[:size], filt)
-
     def apply_move(
         self, order_id: str, decide: Callable[[str], MovePlan], actor: Principal, at: datetime
     ) -> dict[str, Any] | None:

@@ -90,9 +90,7 @@ class Product(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    variants: Mapped[list[ProductVariant]] = relationship(
-        back_populates="product", order_by="ProductVariant.id"
-    )
+    variants: Mapped[list[ProductVariant]] = relationship(order_by="ProductVariant.id")
 
 
 class ProductVariant(Base):
@@ -104,8 +102,6 @@ class ProductVariant(Base):
     base_price: Mapped[Decimal] = mapped_column(Money)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-
-    product: Mapped[Product] = relationship(back_populates="variants")
 
 
 class DesignUpload(Base):
@@ -148,10 +144,6 @@ class Order(Base):
     delivery_courier: Mapped[str | None] = mapped_column(String(40), nullable=True)
     delivery_tracking_number: Mapped[str | None] = mapped_column(String(64), nullable=True)
     delivery_handed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-
-    items: Mapped[list[OrderItem]] = relationship(cascade="all, delete-orphan")
-    payments: Mapped[list[PaymentSubmission]] = relationship(cascade="all, delete-orphan")
-    events: Mapped[list[OrderEvent]] = relationship(cascade="all, delete-orphan", order_by="OrderEvent.seq")
 
 
 class OrderItem(Base):
