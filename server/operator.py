@@ -71,13 +71,13 @@ def safe_url(url: str) -> str:
 
 def migrate(url: str) -> None:
     """Bring the schema up to date; `DatabaseUnreachable` when the database does not answer."""
-    from server.storage.db import is_unavailable
     from server.storage.migrate import upgrade
+    from server.storage.seam import unavailable
 
     try:
         upgrade(url)
     except Exception as error:
-        if not is_unavailable(error):
+        if not unavailable(error):
             raise
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise DatabaseUnreachable(f"cannot reach the database {safe_url(url)}: {reason}") from None

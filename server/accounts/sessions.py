@@ -12,13 +12,15 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, exists, select
 
 from server.domain.principal import Principal
 from server.domain.shape import utcnow
-from server.storage.db import Database, is_unavailable
+from server.storage.db import Database
 from server.storage.models import RevokedToken, User
+from server.storage.seam import attempt
 
 __all__ = ["Sessions"]
 
@@ -45,13 +47,15 @@ class Sessions:
         query = select(
             User.email, User.role, User.active, exists().where(RevokedToken.jti == token.token_id)
         ).where(User.id == token.id)
-        try:
+
+        def read() -> Any:
             with self.db.session() as session:
-                row = session.execute(query).first()
-        except Exception as error:
-            if is_unavailable(error):
-                return self._offline(token)
-            raise
+                return session.execute(query).first()
+
+        # No log line per request during an outage: the orders' fallback already says the database is down.
+        answered, row = attempt(read, instead=None)
+        if not answered:
+            return self._offline(token)
         if self._unsaved:
             self._save_unsaved()
         if row is None:
@@ -98,15 +102,15 @@ class Sessions:
             self._revoked = {jti: exp for jti, exp in self._revoked.items() if exp > now}
         if not pending:
             return
-        try:
+
+        def write() -> None:
             with self.db.write() as session:
                 for jti, expires in pending.items():
                     session.merge(RevokedToken(jti=jti, expires_at=expires))
                 session.execute(delete(RevokedToken).where(RevokedToken.expires_at < now))
-        except Exception as error:
-            if is_unavailable(error):
-                return  # kept in memory; written by a later request once the database answers
-            raise
+
+        if not attempt(write, instead=None)[0]:
+            return  # kept in memory; written by a later request once the database answers
         with self._lock:
             for jti in pending:
                 self._unsaved.pop(jti, None)

@@ -21,7 +21,7 @@ from server.domain.errors import (
     Unavailable,
     validation_to_invalid,
 )
-from server.storage.db import is_unavailable
+from server.storage.seam import unavailable
 
 __all__ = ["STATUS", "NoStaffSession", "error_response", "install_handlers", "status_of"]
 
@@ -96,7 +96,7 @@ def install_handlers(app: FastAPI) -> None:
     # client's keep-alive connection): an outage is an expected condition, not a crash.
     @app.exception_handler(SQLAlchemyError)
     async def _database(request: Request, exc: SQLAlchemyError) -> JSONResponse:
-        if is_unavailable(exc):
+        if unavailable(exc):
             # Where an operation has a fallback it never gets here; for the rest (logins, accounts,
             # the catalog) a database outage is the server's honest 503, not an unexplained 500.
             log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)

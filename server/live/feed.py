@@ -20,7 +20,8 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from server.live import log as live_log
-from server.storage.db import Database, is_unavailable
+from server.storage.db import Database
+from server.storage.seam import unavailable
 
 __all__ = ["EventFeed"]
 
@@ -80,7 +81,7 @@ class EventFeed:
                     self._run_postgres()
                 backoff = 0.2
             except Exception as error:
-                if not is_unavailable(error) and not _is_psycopg_operational(error):
+                if not unavailable(error):
                     log.exception("live feed failed; retrying")
                 self._close_listener()
                 self._stop.wait(backoff)
@@ -147,11 +148,3 @@ class EventFeed:
             except Exception:
                 log.debug("closing the listener failed", exc_info=True)
             self._listener = None
-
-
-def _is_psycopg_operational(error: BaseException) -> bool:
-    try:
-        import psycopg
-    except ImportError:  # pragma: no cover - psycopg is a dependency
-        return False
-    return isinstance(error, psycopg.OperationalError | psycopg.InterfaceError)

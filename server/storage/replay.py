@@ -28,12 +28,12 @@ from server.domain.numbers import draw_number
 from server.domain.records import Idem, apply_price, event
 from server.domain.shape import utcnow
 from server.storage.database import DatabaseOrders, insert_rows
-from server.storage.db import Database, is_unavailable
+from server.storage.db import Database
 from server.storage.files import META, FallbackStore
 from server.storage.hooks import OrderHooks
 from server.storage.models import orders_t
 from server.storage.numbers import NumberLease, claim_number
-from server.storage.seam import attempt
+from server.storage.seam import attempt, unavailable
 
 __all__ = ["ReplayLoop", "ReplayReport", "Replayer"]
 
@@ -209,7 +209,7 @@ class ReplayLoop:
                     self._migrate = None
                     log.info("database reachable again: schema is up to date")
                 except Exception as error:
-                    if not is_unavailable(error):
+                    if not unavailable(error):
                         log.exception("migrations failed; will retry")
                     continue
             lease = self.replayer.lease

@@ -16,6 +16,7 @@ the database answers may have been committed by a replay and archived between th
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
@@ -23,7 +24,7 @@ from server.storage.database import DatabaseOrders
 from server.storage.db import is_unavailable
 from server.storage.files import FallbackStore
 
-__all__ = ["OrderStorage", "Store", "attempt"]
+__all__ = ["OrderStorage", "Store", "attempt", "unavailable"]
 
 log = logging.getLogger("krafta.storage")
 
@@ -38,14 +39,32 @@ class Store(Protocol):
     def apply_move(self, order_id: str, decide: Any, actor: Any, at: Any) -> dict[str, Any] | None: ...
 
 
-def attempt(operation: Callable[[], T]) -> tuple[bool, T | None]:
-    """(True, result) when the database answered; (False, None) when it is unavailable."""
+def unavailable(error: BaseException) -> bool:
+    """Is `error` the database being down: unreachable, gone mid-query, not taking writes?
+
+    The one test behind every "database down" decision, whether the caller then falls back (orders,
+    sessions), answers 503 (accounts, the catalog), or waits and retries (the replay, the live feed).
+    """
+    if is_unavailable(error):
+        return True
+    # The live feed's LISTEN connection is plain psycopg: its errors reach us without SQLAlchemy's
+    # wrapper. psycopg is imported only where PostgreSQL is used; if it is not loaded, it did not fail.
+    psycopg: Any = sys.modules.get("psycopg")
+    return psycopg is not None and isinstance(error, psycopg.OperationalError | psycopg.InterfaceError)
+
+
+def attempt(operation: Callable[[], T], *, instead: str | None = "the fallback") -> tuple[bool, T | None]:
+    """(True, result) when the database answered; (False, None) when it is unavailable.
+
+    `instead` names what the caller uses then, for the log line (None: the caller says it itself).
+    """
     try:
         return True, operation()
     except Exception as error:
-        if not is_unavailable(error):
+        if not unavailable(error):
             raise
-        log.warning("database unavailable (%s); using the fallback", type(error).__name__)
+        if instead is not None:
+            log.warning("database unavailable (%s); using %s", type(error).__name__, instead)
         return False, None
 
 
