@@ -158,13 +158,13 @@ def insert_open_orders(db_url: str, count: int, admin_id: str) -> None:
                     number=next(numbers),
                 )
                 created = now - timedelta(minutes=rnd.randint(5, 60 * 24 * 6))
-                record["createdAt"] = record["updatedAt"] = created.isoformat()
+                record["createdAt"] = record["updatedAt"] = record["enteredStatusAt"] = created.isoformat()
                 record["history"][0]["at"] = created.isoformat()
                 for source, to in itertools.pairwise(PIPELINE[: PIPELINE.index(target) + 1]):
                     at = created + timedelta(minutes=10 * PIPELINE.index(to))
                     step = event(from_status=source, to_status=to, actor=actor, note=None, at=at)
                     record["history"].append(step)
-                    record["updatedAt"] = at.isoformat()
+                    record["updatedAt"] = record["enteredStatusAt"] = at.isoformat()
                 record["status"] = target
                 insert_rows(session, record)
     finally:

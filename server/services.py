@@ -88,6 +88,7 @@ class Services:
             queue_size=settings.events_queue_size,
             heartbeat_seconds=settings.events_heartbeat_seconds,
             retention=timedelta(hours=settings.events_retention_hours),
+            stuck=settings.stuck_rules,
         )
         # Every order change, database or fallback, goes through these hooks (see `order_events.py`).
         hooks = LiveHooks(live)

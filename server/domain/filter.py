@@ -58,7 +58,7 @@ class OrderFilter:
     ) -> bool:
         """The filter on a fallback order's index entry (the Python side of `where`).
 
-        `entered`: when the order entered its status (`stuck.entered_status_at`), for `stuck`.
+        `entered`: the order's `enteredStatusAt`, for `stuck`.
         """
         if self.owner_id is not None and user_id != self.owner_id:
             return False

@@ -7,6 +7,7 @@ declaration in `order_shape.py`; what a move changes comes from `lifecycle.plan_
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -24,9 +25,12 @@ __all__ = [
     "apply_plan",
     "apply_price",
     "build_record",
+    "entered_from_history",
     "event",
     "history_entry",
+    "moved",
     "reviewer",
+    "upgrade",
 ]
 
 
@@ -84,20 +88,32 @@ def history_entry(plan: MovePlan, actor: Principal | None, at: datetime) -> dict
     )
 
 
+def moved(plan: MovePlan, at: datetime) -> dict[str, Any]:
+    """The order fields a move sets (wire names, groups as objects): what every store writes.
+
+    Every move enters a status (a forced correction too: it never keeps the status), so every move
+    restarts the order's clock (`enteredStatusAt`).
+    """
+    fields: dict[str, Any] = {
+        "status": plan.to_status.value,
+        "updatedAt": iso(at),
+        "enteredStatusAt": iso(at),
+    }
+    for f in ORDER.fields:
+        name = f.group or f.wire
+        if name in plan.extra:
+            fields[name] = plan.extra[name]
+    return fields
+
+
 def apply_plan(record: dict[str, Any], plan: MovePlan, actor: Principal | None, at: datetime) -> None:
     """Apply a move to a record in memory (the fallback's and the demo seed's side of a move)."""
-    record["status"] = plan.to_status.value
-    record["updatedAt"] = iso(at)
+    record.update(moved(plan, at))
     record["history"].append(history_entry(plan, actor, at))
     if plan.confirms_payments:
         for p in record["payments"]:
             if p["status"] == "REPORTED":
                 p.update(status="CONFIRMED", reviewedAt=iso(at), reviewedBy=reviewer(actor))
-    for f in ORDER.fields:
-        if f.group and f.group in plan.extra:
-            record[f.group] = plan.extra[f.group]
-        elif not f.group and f.wire in plan.extra:
-            record[f.wire] = plan.extra[f.wire]
 
 
 def reviewer(actor: Principal | None) -> str | None:
@@ -147,6 +163,7 @@ def build_record(
         "priceExpected": None,
         "createdAt": iso(now),
         "updatedAt": iso(now),
+        "enteredStatusAt": iso(now),
         "delivery": None,
         "items": [item],
         "payments": [payment],
@@ -171,6 +188,52 @@ def apply_price(record: dict[str, Any], price: PriceInfo) -> None:
     for item in record["items"]:
         item["productName"] = price.product_name
         item["unitPrice"] = money(price.unit_price)
+
+
+def entered_from_history(record: Mapping[str, Any]) -> str | None:
+    """When an order entered its status, from its history: the newest event *into* that status, else
+    its creation time. Only for records written before `enteredStatusAt` was stored (`upgrade`, the
+    migration's backfill); every other reader takes the stored field.
+
+    Events that leave the status unchanged (a renumbering at replay) are not an entry, or replaying
+    a fallback order would make it look fresh.
+    """
+    status = record.get("status")
+    history = record.get("history")
+    latest: tuple[datetime, str] | None = None
+    for entry in history if isinstance(history, list) else ():
+        if not isinstance(entry, Mapping) or entry.get("toStatus") != status:
+            continue
+        if entry.get("fromStatus") == status:
+            continue
+        at = _instant(entry.get("at"))
+        if at is not None and (latest is None or at > latest[0]):
+            latest = (at, entry["at"])
+    if latest is not None:
+        return latest[1]
+    created = record.get("createdAt")
+    return created if _instant(created) is not None else None
+
+
+def _instant(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def upgrade(record: Any) -> Any:
+    """A record written by an earlier version, completed in place with the fields it could not have
+    (`enteredStatusAt`, from its history). Anything else, and complete records, are left as they are:
+    the shape check (`shape.problems`) judges them afterwards."""
+    if isinstance(record, dict) and "enteredStatusAt" not in record:
+        entered = entered_from_history(record)
+        if entered is not None:
+            record["enteredStatusAt"] = entered
+    return record
 
 
 # Shapes checked at import time: a field added to the declaration without a place here fails loudly.

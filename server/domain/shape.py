@@ -195,6 +195,9 @@ ORDER = Part(
         Field("priceExpected", "price_expected", MONEY, nullable=True),
         Field("createdAt", "created_at", TIME),
         Field("updatedAt", "updated_at", TIME),
+        # When the order entered its status: set at create and by every move, the one input of the
+        # stuck rule (`server.domain.stuck`). Files of earlier versions lack it (`records.upgrade`).
+        Field("enteredStatusAt", "entered_status_at", TIME),
         # Set by the move to HANDED_TO_DELIVERY (`handover.delivery_of`); `delivery: null` before.
         Field("courier", "delivery_courier", nullable=True, group="delivery"),
         Field("trackingNumber", "delivery_tracking_number", nullable=True, group="delivery"),

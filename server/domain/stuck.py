@@ -1,13 +1,12 @@
 """Stuck rules: how long an order may sit in a status before staff should look at it.
 
 Pure Python, no I/O. The server reads `KRAFTA_STUCK_AFTER` once at start (`parse_stuck_after`),
-marks every staff view of an order with `stuck: true|false` (`StuckRules.is_stuck`), and filters
-`GET /api/orders?stuck=true` with the same cut-offs (`StuckRules.cutoffs`), so the CLI and the board
-never carry a rule of their own and always agree.
+marks every staff view of an order with `stuck: true|false` (`StuckRules.is_stuck`), filters
+`GET /api/orders?stuck=true` with the same cut-offs (`StuckRules.cutoffs`), and publishes the rules
+with staff lists (`StuckRules.seconds`), so the CLI and the board never carry a rule of their own.
 
-An order's time in its status starts at the last history event *into* that status: a move, or a
-forced correction. Events that leave the status unchanged (a renumbering at replay) do not restart
-the clock, or replaying a fallback order would make it look fresh.
+The one input is the order's stored `enteredStatusAt` (set at create and by every move): an order is
+stuck when its status has a rule and now − enteredStatusAt ≥ that rule.
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ __all__ = [
     "DEFAULT_STUCK_AFTER",
     "StuckAfterError",
     "StuckRules",
-    "entered_status_at",
     "format_duration",
     "parse_stuck_after",
 ]
@@ -62,12 +60,17 @@ class StuckRules:
         return {status: now - limit for status, limit in self.after.items()}
 
     def is_stuck(self, order: Mapping[str, Any], now: datetime) -> bool:
-        """Has `order` (the wire shape, with its history) been in its status past the limit?"""
-        limit = self.limit(str(order.get("status")))
-        if limit is None:
-            return False
-        entered = entered_status_at(order)
-        return entered is not None and now - entered >= limit
+        """Has `order` (the wire shape) been in its status past the limit?"""
+        return self.stuck_since(str(order.get("status")), _time(order.get("enteredStatusAt")), now)
+
+    def stuck_since(self, status: str, entered: datetime | None, now: datetime) -> bool:
+        """Is an order that entered `status` at `entered` stuck at `now`? (The rule itself.)"""
+        limit = self.limit(status)
+        return limit is not None and entered is not None and now - entered >= limit
+
+    def seconds(self) -> dict[str, int]:
+        """The rules as published to clients: seconds per ruled status (`{}` when off)."""
+        return {s.value: int(d.total_seconds()) for s, d in self.after.items()}
 
     def describe(self) -> str:
         """The rules as `KRAFTA_STUCK_AFTER` would spell them (for logs and help texts)."""
@@ -77,8 +80,6 @@ class StuckRules:
 
 
 def _time(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
     if not isinstance(value, str) or not value:
         return None
     try:
@@ -86,25 +87,6 @@ def _time(value: Any) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def entered_status_at(order: Mapping[str, Any]) -> datetime | None:
-    """When the order entered its current status: the newest history event into it.
-
-    Without such an event (a file written by an older version) the creation time stands in.
-    """
-    status = order.get("status")
-    history = order.get("history")
-    latest: datetime | None = None
-    for event in history if isinstance(history, list) else ():
-        if not isinstance(event, Mapping) or event.get("toStatus") != status:
-            continue
-        if event.get("fromStatus") == status:
-            continue  # not a move: e.g. "renumbered at replay"
-        at = _time(event.get("at"))
-        if at is not None and (latest is None or at > latest):
-            latest = at
-    return latest or _time(order.get("createdAt"))
 
 
 def format_duration(value: timedelta) -> str:

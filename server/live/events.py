@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -26,6 +25,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from server.domain.principal import Principal
+from server.domain.stuck import StuckRules
 from server.domain.view import render as render_view
 from server.live import log as live_log
 from server.live.feed import EventFeed
@@ -36,13 +36,6 @@ __all__ = ["LiveEvents"]
 
 log = logging.getLogger("krafta.live")
 
-Render = Callable[[dict[str, Any], Principal], dict[str, Any]]
-
-
-def _default_render(order: dict[str, Any], viewer: Principal) -> dict[str, Any]:
-    # A copy: the logged order is shared by every subscriber's frame (the view replaces its lists).
-    return render_view(dict(order), viewer)
-
 
 class LiveEvents:
     def __init__(
@@ -52,7 +45,7 @@ class LiveEvents:
         queue_size: int = 1000,
         heartbeat_seconds: float = 15.0,
         retention: timedelta = timedelta(hours=24),
-        render: Render = _default_render,
+        stuck: StuckRules | None = None,
     ) -> None:
         self.db = db
         # Names this server process in the log, so its own subscribers are not told twice about a
@@ -62,8 +55,14 @@ class LiveEvents:
         self.feed = EventFeed(db, self.hub.dispatch_threadsafe, retention=retention)
         self.heartbeat_seconds = heartbeat_seconds
         self.retention = retention
-        self.render = render
+        # Staff frames say `stuck` as of the moment they are encoded, like every other staff view.
+        self.stuck = stuck if stuck is not None else StuckRules()
         self._started = False
+
+    def render(self, order: dict[str, Any], viewer: Principal) -> dict[str, Any]:
+        """A logged order in `viewer`'s view."""
+        # A copy: the logged order is shared by every subscriber's frame (the view replaces its lists).
+        return render_view(dict(order), viewer, self.stuck)
 
     # ---- writers ----------------------------------------------------------------------------------
 

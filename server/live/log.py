@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from server.domain.records import upgrade
 from server.domain.shape import utcnow
 from server.storage.db import Database
 from server.storage.models import live_t
@@ -110,7 +111,8 @@ def _logged(row: Any) -> LoggedEvent:
         cursor=str(row.id),
         seq=int(row.id),
         kind=row.kind,
-        order=json.loads(row.order_json),
+        # Rows logged by an earlier version lack `enteredStatusAt`: completed from their history.
+        order=upgrade(json.loads(row.order_json)),
         owner_id=row.owner_id,
         from_status=row.from_status,
         to_status=row.to_status,

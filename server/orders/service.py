@@ -13,7 +13,6 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any
 
 import orjson
@@ -263,21 +262,14 @@ class OrderService:
     ) -> list[Piece]:
         """Orders of one database page, each as (sort key, the caller's view as JSON bytes)."""
         if is_staff(viewer):
-            # The staff view is the database's own JSON (`order_json.py`) plus nextStatuses.
+            # The staff view is the database's own JSON (`order_json.py`) plus stuck and nextStatuses.
             now = utcnow()
             return [
-                (key, staff_json(text, status, viewer, self._stuck(status, entered, now)))
-                for key, status, entered, text in self.database.page_json(
-                    filt, after, size, entered=bool(self.stuck.after)
-                )
+                (key, staff_json(text, status, viewer, self.stuck.stuck_since(status, entered, now)))
+                for key, status, entered, text in self.database.page_json(filt, after, size)
             ]
         pages = self.database.page(filt, after, size)
         return [(sort_key(o), orjson.dumps(render(o, viewer, self.stuck))) for o in pages]
-
-    def _stuck(self, status: str, entered: datetime | None, now: datetime) -> bool:
-        """`StuckRules.is_stuck` for an order the database serialised (`entered` from SQL)."""
-        limit = self.stuck.limit(status) if entered is not None else None
-        return limit is not None and entered is not None and now - entered >= limit
 
     def _fallback_pieces(
         self, viewer: Principal, filt: OrderFilter, after: After | None, size: int | None, answered: bool

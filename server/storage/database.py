@@ -20,7 +20,7 @@ from server.domain.errors import ErrorCode
 from server.domain.filter import After, OrderFilter
 from server.domain.lifecycle import MovePlan, MoveRefused, Status
 from server.domain.principal import Principal
-from server.domain.records import Idem, PriceInfo, history_entry, reviewer
+from server.domain.records import Idem, PriceInfo, history_entry, moved, reviewer
 from server.domain.shape import CHILDREN, EVENT, ORDER, Part
 from server.storage.db import Database
 from server.storage.hooks import OrderHooks
@@ -81,14 +81,14 @@ def records_for_rows(conn: Connection, rows: Sequence[Mapping[Any, Any]]) -> lis
     return out
 
 
-def order_changes(extra: Mapping[str, Any]) -> dict[str, Any]:
-    """Column values for the order fields a move's extra data names (by wire name or group)."""
+def order_changes(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Column values for the order fields `fields` names (wire names, groups as objects)."""
     values: dict[str, Any] = {}
     for f in ORDER.fields:
-        if f.group and f.group in extra:
-            value = (extra[f.group] or {}).get(f.wire)
-        elif not f.group and f.wire in extra:
-            value = extra[f.wire]
+        if f.group and f.group in fields:
+            value = (fields[f.group] or {}).get(f.wire)
+        elif not f.group and f.wire in fields:
+            value = fields[f.wire]
         else:
             continue
         values[f.column] = f.kind.to_column(value) if f.kind.to_column and value is not None else value
@@ -182,17 +182,17 @@ class DatabaseOrders:
             return records_for_rows(conn, conn.execute(query).mappings().all())
 
     def page_json(
-        self, filt: OrderFilter, after: After | None, size: int, *, entered: bool = False
-    ) -> list[tuple[After, str, datetime | None, str]]:
+        self, filt: OrderFilter, after: After | None, size: int
+    ) -> list[tuple[After, str, datetime, str]]:
         """Like `page`, each order as JSON text built by the database:
-        ((createdAt, id), status, when it entered that status (with `entered`), json)."""
+        ((createdAt, id), status, enteredStatusAt, json)."""
         with self.db.read_conn() as conn:
-            rows = conn.execute(page_ids(filt, after, size, entered=entered)).all()
+            rows = conn.execute(page_ids(filt, after, size)).all()
             if not rows:
                 return []
             ids = [r[0] for r in rows]
             texts: dict[str, str] = dict(conn.execute(json_by_ids(not self.db.is_sqlite), {"ids": ids}).all())
-        return [((as_utc(r[1]), r[0]), r[2], as_utc(r[3]) if entered else None, texts[r[0]]) for r in rows]
+        return [((as_utc(r[1]), r[0]), r[2], as_utc(r[3]), texts[r[0]]) for r in rows]
 
     def present(self, ids: Sequence[str]) -> set[str]:
         """Which of these order ids the database holds (a replay may have just committed them)."""
@@ -210,13 +210,14 @@ class DatabaseOrders:
             if current is None:
                 return None
             plan = decide(current)
+            changes = order_changes(moved(plan, at))
             # The WHERE on the old status is the guard: of two concurrent advances only one matches.
-            moved = conn.execute(
+            result = conn.execute(
                 update(orders_t)
                 .where(orders_t.c.id == order_id, orders_t.c.status == current)
-                .values(status=plan.to_status.value, updated_at=at, **order_changes(plan.extra))
+                .values(**changes)
             )
-            if moved.rowcount != 1:
+            if result.rowcount != 1:
                 now = conn.scalar(select(orders_t.c.status).where(orders_t.c.id == order_id)) or current
                 raise MoveRefused(
                     f"order was moved to {now} by someone else", code=ErrorCode.CONFLICT, current=Status(now)

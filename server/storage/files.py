@@ -40,9 +40,8 @@ from server.domain.errors import Unavailable
 from server.domain.filter import After, OrderFilter, search_text
 from server.domain.lifecycle import MovePlan
 from server.domain.principal import Principal
-from server.domain.records import Idem, apply_plan
+from server.domain.records import Idem, apply_plan, upgrade
 from server.domain.shape import problems
-from server.domain.stuck import entered_status_at
 from server.storage.hooks import OrderHooks
 
 __all__ = ["META", "FallbackStore", "canonical_uuid", "served"]
@@ -82,7 +81,7 @@ class Entry:
     key: str | None
     request_hash: str | None
     response: dict[str, Any] | None
-    entered: datetime | None = None  # when it entered its status (for the `stuck` filter)
+    entered: datetime  # its `enteredStatusAt` (for the `stuck` filter)
 
     @classmethod
     def of(cls, record: dict[str, Any]) -> Entry:
@@ -98,7 +97,7 @@ class Entry:
             key=meta.get("idempotencyKey"),
             request_hash=meta.get("requestHash"),
             response=meta.get("response"),
-            entered=entered_status_at(record),
+            entered=datetime.fromisoformat(record["enteredStatusAt"]),
         )
 
     def matches(self, filt: OrderFilter, after: After | None) -> bool:
@@ -203,7 +202,9 @@ class FallbackStore:
             return None
         self.files_read += 1
         try:
-            order = orjson.loads(raw)
+            # A file of an earlier version is completed (in memory) before it is judged: it is an
+            # order the server took, to be served and replayed like any other.
+            order = upgrade(orjson.loads(raw))
         except orjson.JSONDecodeError:
             self._set_aside(path, "not JSON")
             return None

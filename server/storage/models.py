@@ -121,6 +121,8 @@ class Order(Base):
         Index("ix_orders_status_created", "status", "created_at"),
         # A board's refresh asks only for what changed (`updatedSince`).
         Index("ix_orders_updated_at", "updated_at"),
+        # `stuck=true|false`: per ruled status, the orders that entered it before a cut-off.
+        Index("ix_orders_status_entered", "status", "entered_status_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -140,6 +142,7 @@ class Order(Base):
     price_expected: Mapped[Decimal | None] = mapped_column(Money, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    entered_status_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Set by the move to HANDED_TO_DELIVERY (courier and tracking number are optional, as in the seed).
     delivery_courier: Mapped[str | None] = mapped_column(String(40), nullable=True)
     delivery_tracking_number: Mapped[str | None] = mapped_column(String(64), nullable=True)

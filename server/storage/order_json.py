@@ -25,7 +25,6 @@ from sqlalchemy import (
     cast,
     func,
     literal_column,
-    or_,
     select,
     text,
     type_coerce,
@@ -131,34 +130,20 @@ def json_by_ids(postgres: bool) -> TextClause:
     return text(sql + " WHERE orders.id IN :ids").bindparams(bindparam("ids", expanding=True))
 
 
-def _entered() -> ColumnElement[Any]:
-    """When the order entered its status: its newest history move into it (`stuck.entered_status_at`)."""
-    events = Order.metadata.tables["order_events"].alias("entered")
-    newest = (
-        select(func.max(events.c.at))
-        .where(
-            events.c.order_id == orders_t.c.id,
-            events.c.to_status == orders_t.c.status,
-            or_(events.c.from_status.is_(None), events.c.from_status != orders_t.c.status),
-        )
-        .correlate(orders_t)
-        .scalar_subquery()
-    )
-    return func.coalesce(newest, orders_t.c.created_at)
-
-
-def page_ids(filt: OrderFilter, after: After | None, size: int, *, entered: bool) -> Select[Any]:
-    """(id, created_at, status[, entered]) of a page, newest first: the cheap half of a page of JSON.
+def page_ids(filt: OrderFilter, after: After | None, size: int) -> Select[Any]:
+    """(id, created_at, status, entered_status_at) of a page, newest first: the cheap half of a page
+    of JSON.
 
     The times come back as the driver gives them (SQLite: text), not through `UTCDateTime`: its
-    per-row processing was a fifth of the full list's time; `as_utc` reads either form. `entered`
-    (for `stuck`) only when the server has stuck rules: it is a subquery per order.
+    per-row processing was a fifth of the full list's time; `as_utc` reads either form.
     """
-    columns: list[Any] = [orders_t.c.id, type_coerce(orders_t.c.created_at, _Raw), orders_t.c.status]
-    if entered:
-        columns.append(type_coerce(_entered(), _Raw))
     return (
-        select(*columns)
+        select(
+            orders_t.c.id,
+            type_coerce(orders_t.c.created_at, _Raw),
+            orders_t.c.status,
+            type_coerce(orders_t.c.entered_status_at, _Raw),
+        )
         .where(*where(filt, after))
         .order_by(orders_t.c.created_at.desc(), orders_t.c.id.desc())
         .limit(size)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, not_, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, func, not_, or_
 
 from server.domain.filter import After, OrderFilter
 from server.domain.lifecycle import Status
-from server.storage.models import events_t, orders_t, payments_t
+from server.storage.models import orders_t, payments_t
 
 __all__ = ["where"]
 
@@ -50,15 +50,5 @@ def where(filt: OrderFilter, after: After | None) -> list[ColumnElement[bool]]:
 
 
 def _stuck_in(status: Status, cutoff: datetime) -> ColumnElement[bool]:
-    """SQL for "in `status` since `cutoff` or earlier" (the database side of `StuckRules.is_stuck`)."""
-    entered = (
-        select(func.max(events_t.c.at))
-        .where(
-            events_t.c.order_id == orders_t.c.id,
-            events_t.c.to_status == status.value,
-            # An event that leaves the status as it was (renumbered at replay) is not an entry.
-            or_(events_t.c.from_status.is_(None), events_t.c.from_status != events_t.c.to_status),
-        )
-        .scalar_subquery()
-    )
-    return and_(orders_t.c.status == status.value, func.coalesce(entered, orders_t.c.created_at) <= cutoff)
+    """SQL for "in `status` since `cutoff` or earlier" (the database side of `StuckRules.stuck_since`)."""
+    return and_(orders_t.c.status == status.value, orders_t.c.entered_status_at <= cutoff)

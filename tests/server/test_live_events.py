@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import queue
 import socket
 import time
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from sqlalchemy import select, update
 
 from server.live.log import prune
 from server.storage.db import Database
+from server.storage.models import live_t
 from tests.conftest import LiveServer
 from tests.helpers import create_order
 from tests.sse import SSEEvent, Subscriber
@@ -60,6 +63,9 @@ def test_staff_get_created_and_moved_in_their_own_view(server: LiveServer, admin
             assert body["order"]["orderNumber"] == created["orderNumber"]
             assert body["order"]["status"] == "REPORTED"
             assert body["order"]["nextStatuses"] == allowed
+            # Staff frames say `stuck` like every staff view (by the default rules: not yet).
+            assert body["order"]["stuck"] is False
+            assert body["order"]["enteredStatusAt"] == body["order"]["createdAt"]
         move(admin, created["orderId"], "CONFIRMED")
         for sub, allowed in ((boss, ["IN_PRODUCTION", "CANCELLED"]), (shop, ["IN_PRODUCTION"])):
             e = sub.next()
@@ -67,6 +73,8 @@ def test_staff_get_created_and_moved_in_their_own_view(server: LiveServer, admin
             assert e.json["order"]["status"] == "CONFIRMED"
             assert e.json["order"]["nextStatuses"] == allowed
             assert e.json["order"]["history"][-1]["fromStatus"] == "REPORTED"
+            assert e.json["order"]["enteredStatusAt"] == e.json["order"]["history"][-1]["at"]
+            assert e.json["order"]["stuck"] is False
         assert boss.events.qsize() == 0
         # Ids increase in commit order, the same ids on every subscriber.
         again = create_order(server)
@@ -150,11 +158,43 @@ def test_a_customer_gets_their_own_orders_and_never_anothers(server: LiveServer,
         assert created.event == "order.created" and created.json["order"]["id"] == own["orderId"]
         assert confirmed.event == "order.status_changed" and confirmed.json["order"]["id"] == own["orderId"]
         assert confirmed.json["order"]["nextStatuses"] == []
+        assert "stuck" not in confirmed.json["order"]
+        assert confirmed.json["order"]["enteredStatusAt"] == confirmed.json["order"]["updatedAt"]
         assert sub.quiet_for(0.5)
     # Nor on resume: the backlog is filtered the same way.
     with Subscriber(server.url, mine, last_event_id=created.id) as back:
         assert back.next().id == confirmed.id
         assert back.quiet_for(0.5)
+
+
+def test_a_staff_frame_says_stuck_as_of_when_it_is_sent(server: LiveServer, admin: httpx.Client) -> None:
+    """A change logged long ago and read on resume is rendered with the stuck rules at sending time
+    (here the default REPORTED=1d, against an entry time moved three days back in the log)."""
+    with Subscriber(server.url, server.admin_token) as sub:
+        mark = create_order(server)
+        first = sub.next()
+        assert first.json["order"]["id"] == mark["orderId"]
+        order = create_order(server)
+        logged = sub.next()
+        assert logged.json["order"]["stuck"] is False
+    long_ago = (datetime.now(UTC) - timedelta(days=3)).isoformat(timespec="microseconds")
+    db = Database(server.db_url, pool_size=1)
+    try:
+        with db.write() as session:
+            row = session.execute(
+                select(live_t.c.order_json).where(live_t.c.id == int(logged.id))
+            ).scalar_one()
+            session.execute(
+                update(live_t)
+                .where(live_t.c.id == int(logged.id))
+                .values(order_json=json.dumps({**json.loads(row), "enteredStatusAt": long_ago}))
+            )
+    finally:
+        db.dispose()
+    with Subscriber(server.url, server.admin_token, last_event_id=first.id) as back:
+        again = back.next()
+        assert again.id == logged.id and again.json["order"]["id"] == order["orderId"]
+        assert again.json["order"]["stuck"] is True
 
 
 def _stalled(server: LiveServer, token: str) -> socket.socket:

@@ -373,7 +373,16 @@ def _order_bodies(draw: st.DrawFn) -> dict[str, object]:
     return body
 
 
-_MADE_BY_SERVER = {"id", "orderNumber", "guestId", "createdAt", "updatedAt", "storage", "nextStatuses"}
+_MADE_BY_SERVER = {
+    "id",
+    "orderNumber",
+    "guestId",
+    "createdAt",
+    "updatedAt",
+    "enteredStatusAt",
+    "storage",
+    "nextStatuses",
+}
 
 
 def _comparable(order: dict) -> dict:  # type: ignore[type-arg]
@@ -418,6 +427,8 @@ def test_the_order_shape_round_trips_through_the_database_and_the_fallback(
         assert [o for o in listed if o["id"] == order["id"]] == [order]
         assert [o for o in paged if o["id"] == order["id"]] == [order]
     assert _comparable(replayed) == _comparable(direct)
+    for order in (direct, from_file, replayed):
+        assert order["enteredStatusAt"] == order["createdAt"]
     # Served from its file the order differs only in what the catalog could not say during the outage.
     expected = _comparable(direct)
     expected |= {"priceCheck": "UNKNOWN_VARIANT", "priceExpected": None}

@@ -1,8 +1,9 @@
 """Stuck rules end to end (SQLite and PostgreSQL): `KRAFTA_STUCK_AFTER` decides what the server marks
 `stuck`, `GET /api/orders?stuck=true` lists exactly those, and so does `krafta orders list --stuck`.
 
-Orders get their age by moving the time of their history events back in the database (the only
-way to make "two days in production" without waiting two days); everything else goes through HTTP.
+Orders get their age by moving their `entered_status_at` (and, to keep the order coherent, their
+history) back in the database (the only way to make "two days in production" without waiting two
+days); everything else goes through HTTP.
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ def _age(server: LiveServer, order_id: str, status: str, ago: timedelta) -> None
                 .values(at=when - timedelta(hours=1))
             )
             session.execute(
-                update(Order).where(Order.id == order_id).values(created_at=when - timedelta(hours=2))
+                update(Order)
+                .where(Order.id == order_id)
+                .values(created_at=when - timedelta(hours=2), entered_status_at=when)
             )
     finally:
         db.dispose()

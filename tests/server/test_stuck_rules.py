@@ -1,4 +1,5 @@
-"""`server.domain.stuck`: parsing `KRAFTA_STUCK_AFTER`, deciding from an order's history (pure)."""
+"""`server.domain.stuck`: parsing `KRAFTA_STUCK_AFTER`, deciding from an order's `enteredStatusAt`
+(pure); `records.entered_from_history`, which fills that field in records of earlier versions."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from server.domain.lifecycle import Status
+from server.domain.records import entered_from_history, upgrade
 from server.domain.stuck import (
     DEFAULT_STUCK_AFTER,
     StuckAfterError,
-    entered_status_at,
     format_duration,
     parse_stuck_after,
 )
@@ -19,8 +20,15 @@ NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
 
 def _order(status: str, *moves: tuple[str | None, str, timedelta]) -> dict[str, object]:
+    """An order of an earlier version (no `enteredStatusAt`) with these moves, completed by `upgrade`."""
     history = [{"fromStatus": frm, "toStatus": to, "at": (NOW - ago).isoformat()} for frm, to, ago in moves]
-    return {"status": status, "createdAt": (NOW - timedelta(days=30)).isoformat(), "history": history}
+    old = {"status": status, "createdAt": (NOW - timedelta(days=30)).isoformat(), "history": history}
+    assert "enteredStatusAt" in upgrade(old)
+    return old
+
+
+def _entered(order: dict[str, object]) -> datetime:
+    return datetime.fromisoformat(str(order["enteredStatusAt"]))
 
 
 def test_the_issue_example_parses() -> None:
@@ -93,7 +101,7 @@ def test_stuck_counts_from_the_last_move_into_the_status() -> None:
         ("IN_PRODUCTION", "CONFIRMED", timedelta(days=4)),
         ("CONFIRMED", "IN_PRODUCTION", timedelta(days=1)),
     )
-    assert entered_status_at(order) == NOW - timedelta(days=1)
+    assert _entered(order) == NOW - timedelta(days=1)
     assert not rules.is_stuck(order, NOW)
     assert rules.is_stuck(order, NOW + timedelta(days=1))  # exactly at the limit counts
 
@@ -104,7 +112,7 @@ def test_an_event_that_does_not_change_the_status_does_not_restart_the_clock() -
         ("REPORTED", "CONFIRMED", timedelta(days=3)),
         ("CONFIRMED", "CONFIRMED", timedelta(minutes=5)),  # renumbered at replay
     )
-    assert entered_status_at(order) == NOW - timedelta(days=3)
+    assert _entered(order) == NOW - timedelta(days=3)
     assert parse_stuck_after("CONFIRMED=1d").is_stuck(order, NOW)
 
 
@@ -112,14 +120,42 @@ def test_statuses_without_a_rule_are_never_stuck() -> None:
     rules = parse_stuck_after("CONFIRMED=1d")
     old = _order("READY", ("IN_PRODUCTION", "READY", timedelta(days=90)))
     assert not rules.is_stuck(old, NOW)
-    assert not rules.is_stuck({"status": "NOT_A_STATUS", "history": []}, NOW)
+    assert not rules.is_stuck({"status": "NOT_A_STATUS", "enteredStatusAt": NOW.isoformat()}, NOW)
 
 
 def test_without_history_the_creation_time_stands_in() -> None:
-    order = {"status": "CONFIRMED", "createdAt": (NOW - timedelta(days=2)).isoformat(), "history": None}
-    assert entered_status_at(order) == NOW - timedelta(days=2)
+    created = (NOW - timedelta(days=2)).isoformat()
+    order = upgrade({"status": "CONFIRMED", "createdAt": created, "history": None})
+    assert order["enteredStatusAt"] == created
     assert parse_stuck_after("CONFIRMED=1d").is_stuck(order, NOW)
     assert not parse_stuck_after("CONFIRMED=3d").is_stuck(order, NOW)
+
+
+def test_the_stored_field_decides_not_the_history() -> None:
+    """`enteredStatusAt` is the rule's one input: a history that says otherwise is not read."""
+    rules = parse_stuck_after("CONFIRMED=1d")
+    order = _order("CONFIRMED", ("REPORTED", "CONFIRMED", timedelta(days=5)))
+    order["enteredStatusAt"] = (NOW - timedelta(hours=1)).isoformat()
+    assert not rules.is_stuck(order, NOW)
+    order["enteredStatusAt"] = (NOW - timedelta(days=1)).isoformat()
+    assert rules.is_stuck(order, NOW)
+    assert not rules.is_stuck({"status": "CONFIRMED", "history": order["history"]}, NOW)
+
+
+def test_upgrade_keeps_a_stored_value_and_leaves_non_orders_alone() -> None:
+    stored = {"status": "READY", "enteredStatusAt": "x", "createdAt": NOW.isoformat(), "history": []}
+    assert upgrade(dict(stored)) == stored
+    assert upgrade([1, 2]) == [1, 2]
+    assert upgrade({"status": "READY", "createdAt": "not a time"}) == {
+        "status": "READY",
+        "createdAt": "not a time",
+    }
+    assert entered_from_history({"status": "READY"}) is None
+
+
+def test_published_rules_are_seconds_per_status() -> None:
+    assert parse_stuck_after("CONFIRMED=1d,READY=90m").seconds() == {"CONFIRMED": 86400, "READY": 5400}
+    assert parse_stuck_after("none").seconds() == {}
 
 
 def test_cutoffs_match_is_stuck() -> None:
