@@ -287,7 +287,6 @@ class RevokedToken(Base):
 # `FromClause`), named once for the modules that work on rows rather than ORM objects.
 orders_t: Table = cast(Table, Order.__table__)
 payments_t: Table = cast(Table, PaymentSubmission.__table__)
-events_t: Table = cast(Table, OrderEvent.__table__)
 idem_t: Table = cast(Table, IdempotencyKey.__table__)
 variants_t: Table = cast(Table, ProductVariant.__table__)
 products_t: Table = cast(Table, Product.__table__)
