@@ -49,6 +49,8 @@ _ORDER = _obj(
         "id": _STR,
         "orderNumber": _STR,
         "status": _STR,
+        # When the order entered its status (ISO 8601 UTC, like createdAt): the stuck rule's input.
+        "enteredStatusAt": {"type": "string", "format": "date-time"},
         "items": {"type": "array"},
         "payments": {"type": "array"},
         "history": {"type": "array"},
@@ -67,7 +69,7 @@ _ORDER = _obj(
             ]
         },
     },
-    # Staff views only: the server's stuck rules (KRAFTA_STUCK_AFTER) say the order sat too long.
+    # Staff views only: its status has a stuck rule and now − enteredStatusAt ≥ that rule.
     stuck={"type": "boolean"},
 )
 _SESSION = _obj({"success": _TRUE, "user": _USER, "expiresAt": _STR})
@@ -82,6 +84,14 @@ SUCCESSES: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
         _obj(
             {"success": _TRUE, "orders": {"type": "array", "items": _ORDER}},
             nextCursor={"type": ["string", "null"]},
+            # Staff answers only: the server's stuck rules (KRAFTA_STUCK_AFTER), seconds per status;
+            # `{}` when off. An order is stuck iff its status is listed and now − enteredStatusAt ≥ it.
+            stuckRules={
+                "type": "object",
+                "additionalProperties": {"type": "integer", "minimum": 1},
+                "description": "Seconds an order may stay in each listed status before it is stuck "
+                "(staff answers only; {} when stuck rules are off).",
+            },
         ),
     ),
     ("get", "/api/orders/{ident}"): ("200", _obj({"success": _TRUE, "order": _ORDER})),

@@ -233,8 +233,17 @@ class OrderService:
             return filt
         return replace(filt, owner_id=viewer.id)
 
+    def _head(self, viewer: Principal) -> bytes:
+        """The start of a list answer. Staff lists carry the stuck rules (seconds per status), so a
+        board can mark a card stuck the moment its time passes: `stuck_since` with its
+        `enteredStatusAt`. Customers are never told about stuck orders."""
+        if not is_staff(viewer):
+            return b'{"success":true,"orders":['
+        return b'{"success":true,"stuckRules":' + orjson.dumps(self.stuck.seconds()) + b',"orders":['
+
     def list_page(self, viewer: Principal, filt: OrderFilter, *, limit: int, cursor: str | None) -> bytes:
-        """One page as a JSON document: `{"success", "orders", "nextCursor"[, "database": "down"]}`."""
+        """One page as a JSON document:
+        `{"success"[, "stuckRules"], "orders", "nextCursor"[, "database": "down"]}`."""
         after = _cursor(cursor)
         filt = self._filter(viewer, filt)
         answered, db_pieces = attempt(lambda: self._database_pieces(viewer, filt, after, limit + 1))
@@ -249,7 +258,7 @@ class OrderService:
             created, order_id = page[-1][0]
             next_cursor = encode_cursor(iso(created) or "", order_id)
         return (
-            b'{"success":true,"orders":['
+            self._head(viewer)
             + b",".join(piece for _, piece in page)
             + b'],"nextCursor":'
             + orjson.dumps(next_cursor)
@@ -309,7 +318,7 @@ class OrderService:
         fallback: list[Piece],
         answered: bool,
     ) -> Iterator[bytes]:
-        yield b'{"success":true,"orders":['
+        yield self._head(viewer)
         pieces = (
             heapq.merge(self._database_pages(viewer, filt, first), fallback, key=_piece_key, reverse=True)
             if answered

@@ -175,6 +175,62 @@ def test_a_bad_stuck_query_is_a_400(server: LiveServer) -> None:
     assert "stuck" in response.json()["fields"]
 
 
+def _answer(server: LiveServer, token: str, **params: Any) -> dict[str, Any]:
+    with server.client(token) as http:
+        response = http.get("/api/orders", params=params)
+    assert response.status_code == 200, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def test_staff_lists_publish_the_rules_and_every_order_carries_its_entry_time(
+    server: LiveServer, aged: dict[str, str]
+) -> None:
+    """The contract a board builds on: `stuckRules` (seconds per status) on staff lists, paged and
+    streamed; `enteredStatusAt` on every order; `stuck` iff ruled and now − enteredStatusAt ≥ rule."""
+    _restart(server, "CONFIRMED=1d,READY=2h")
+    rules = {"CONFIRMED": 86400, "READY": 7200}
+    for params in ({}, {"limit": 2}, {"status": "READY", "limit": 50}, {"q": "KRFT"}):
+        answer = _answer(server, server.admin_token, **params)
+        assert answer["stuckRules"] == rules, params
+        assert answer["orders"], params
+        now = datetime.now(UTC)
+        for order in answer["orders"]:
+            entered = datetime.fromisoformat(order["enteredStatusAt"])
+            assert order["enteredStatusAt"] == entered.astimezone(UTC).isoformat(timespec="microseconds")
+            limit = rules.get(order["status"])
+            # Orders within a second of their limit could fairly go either way while this runs.
+            if limit is None or abs((now - entered).total_seconds() - limit) > 1:
+                assert order["stuck"] is (limit is not None and (now - entered).total_seconds() >= limit)
+    assert {o["orderNumber"] for o in _orders(server) if o["stuck"]} >= {
+        aged["confirmed_2d"],
+        aged["ready_3h"],
+    }
+
+    email = f"c-{datetime.now(UTC).timestamp()}@test.krafta"
+    server.make_user(email, role="CLIENTE")
+    token = server.login(email)
+    created = create_order(server, token)
+    for params in ({}, {"limit": 5}):
+        mine = _answer(server, token, **params)
+        assert "stuckRules" not in mine and len(mine["orders"]) == 1
+        assert mine["orders"][0]["enteredStatusAt"] == mine["orders"][0]["createdAt"]
+        assert "stuck" not in mine["orders"][0]
+    # One order and a move's answer carry it too, for the customer and for staff.
+    with server.client(server.admin_token) as http:
+        moved = http.put("/api/orders", json={"orderId": created["orderId"], "status": "CONFIRMED"})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["order"]["enteredStatusAt"] == moved.json()["order"]["history"][-1]["at"]
+    for who in (token, server.admin_token):
+        with server.client(who) as http:
+            one = http.get(f"/api/orders/{created['orderNumber']}").json()["order"]
+        assert one["enteredStatusAt"] == moved.json()["order"]["enteredStatusAt"]
+
+    _restart(server, "none")
+    assert _answer(server, server.admin_token)["stuckRules"] == {}
+    assert _answer(server, server.admin_token, limit=1)["stuckRules"] == {}
+
+
 def test_a_move_restarts_the_clock(server: LiveServer, aged: dict[str, str]) -> None:
     _restart(server, "CONFIRMED=1d,IN_PRODUCTION=1d")
     with server.client(server.admin_token) as http:
