@@ -123,7 +123,7 @@ def insert_open_orders(db_url: str, count: int, admin_id: str) -> None:
     from sqlalchemy import select
 
     from server.domain.principal import Principal
-    from server.domain.records import PriceInfo, build_record, event
+    from server.domain.records import PriceInfo, build_record, history_entry
     from server.domain.schemas import OrderIn
     from server.domain.shape import utcnow
     from server.storage.database import insert_rows
@@ -162,7 +162,7 @@ def insert_open_orders(db_url: str, count: int, admin_id: str) -> None:
                 record["history"][0]["at"] = created.isoformat()
                 for source, to in itertools.pairwise(PIPELINE[: PIPELINE.index(target) + 1]):
                     at = created + timedelta(minutes=10 * PIPELINE.index(to))
-                    step = event(from_status=source, to_status=to, actor=actor, note=None, at=at)
+                    step = history_entry(from_status=source, to_status=to, actor=actor, note=None, at=at)
                     record["history"].append(step)
                     record["updatedAt"] = record["enteredStatusAt"] = at.isoformat()
                 record["status"] = target

@@ -28,7 +28,7 @@ __all__ = ["LiveHooks", "Services"]
 
 
 class LiveHooks(OrderHooks):
-    """Order changes into the live event log (in the write transaction) and the fallback's fan-out."""
+    """Order changes into the change log (in the write transaction) and the fallback's fan-out."""
 
     def __init__(self, live: LiveEvents) -> None:
         self.live = live
@@ -90,7 +90,7 @@ class Services:
             retention=timedelta(hours=settings.events_retention_hours),
             stuck=settings.stuck_rules,
         )
-        # Every order change, database or fallback, goes through these hooks (see `order_events.py`).
+        # Every order change, database or fallback, goes through these hooks (`storage/hooks.py`).
         hooks = LiveHooks(live)
         store = FallbackStore(settings.orders_fallback_dir, hooks)
         lease = NumberLease(db)

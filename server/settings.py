@@ -80,7 +80,7 @@ class Settings:
     login_failures_per_email: int = 50
     # Peers whose X-Forwarded-For is believed (addresses or networks, e.g. "10.0.0.0/8,127.0.0.1").
     trusted_proxies: tuple[str, ...] = ()
-    # How long an order may sit in each status before staff views mark it `stuck` (KRAFTA_STUCK_AFTER).
+    # How long an order may sit in each status before staff see it marked `stuck` (KRAFTA_STUCK_AFTER).
     stuck_rules: StuckRules = field(default_factory=lambda: parse_stuck_after(None))
 
     @classmethod

@@ -69,7 +69,7 @@ _ORDER = _obj(
             ]
         },
     },
-    # Staff views only: its status has a stuck rule and now − enteredStatusAt ≥ that rule.
+    # Shown to staff only: its status has a stuck rule and now − enteredStatusAt ≥ that rule.
     stuck={"type": "boolean"},
 )
 _SESSION = _obj({"success": _TRUE, "user": _USER, "expiresAt": _STR})

@@ -1,7 +1,7 @@
 """JSON out: orders and answers serialised straight to bytes with orjson.
 
-The order's fields and their conversions live in `server/domain/shape.py`; the per-caller view
-in `server/domain/view.py`. This module only turns finished values into response bytes.
+The order's fields and their conversions live in `server/domain/shape.py`; what each caller is
+shown in `server/domain/audience.py`. This module only turns finished values into response bytes.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Hand-over to a courier: what `PUT /api/orders` accepts with a move to HANDED_TO_DELIVERY.
 
 `Courier` and `TrackingNumber` are the wire types (pydantic) of the two optional fields;
-`check_handover` refuses them with any other move; `delivery_of` is the `delivery` object every view
+`check_handover` refuses them with any other move; `delivery_of` is the `delivery` object every answer
 of the order carries (`null` until the order is handed over).
 
-Both texts end up on staff terminals and in the customer's view, so control and format characters
+Both texts end up on staff terminals and in what customers are shown, so control and format characters
 (ESC sequences, bidi overrides, zero-width marks) are refused with a 400 naming the field rather
 than stored and stripped at every reader.
 """

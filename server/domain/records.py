@@ -2,7 +2,7 @@
 
 Creating an order builds this record first; the database path inserts it, the fallback path writes
 it to a file, and the replay inserts the file's record later. The fields come from the one
-declaration in `order_shape.py`; what a move changes comes from `lifecycle.plan_move`.
+declaration in `domain/shape.py`; what a move changes comes from `lifecycle.plan_move`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from server.domain.lifecycle import MovePlan, Status
 from server.domain.numbers import draw_number
 from server.domain.principal import Principal
 from server.domain.schemas import OrderIn
-from server.domain.shape import EVENT, ITEM, ORDER, PAYMENT, Part, iso, money, new_id, utcnow
+from server.domain.shape import HISTORY, ITEM, ORDER, PAYMENT, Part, iso, money, new_id, utcnow
 
 __all__ = [
     "Idem",
@@ -26,8 +26,8 @@ __all__ = [
     "apply_price",
     "build_record",
     "entered_from_history",
-    "event",
     "history_entry",
+    "move_entry",
     "moved",
     "reviewer",
     "upgrade",
@@ -54,7 +54,7 @@ class PriceInfo:
     unit_price: Decimal | None = None
 
 
-def event(
+def history_entry(
     *,
     from_status: str | None,
     to_status: str,
@@ -77,8 +77,8 @@ def event(
     }
 
 
-def history_entry(plan: MovePlan, actor: Principal | None, at: datetime) -> dict[str, Any]:
-    return event(
+def move_entry(plan: MovePlan, actor: Principal | None, at: datetime) -> dict[str, Any]:
+    return history_entry(
         from_status=plan.from_status,
         to_status=plan.to_status,
         actor=actor,
@@ -109,7 +109,7 @@ def moved(plan: MovePlan, at: datetime) -> dict[str, Any]:
 def apply_plan(record: dict[str, Any], plan: MovePlan, actor: Principal | None, at: datetime) -> None:
     """Apply a move to a record in memory (the fallback's and the demo seed's side of a move)."""
     record.update(moved(plan, at))
-    record["history"].append(history_entry(plan, actor, at))
+    record["history"].append(move_entry(plan, actor, at))
     if plan.confirms_payments:
         for p in record["payments"]:
             if p["status"] == "REPORTED":
@@ -168,7 +168,7 @@ def build_record(
         "items": [item],
         "payments": [payment],
         "history": [
-            event(
+            history_entry(
                 from_status=None,
                 to_status=Status.REPORTED,
                 actor=owner,
@@ -191,11 +191,11 @@ def apply_price(record: dict[str, Any], price: PriceInfo) -> None:
 
 
 def entered_from_history(record: Mapping[str, Any]) -> str | None:
-    """When an order entered its status, from its history: the newest event *into* that status, else
+    """When an order entered its status, from its history: the newest entry *into* that status, else
     its creation time. Only for records written before `enteredStatusAt` was stored (`upgrade`, the
     migration's backfill); every other reader takes the stored field.
 
-    Events that leave the status unchanged (a renumbering at replay) are not an entry, or replaying
+    Entries that leave the status unchanged (a renumbering at replay) are not an entry, or replaying
     a fallback order would make it look fresh.
     """
     status = record.get("status")
@@ -237,4 +237,6 @@ def upgrade(record: Any) -> Any:
 
 
 # Shapes checked at import time: a field added to the declaration without a place here fails loudly.
-assert {f.wire for f in EVENT.fields} == set(event(from_status=None, to_status="X", actor=None, note=None))
+assert {f.wire for f in HISTORY.fields} == set(
+    history_entry(from_status=None, to_status="X", actor=None, note=None)
+)

@@ -1,11 +1,12 @@
-"""The order's shape, declared once: every field with its wire name, column, kind and view.
+"""The order's shape, declared once: every field with its wire name, column, kind and audience.
 
-Every direction reads these tables — request → record (`records.py`), record → rows and rows → wire
-(`order_db.py`), record ↔ fallback file (`fallback.py`, checked with `problems`), the customer's view
-(`order_view.py`). Adding a field to an order is one `Field(...)` line here plus a migration.
+Every direction reads these tables — request → record (`domain/records.py`), record → rows and
+rows → wire (`storage/database.py`, `storage/order_json.py`), record ↔ fallback file
+(`storage/files.py`, checked with `problems`), what customers are shown (`domain/audience.py`).
+Adding a field to an order is one `Field(...)` line here plus a migration.
 
 A *record* is an order in its wire shape (camelCase keys, money as numbers, times as ISO strings):
-what a fallback file holds and what the API returns, before the per-caller view is applied.
+what a fallback file holds and what the API returns, before it is trimmed for its audience.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from server.domain.lifecycle import Status
 
 __all__ = [
     "CHILDREN",
-    "EVENT",
+    "HISTORY",
     "ITEM",
     "ORDER",
     "PAYMENT",
@@ -104,7 +105,7 @@ class Field:
 
     `source` names the attribute of the request (`OrderIn`, dotted into `payment`) that fills the
     field when an order is created; fields without one are made by the server. `staff_only` fields
-    are left out of the customer's view. `group` nests the field in an object on the wire
+    are left out of what customers are shown. `group` nests the field in an object on the wire
     (`delivery: {courier, …}`), `null` when every field of the group is.
     """
 
@@ -239,7 +240,7 @@ PAYMENT = Part(
     ),
 )
 
-EVENT = Part(
+HISTORY = Part(
     "history",
     "order_events",
     (
@@ -255,7 +256,7 @@ EVENT = Part(
     ),
 )
 
-CHILDREN: tuple[Part, ...] = (ITEM, PAYMENT, EVENT)
+CHILDREN: tuple[Part, ...] = (ITEM, PAYMENT, HISTORY)
 
 
 def problems(record: Any, *, expected_id: str | None = None) -> list[str]:

@@ -1,7 +1,7 @@
 """Stuck rules: how long an order may sit in a status before staff should look at it.
 
 Pure Python, no I/O. The server reads `KRAFTA_STUCK_AFTER` once at start (`parse_stuck_after`),
-marks every staff view of an order with `stuck: true|false` (`StuckRules.is_stuck`), filters
+marks what staff are shown of an order with `stuck: true|false` (`StuckRules.is_stuck`), filters
 `GET /api/orders?stuck=true` with the same cut-offs (`StuckRules.cutoffs`), and publishes the rules
 with staff lists (`StuckRules.seconds`), so the CLI and the board never carry a rule of their own.
 

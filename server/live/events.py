@@ -1,10 +1,14 @@
-"""Live order events: what the rest of the server sees of the event stream.
+"""Live order events: what the rest of the server sees of the event stream (SSE).
+
+Words: writers record order *changes* in the change log (`log.py`: *logged changes*); the stream
+tells each subscriber of them with *events*.
+
 
 * Writers call `record(conn, ...)` inside the transaction of every order create and move (the row
   and, on PostgreSQL, the NOTIFY commit with the change or not at all), and `record_fallback(...)`
   after a change taken into the fallback.
 * `create_app` calls `start(loop)` and `stop()` from the lifespan.
-* The SSE route (`routes/events.py`) subscribes to `hub` and reads older events with `live_log`.
+* The SSE route (`routes/events.py`) subscribes to `hub` and reads older changes with `live_log`.
 
 Fallback changes are published by the process that took them, in process only (the database that
 would carry them to other servers is down). When this process's replay later imports such an
@@ -24,11 +28,11 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from server.domain.audience import shown_to
 from server.domain.principal import Principal
 from server.domain.stuck import StuckRules
-from server.domain.view import render as render_view
 from server.live import log as live_log
-from server.live.feed import EventFeed
+from server.live.feed import ChangeFeed
 from server.live.hub import Hub
 from server.storage.db import Database
 
@@ -52,17 +56,17 @@ class LiveEvents:
         # fallback order it already published when the replay imports it.
         self.origin = str(uuid.uuid4())
         self.hub = Hub(capacity=queue_size, replay_origin=f"replay:{self.origin}")
-        self.feed = EventFeed(db, self.hub.dispatch_threadsafe, retention=retention)
+        self.feed = ChangeFeed(db, self.hub.dispatch_threadsafe, retention=retention)
         self.heartbeat_seconds = heartbeat_seconds
         self.retention = retention
-        # Staff frames say `stuck` as of the moment they are encoded, like every other staff view.
+        # Staff frames say `stuck` as of the moment they are encoded, like everything staff are shown.
         self.stuck = stuck if stuck is not None else StuckRules()
         self._started = False
 
-    def render(self, order: dict[str, Any], viewer: Principal) -> dict[str, Any]:
-        """A logged order in `viewer`'s view."""
-        # A copy: the logged order is shared by every subscriber's frame (the view replaces its lists).
-        return render_view(dict(order), viewer, self.stuck)
+    def shown_to(self, order: dict[str, Any], viewer: Principal) -> dict[str, Any]:
+        """A logged order as `viewer` is shown it."""
+        # A copy: the logged order is shared by every subscriber's frame (`shown_to` replaces its lists).
+        return shown_to(dict(order), viewer, self.stuck)
 
     # ---- writers ----------------------------------------------------------------------------------
 

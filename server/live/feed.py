@@ -1,11 +1,11 @@
-"""The feed: one thread per server process that reads committed events from the log, in id order.
+"""The feed: one thread per server process that reads the change log (`log.py`), in id order.
 
 On PostgreSQL it holds one dedicated connection that `LISTEN`s on `live_log.CHANNEL`; a
 notification (from any server on the database, this one included) wakes it. On SQLite, where one
 process serves the shop, the writer nudges it directly (`nudge`). Either way it then reads every
-event above the last one it saw — never just the notified one — so a notification lost while the
+logged change above the last one it saw — never just the notified one — so a notification lost while the
 listener reconnected costs nothing, and a slow poll catches writes by other processes
-(`krafta fallback sync`). It also prunes events past the retention.
+(`krafta fallback sync`). It also prunes logged changes past the retention.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from server.live import log as live_log
 from server.storage.db import Database
 from server.storage.seam import unavailable
 
-__all__ = ["EventFeed"]
+__all__ = ["ChangeFeed"]
 
 log = logging.getLogger("krafta.live")
 
@@ -31,11 +31,11 @@ PAGE = 500
 PRUNE_EVERY_SECONDS = 600.0
 
 
-class EventFeed:
+class ChangeFeed:
     def __init__(
         self,
         db: Database,
-        deliver: Callable[[list[live_log.LoggedEvent], int], None],
+        deliver: Callable[[list[live_log.LoggedChange], int], None],
         *,
         retention: timedelta,
         poll_seconds: float | None = None,
@@ -63,7 +63,7 @@ class EventFeed:
     def nudge(self) -> None:
         """Called by a writer in this process AFTER its commit: read what is new now.
 
-        Waking only after the commit means one read finds the event; waking from inside the
+        Waking only after the commit means one read finds the change; waking from inside the
         transaction made this thread poll the database every 3 ms until the commit landed, which
         took about a third of the busy samples of a create load on SQLite (bench/profiles).
         """
@@ -90,7 +90,7 @@ class EventFeed:
 
     def _catch_up(self) -> None:
         if self.last is None:
-            # Start at the present: subscribers that want older events ask with Last-Event-ID.
+            # Start at the present: subscribers that want older changes ask with Last-Event-ID.
             self.last = live_log.latest_id(self.db)
             self.deliver([], self.last)
             return
@@ -108,7 +108,7 @@ class EventFeed:
             self._next_prune = now + PRUNE_EVERY_SECONDS
             pruned = live_log.prune(self.db, keep=self.retention)
             if pruned:
-                log.info("pruned %d live event(s) older than %s", pruned, self.retention)
+                log.info("pruned %d logged change(s) older than %s", pruned, self.retention)
 
     def _run_sqlite(self) -> None:
         self._catch_up()

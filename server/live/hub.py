@@ -1,8 +1,8 @@
-"""The hub: fans events out to this process's subscribers, on the event loop, without ever waiting.
+"""The hub: fans logged changes out to this process's subscribers, on the event loop, never waiting.
 
 Every subscriber has a bounded queue. `dispatch` only appends; a subscriber whose queue is full is
 dropped at once with a `resync` marker (its stream sends `event: resync` and closes), so one slow
-or stalled client never holds up the others, the feed, or a writer. Events come from the feed
+or stalled client never holds up the others, the feed, or a writer. Changes come from the feed
 thread (`dispatch_threadsafe`) and, for changes taken into the fallback while the database is down,
 from the writer itself (`publish_local`): those are seen only by this process's subscribers, which
 is all that can see them — the other servers have their own fallback directories.
@@ -18,9 +18,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from server.domain.audience import visible_to
 from server.domain.principal import Principal
-from server.domain.view import visible_to
-from server.live.log import LoggedEvent
+from server.live.log import LoggedChange
 
 __all__ = ["CLOSE", "Hub", "Resync", "Subscription", "visible"]
 
@@ -38,9 +38,9 @@ class Resync:
 CLOSE = object()  # the server is stopping
 
 
-def visible(event: LoggedEvent, viewer: Principal) -> bool:
-    """The access rule of GET /api/orders (one home: `order_view.visible_to`)."""
-    return visible_to(event.order, viewer)
+def visible(change: LoggedChange, viewer: Principal) -> bool:
+    """The access rule of GET /api/orders (one home: `domain/audience.py::visible_to`)."""
+    return visible_to(change.order, viewer)
 
 
 class Subscription:
@@ -48,7 +48,7 @@ class Subscription:
         self.viewer = viewer
         self.statuses = statuses
         self.capacity = capacity
-        # Database events with an id up to `mark` were dispatched before this subscription existed.
+        # Logged changes with an id up to `mark` were dispatched before this subscription existed.
         self.mark = mark
         self.items: collections.deque[Any] = collections.deque()
         self.ready = asyncio.Event()
@@ -56,11 +56,11 @@ class Subscription:
         # Orders this subscriber heard of from the fallback (in process): their replay is not news to it.
         self.local_orders: set[str] = set()
 
-    def wants(self, event: LoggedEvent) -> bool:
-        if not visible(event, self.viewer):
+    def wants(self, change: LoggedChange) -> bool:
+        if not visible(change, self.viewer):
             return False
         # A status filter matches moves into and out of the statuses named.
-        return not self.statuses or bool({event.to_status, event.from_status} & self.statuses)
+        return not self.statuses or bool({change.to_status, change.from_status} & self.statuses)
 
     def offer(self, item: Any) -> bool:
         if self.dropped:
@@ -91,10 +91,10 @@ class Subscription:
 class Hub:
     def __init__(self, *, capacity: int = 1000, replay_origin: str = "") -> None:
         self.capacity = capacity
-        # Events logged by this process's replay of its own fallback orders carry this origin.
+        # Changes logged by this process's replay of its own fallback orders carry this origin.
         self.replay_origin = replay_origin
         self.subscriptions: set[Subscription] = set()
-        self.mark: int | None = None  # the last database event dispatched
+        self.mark: int | None = None  # the last database change dispatched
         self.closing = False
         self.loop: asyncio.AbstractEventLoop | None = None
         self._local = itertools.count(1)
@@ -114,14 +114,14 @@ class Hub:
     def unsubscribe(self, sub: Subscription) -> None:
         self.subscriptions.discard(sub)
 
-    def dispatch(self, events: list[LoggedEvent], last: int | None = None) -> None:
-        for event in events:
-            self.mark = event.seq
-            own_replay = bool(self.replay_origin) and event.origin == self.replay_origin
+    def dispatch(self, changes: list[LoggedChange], last: int | None = None) -> None:
+        for change in changes:
+            self.mark = change.seq
+            own_replay = bool(self.replay_origin) and change.origin == self.replay_origin
             for sub in list(self.subscriptions):
-                if own_replay and event.order.get("id") in sub.local_orders:
+                if own_replay and change.order.get("id") in sub.local_orders:
                     continue
-                if sub.wants(event) and not sub.offer(event):
+                if sub.wants(change) and not sub.offer(change):
                     self._drop(sub)
         if last is not None and (self.mark is None or last > self.mark):
             self.mark = last
@@ -131,11 +131,11 @@ class Hub:
         sub.dropped = True
         self.dropped += 1
         sub.push_control(Resync(cursor=None if self.mark is None else str(self.mark), drop=True))
-        log.info("live subscriber %s fell %d events behind; resync and drop", sub.viewer.id, sub.capacity)
+        log.info("live subscriber %s fell %d changes behind; resync and drop", sub.viewer.id, sub.capacity)
 
-    def dispatch_threadsafe(self, events: list[LoggedEvent], last: int) -> None:
+    def dispatch_threadsafe(self, changes: list[LoggedChange], last: int) -> None:
         if self.loop is not None and not self.loop.is_closed():
-            self.loop.call_soon_threadsafe(self.dispatch, events, last)
+            self.loop.call_soon_threadsafe(self.dispatch, changes, last)
 
     def publish_local(self, kind: str, order: dict[str, Any], from_status: str | None) -> None:
         """A change taken into the fallback (no database to log it in): to this process's subscribers."""
@@ -146,7 +146,7 @@ class Hub:
         def deliver() -> None:
             base = self.mark or 0
             # Not a database id: "<last database id>-<n>". A resume from it gets a resync (see the stream).
-            event = LoggedEvent(
+            change = LoggedChange(
                 cursor=f"{base}-{next(self._local)}",
                 seq=base,
                 kind=kind,
@@ -157,9 +157,9 @@ class Hub:
                 origin="fallback",
             )
             for sub in list(self.subscriptions):
-                if not sub.wants(event):
+                if not sub.wants(change):
                     continue
-                if sub.offer(event):
+                if sub.offer(change):
                     sub.local_orders.add(order["id"])
                 else:
                     self._drop(sub)

@@ -1,7 +1,11 @@
-"""The live event log (`live_events`): one row per committed order change, ids in commit order.
+"""The change log (table `live_events`): one row per committed order change, ids in commit order.
 
-The row is written inside the change's own transaction (`append`), so an event exists exactly when
-its change committed. On PostgreSQL the same transaction takes a transaction-scoped advisory lock
+Words: an order *change* (`domain/changes.py`) is logged here as a *logged change*; the stream
+tells subscribers of it with an *event* (SSE). History entries are something else: an order's own
+`history`.
+
+The row is written inside the change's own transaction (`append`), so a logged change exists exactly
+when its change committed. On PostgreSQL the same transaction takes a transaction-scoped advisory lock
 before the id is drawn and sends `NOTIFY` with the id: the lock makes ids increase in the order the
 transactions commit (a sequence alone hands them out in start order, and a subscriber resuming
 after id 7 would miss an id 6 committed later), and the notification reaches every server's
@@ -24,14 +28,14 @@ from sqlalchemy.orm import Session
 from server.domain.records import upgrade
 from server.domain.shape import utcnow
 from server.storage.db import Database
-from server.storage.models import live_t
+from server.storage.models import change_log_t
 
 __all__ = [
     "CHANNEL",
     "CREATED",
     "KINDS",
     "STATUS_CHANGED",
-    "LoggedEvent",
+    "LoggedChange",
     "append",
     "exists",
     "fetch_after",
@@ -43,13 +47,14 @@ CHANNEL = "krafta_live"
 CREATED = "order.created"
 STATUS_CHANGED = "order.status_changed"
 KINDS = (CREATED, STATUS_CHANGED)
-# pg_advisory_xact_lock key ("KRFT" in ASCII): serialises the handing out of event ids.
+# pg_advisory_xact_lock key ("KRFT" in ASCII): serialises the handing out of ids.
 _ID_LOCK = 0x4B524654
 
 
 @dataclass
-class LoggedEvent:
-    """An event as subscribers get it: `cursor` is its SSE id; `seq` orders it among database events."""
+class LoggedChange:
+    """A change as subscribers get it: `cursor` is its event's SSE id; `seq` orders it among the
+    changes the database logged."""
 
     cursor: str
     seq: int
@@ -59,7 +64,7 @@ class LoggedEvent:
     from_status: str | None
     to_status: str
     origin: str = ""
-    # Encoded SSE frames per viewer role, filled lazily by the stream (the view depends on the role only).
+    # Encoded SSE events per viewer role, filled lazily by the stream (what is shown depends on the role).
     frames: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
 
 
@@ -72,7 +77,7 @@ def append(
 ) -> int:
     """Log a change inside its own transaction; call it last, just before the commit. Returns the id."""
     if kind not in KINDS:
-        raise ValueError(f"unknown event kind {kind!r}")
+        raise ValueError(f"unknown change kind {kind!r}")
     c = _connection(conn)
     order = {k: v for k, v in order.items() if k != "nextStatuses"}
     values = {
@@ -90,7 +95,7 @@ def append(
         # round trip inside it is time every other writer waits (see bench/results/events.md).
         params = {**values, "key": _ID_LOCK, "channel": CHANNEL}
         return int(c.execute(_PG_APPEND, params).scalar_one())
-    return int(c.execute(insert(live_t).values(**values).returning(live_t.c.id)).scalar_one())
+    return int(c.execute(insert(change_log_t).values(**values).returning(change_log_t.c.id)).scalar_one())
 
 
 # The subquery (kept apart by OFFSET 0) takes the lock before the outer row draws its id, so ids
@@ -103,11 +108,11 @@ _PG_APPEND = text(
     FROM (SELECT pg_advisory_xact_lock(:key) OFFSET 0) AS serialised
     RETURNING id, pg_notify(:channel, id::text)
     """
-).bindparams(bindparam("at", type_=live_t.c.at.type))
+).bindparams(bindparam("at", type_=change_log_t.c.at.type))
 
 
-def _logged(row: Any) -> LoggedEvent:
-    return LoggedEvent(
+def _logged(row: Any) -> LoggedChange:
+    return LoggedChange(
         cursor=str(row.id),
         seq=int(row.id),
         kind=row.kind,
@@ -120,33 +125,35 @@ def _logged(row: Any) -> LoggedEvent:
     )
 
 
-def fetch_after(db: Database, after: int, *, limit: int = 500) -> list[LoggedEvent]:
-    """Committed events with an id above `after`, oldest first."""
-    query = select(live_t).where(live_t.c.id > after).order_by(live_t.c.id).limit(limit)
+def fetch_after(db: Database, after: int, *, limit: int = 500) -> list[LoggedChange]:
+    """Logged changes with an id above `after`, oldest first."""
+    query = select(change_log_t).where(change_log_t.c.id > after).order_by(change_log_t.c.id).limit(limit)
     with db.session() as session:
         return [_logged(row) for row in session.execute(query)]
 
 
 def latest_id(db: Database) -> int:
     with db.session() as session:
-        return int(session.scalar(select(func.coalesce(func.max(live_t.c.id), 0))) or 0)
+        return int(session.scalar(select(func.coalesce(func.max(change_log_t.c.id), 0))) or 0)
 
 
-def exists(db: Database, event_id: int) -> bool:
+def exists(db: Database, change_id: int) -> bool:
     with db.session() as session:
-        return session.scalar(select(live_t.c.id).where(live_t.c.id == event_id)) is not None
+        return session.scalar(select(change_log_t.c.id).where(change_log_t.c.id == change_id)) is not None
 
 
 def prune(db: Database, *, keep: timedelta) -> int:
-    """Delete events older than `keep`. Returns how many.
+    """Delete logged changes older than `keep`. Returns how many.
 
-    By id, not by time: everything up to the newest old-enough event goes, so an event that is still
+    By id, not by time: everything up to the newest old-enough change goes, so a change that is still
     in the table is always followed by all later ones — which is what lets `exists(cursor)` decide
     whether a subscriber can resume exactly after it.
     """
     with db.write() as session:
-        boundary = session.scalar(select(func.max(live_t.c.id)).where(live_t.c.at < utcnow() - keep))
+        boundary = session.scalar(
+            select(func.max(change_log_t.c.id)).where(change_log_t.c.at < utcnow() - keep)
+        )
         if boundary is None:
             return 0
-        result: Any = session.execute(delete(live_t).where(live_t.c.id <= boundary))
+        result: Any = session.execute(delete(change_log_t).where(change_log_t.c.id <= boundary))
         return int(result.rowcount or 0)

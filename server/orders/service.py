@@ -1,7 +1,7 @@
 """The order service: create, advance, get, list — each one operation over the storage seam.
 
-What is stored and where is decided in `order_storage.py`; what an order holds in `order_shape.py`;
-what a move changes in `lifecycle.plan_move`; what a caller sees in `order_view.py`.
+What is stored and where is decided in `storage/seam.py`; what an order holds in `domain/shape.py`;
+what a move changes in `lifecycle.plan_move`; what a caller is shown in `domain/audience.py`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import orjson
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
+from server.domain.audience import is_staff, shown_to, staff_json, visible_to
 from server.domain.errors import (
     ApiError,
     Conflict,
@@ -37,7 +38,6 @@ from server.domain.records import Idem, PriceInfo, apply_price, build_record
 from server.domain.schemas import AdvanceIn, OrderIn
 from server.domain.shape import iso, utcnow
 from server.domain.stuck import StuckRules
-from server.domain.view import is_staff, render, staff_json, visible_to
 from server.storage.database import DatabaseOrders
 from server.storage.db import Database
 from server.storage.files import FallbackStore, canonical_uuid
@@ -83,7 +83,7 @@ class OrderService:
         database: DatabaseOrders | None = None,
         stuck: StuckRules | None = None,
     ) -> None:
-        # How long an order may sit in a status (KRAFTA_STUCK_AFTER): staff views say `stuck`.
+        # How long an order may sit in a status (KRAFTA_STUCK_AFTER): what staff are shown says `stuck`.
         self.stuck = stuck if stuck is not None else StuckRules()
         self.files = store
         self.database = database if database is not None else DatabaseOrders(db, store.hooks)
@@ -211,7 +211,7 @@ class OrderService:
             raise _refusal(refused, actor) from None
         if moved is None:
             raise NotFound(_missing(f"with orderId {order_id}", answered))
-        return render(moved, actor, self.stuck, at)
+        return shown_to(moved, actor, self.stuck, at)
 
     # ---- read ---------------------------------------------------------------------------------------
 
@@ -226,7 +226,7 @@ class OrderService:
             raise NotFound(_missing(ident, answered))
         if not visible_to(found, viewer):
             raise NotFound(f"No order {ident}.")
-        return render(found, viewer, self.stuck)
+        return shown_to(found, viewer, self.stuck)
 
     def _filter(self, viewer: Principal, filt: OrderFilter) -> OrderFilter:
         if is_staff(viewer):
@@ -269,16 +269,16 @@ class OrderService:
     def _database_pieces(
         self, viewer: Principal, filt: OrderFilter, after: After | None, size: int
     ) -> list[Piece]:
-        """Orders of one database page, each as (sort key, the caller's view as JSON bytes)."""
+        """Orders of one database page, each as (sort key, what the caller is shown as JSON bytes)."""
         if is_staff(viewer):
-            # The staff view is the database's own JSON (`order_json.py`) plus stuck and nextStatuses.
+            # What staff are shown is the database's own JSON (`order_json.py`) plus stuck and nextStatuses.
             now = utcnow()
             return [
                 (key, staff_json(text, status, viewer, self.stuck.stuck_since(status, entered, now)))
                 for key, status, entered, text in self.database.page_json(filt, after, size)
             ]
         pages = self.database.page(filt, after, size)
-        return [(sort_key(o), orjson.dumps(render(o, viewer, self.stuck))) for o in pages]
+        return [(sort_key(o), orjson.dumps(shown_to(o, viewer, self.stuck))) for o in pages]
 
     def _fallback_pieces(
         self, viewer: Principal, filt: OrderFilter, after: After | None, size: int | None, answered: bool
@@ -289,7 +289,7 @@ class OrderService:
             _, present = attempt(lambda: self.database.present(ids))
             ids = [i for i in ids if i not in (present or set())]
         loaded = self.files.load(ids, filt)
-        return [(sort_key(o), orjson.dumps(render(o, viewer, self.stuck))) for o in loaded]
+        return [(sort_key(o), orjson.dumps(shown_to(o, viewer, self.stuck))) for o in loaded]
 
     def stream_all(self, viewer: Principal, filt: OrderFilter) -> Iterator[bytes]:
         """Every matching order as chunks of one JSON document, database pages merged with the files.

@@ -1,8 +1,8 @@
 """The database side of the order storage seam: insert, get, page, apply a move — SQLAlchemy Core.
 
 One transaction per write on one Core connection (no ORM unit of work, no session per request);
-reads turn Core rows into records through the shape's declaration (`order_shape.py`). The hooks of
-`order_events.py` are called inside every write transaction.
+reads turn Core rows into records through the shape's declaration (`domain/shape.py`). The hooks of
+`storage/hooks.py` are called inside every write transaction.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from server.domain.errors import ErrorCode
 from server.domain.filter import After, OrderFilter
 from server.domain.lifecycle import MovePlan, MoveRefused, Status
 from server.domain.principal import Principal
-from server.domain.records import Idem, PriceInfo, history_entry, moved, reviewer
-from server.domain.shape import CHILDREN, EVENT, ORDER, Part
+from server.domain.records import Idem, PriceInfo, move_entry, moved, reviewer
+from server.domain.shape import CHILDREN, HISTORY, ORDER, Part
 from server.storage.db import Database
 from server.storage.hooks import OrderHooks
 from server.storage.models import (
@@ -49,7 +49,7 @@ def insert_rows(conn: Any, record: Mapping[str, Any]) -> None:
     conn.execute(_table(ORDER).insert(), ORDER.to_row(record))
     for part in CHILDREN:
         rows = [{**part.to_row(r), "order_id": record["id"]} for r in record[part.key or ""]]
-        if part is EVENT:
+        if part is HISTORY:
             for seq, row in enumerate(rows, start=1):
                 row["seq"] = seq
         if rows:
@@ -65,7 +65,7 @@ def records_for_rows(conn: Connection, rows: Sequence[Mapping[Any, Any]]) -> lis
     for part in CHILDREN:
         table = _table(part)
         order_by = (
-            table.c.seq if part is EVENT else table.c.reported_at if part.key == "payments" else table.c.id
+            table.c.seq if part is HISTORY else table.c.reported_at if part.key == "payments" else table.c.id
         )
         query = select(table).where(table.c.order_id.in_(ids)).order_by(table.c.order_id, order_by)
         for r in conn.execute(query).mappings():
@@ -222,12 +222,14 @@ class DatabaseOrders:
                 raise MoveRefused(
                     f"order was moved to {now} by someone else", code=ErrorCode.CONFLICT, current=Status(now)
                 )
-            events = _table(EVENT)
+            history = _table(HISTORY)
             seq = conn.scalar(
-                select(func.coalesce(func.max(events.c.seq), 0)).where(events.c.order_id == order_id)
+                select(func.coalesce(func.max(history.c.seq), 0)).where(history.c.order_id == order_id)
             )
-            entry = history_entry(plan, actor, at)
-            conn.execute(events.insert().values(**EVENT.to_row(entry), order_id=order_id, seq=(seq or 0) + 1))
+            entry = move_entry(plan, actor, at)
+            conn.execute(
+                history.insert().values(**HISTORY.to_row(entry), order_id=order_id, seq=(seq or 0) + 1)
+            )
             if plan.confirms_payments:
                 payments = Order.metadata.tables[TABLES["payments"]]
                 conn.execute(

@@ -2,7 +2,7 @@
 
 Files are named by the order's server-made uuid (never by anything a client sent), written
 atomically (temporary file 0600, flush + fsync, rename, fsync of the directory) in a 0700 directory,
-and moved to `imported/` only after their order is committed to the database by `replay.py`.
+and moved to `imported/` only after their order is committed to the database by `storage/replay.py`.
 Every file read is checked against the order's shape: one that is not an order (a wrong status, a
 missing field, a symlink, not JSON) is set aside in `invalid/` with a log line — never served,
 never imported.
@@ -163,9 +163,9 @@ class FallbackStore:
             self._ensure_dir()
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
             try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
+                unwritten = memoryview(data)
+                while unwritten:
+                    unwritten = unwritten[os.write(fd, unwritten) :]
                 os.fsync(fd)
             finally:
                 os.close(fd)

@@ -1,8 +1,8 @@
-"""Hooks the stores call on every order change: the seam live events (SSE, PostgreSQL NOTIFY) plug into.
+"""Hooks the stores call on every order change: where the live stream (change log, NOTIFY, SSE) plugs in.
 
     in_transaction(conn, change)  LAST inside the database transaction of every create, move and
                                   replay import (`change.replayed`), before commit: a NOTIFY or an
-                                  events-table row sent here commits or rolls back with the change
+                                  change-log row sent here commits or rolls back with the change
     after_commit(change)          after that transaction committed (in-process fan-out, SQLite)
     after_fallback(change)        after a create or a move was written to a fallback file
 

@@ -27,11 +27,11 @@ from server.domain.shape import new_id, utcnow
 __all__ = [
     "Base",
     "DesignUpload",
+    "HistoryEntry",
     "IdempotencyKey",
-    "LiveEvent",
+    "LoggedChangeRow",
     "LoginFailure",
     "Order",
-    "OrderEvent",
     "OrderItem",
     "OrderNumber",
     "PaymentSubmission",
@@ -183,8 +183,11 @@ class PaymentSubmission(Base):
     reviewed_by: Mapped[str | None] = mapped_column(String(254), nullable=True)
 
 
-class OrderEvent(Base):
-    """One line of an order's history: a status change (or a renumbering on fallback replay)."""
+class HistoryEntry(Base):
+    """One entry of an order's history: a status change (or a renumbering on fallback replay).
+
+    The table keeps its first name: renaming it would cost every shop a migration for no reader's gain.
+    """
 
     __tablename__ = "order_events"
 
@@ -248,11 +251,12 @@ class LoginFailure(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class LiveEvent(Base):
-    """One committed order change, for the live event stream (`live_log.py`); kept at least 24 h.
+class LoggedChangeRow(Base):
+    """One logged change: a committed order change, for the live event stream (`live/log.py`); kept
+    at least 24 h. (The table keeps its first name, `live_events`.)
 
-    The id is the stream's cursor: handed out in commit order (see `live_log.append`). The order is
-    kept as it was right after the change (staff view), so a subscriber resuming later reads each
+    The id is the stream's cursor: handed out in commit order (see `live/log.py::append`). The order is
+    kept as it was right after the change (as staff are shown it), so a subscriber resuming later reads each
     change as it happened, not the order's state at the time it reconnects.
     """
 
@@ -292,4 +296,4 @@ variants_t: Table = cast(Table, ProductVariant.__table__)
 products_t: Table = cast(Table, Product.__table__)
 uploads_t: Table = cast(Table, DesignUpload.__table__)
 numbers_t: Table = cast(Table, OrderNumber.__table__)
-live_t: Table = cast(Table, LiveEvent.__table__)
+change_log_t: Table = cast(Table, LoggedChangeRow.__table__)

@@ -4,7 +4,7 @@ The full list and the pages of staff lists are the server's biggest answers; bui
 JSON in SQL (SQLite `json_object`/`json_group_array`, PostgreSQL `json_build_object`/`json_agg`)
 leaves Python one string per order instead of ~40 dict entries, datetime and Decimal conversions and
 a JSON encoding (measured: the Python path was ~3/4 of the list's time). The SQL is generated from
-the shape's declaration (`order_shape.py`), so the JSON has exactly the fields and forms of the
+the shape's declaration (`domain/shape.py`), so the JSON has exactly the fields and forms of the
 Python path (`records_for_rows`) — a test compares the two on both databases.
 """
 

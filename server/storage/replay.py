@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from server.domain.changes import OrderChange
 from server.domain.lifecycle import Status
 from server.domain.numbers import draw_number
-from server.domain.records import Idem, apply_price, event
+from server.domain.records import Idem, apply_price, history_entry
 from server.domain.shape import utcnow
 from server.storage.database import DatabaseOrders, insert_rows
 from server.storage.db import Database
@@ -176,7 +176,7 @@ class Replayer:
 
 def _note(record: dict[str, Any], note: str) -> dict[str, Any]:
     status = Status(record["status"])
-    return event(from_status=status, to_status=status, actor=None, note=note, at=utcnow())
+    return history_entry(from_status=status, to_status=status, actor=None, note=note, at=utcnow())
 
 
 class ReplayLoop:

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from server.live.log import prune
 from server.storage.db import Database
-from server.storage.models import live_t
+from server.storage.models import change_log_t
 from tests.conftest import LiveServer
 from tests.helpers import create_order
 from tests.sse import SSEEvent, Subscriber
@@ -182,11 +182,11 @@ def test_a_staff_frame_says_stuck_as_of_when_it_is_sent(server: LiveServer, admi
     try:
         with db.write() as session:
             row = session.execute(
-                select(live_t.c.order_json).where(live_t.c.id == int(logged.id))
+                select(change_log_t.c.order_json).where(change_log_t.c.id == int(logged.id))
             ).scalar_one()
             session.execute(
-                update(live_t)
-                .where(live_t.c.id == int(logged.id))
+                update(change_log_t)
+                .where(change_log_t.c.id == int(logged.id))
                 .values(order_json=json.dumps({**json.loads(row), "enteredStatusAt": long_ago}))
             )
     finally:

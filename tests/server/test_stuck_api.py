@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import update
 
 from server.storage.db import Database
-from server.storage.models import Order, OrderEvent
+from server.storage.models import HistoryEntry, Order
 from tests.conftest import LiveServer, krafta_exe
 from tests.helpers import create_order
 
@@ -34,14 +34,14 @@ def _age(server: LiveServer, order_id: str, status: str, ago: timedelta) -> None
     try:
         with db.write() as session:
             session.execute(
-                update(OrderEvent)
-                .where(OrderEvent.order_id == order_id, OrderEvent.to_status == status)
+                update(HistoryEntry)
+                .where(HistoryEntry.order_id == order_id, HistoryEntry.to_status == status)
                 .values(at=when)
             )
             # Earlier events earlier still, so the history stays in order.
             session.execute(
-                update(OrderEvent)
-                .where(OrderEvent.order_id == order_id, OrderEvent.to_status != status)
+                update(HistoryEntry)
+                .where(HistoryEntry.order_id == order_id, HistoryEntry.to_status != status)
                 .values(at=when - timedelta(hours=1))
             )
             session.execute(

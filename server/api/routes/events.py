@@ -1,7 +1,7 @@
 """`GET /api/orders/events`: the live order event stream (Server-Sent Events).
 
 Access as `GET /api/orders`: no session → 401; ADMIN and TALLER get every order's events, CLIENTE
-and CREADOR only their own orders', each order in their view. Frames:
+and CREADOR only their own orders', each order as they are shown it (`domain/audience.py`). Frames:
 
     id: 1234                 (opaque cursor, increasing in commit order)
     event: order.status_changed
@@ -111,15 +111,16 @@ class EventStream(Response):
         if scope.cancelled_caught:
             raise _Stalled
 
-    def _frame(self, event: live_log.LoggedEvent) -> bytes:
-        # The view depends on the role only (visibility was checked by the subscription): one
-        # encoding per role per event, however many subscribers share it.
+    def _frame(self, change: live_log.LoggedChange) -> bytes:
+        """The SSE event that tells a subscriber of a logged change."""
+        # What is shown depends on the role only (visibility was checked by the subscription): one
+        # encoding per role per change, however many subscribers share it.
         role = str(self.viewer.role)
-        frame = event.frames.get(role)
+        frame = change.frames.get(role)
         if frame is None:
-            data = {"type": event.kind, "order": self.live.render(event.order, self.viewer)}
-            frame = f"id: {event.cursor}\nevent: {event.kind}\ndata: {dump(data)}\n\n".encode()
-            event.frames[role] = frame
+            data = {"type": change.kind, "order": self.live.shown_to(change.order, self.viewer)}
+            frame = f"id: {change.cursor}\nevent: {change.kind}\ndata: {dump(data)}\n\n".encode()
+            change.frames[role] = frame
         return frame
 
     async def _stream(self, send: Send, sub: Subscription) -> None:
@@ -147,7 +148,8 @@ class EventStream(Response):
             await self._write(send, self._frame(item))
 
     async def _replay_backlog(self, send: Send, sub: Subscription) -> int | None:
-        """Send the logged events after `Last-Event-ID` up to the subscription's start; or a resync."""
+        """Send the events of the changes logged after `Last-Event-ID` up to the subscription's start;
+        or a resync."""
         mark, cursor = sub.mark, (self.resume or "").strip()
         db = self.live.db
         known = False
@@ -165,12 +167,12 @@ class EventStream(Response):
             batch = await anyio.to_thread.run_sync(
                 functools.partial(live_log.fetch_after, db, after, limit=BACKLOG_PAGE)
             )
-            for event in batch:
-                if event.seq > mark:
+            for change in batch:
+                if change.seq > mark:
                     break
-                after = event.seq
-                if sub.wants(event):
-                    await self._write(send, self._frame(event))
+                after = change.seq
+                if sub.wants(change):
+                    await self._write(send, self._frame(change))
             if len(batch) < BACKLOG_PAGE or (batch and batch[-1].seq > mark):
                 break
         return max(int(cursor), mark or 0)

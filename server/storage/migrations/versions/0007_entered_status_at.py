@@ -1,7 +1,7 @@
 """orders: entered_status_at, when the order entered its status (the stuck rule's one input)
 
 Backfilled with the rule that computed it before it was stored, `records.entered_from_history`
-(the newest history event into the order's status whose from ≠ to, else its creation time), so an
+(the newest history entry into the order's status whose from ≠ to, else its creation time), so an
 upgraded database marks exactly the orders stuck that it marked before.
 
 Revision ID: 0007

@@ -1,9 +1,11 @@
-"""An order as one caller may see it: staff get everything, customers their own orders in the
-customer's view (history from, to and when — no who, no notes; payments without `reviewedBy`),
-and everyone the `nextStatuses` their role may pick. Used by every endpoint and by live events.
+"""Who is shown what of an order: its audience. Staff are shown all of every order; customers only
+their own orders, trimmed (history entries with from, to and when — no who, no notes; payments
+without `reviewedBy`); everyone the `nextStatuses` their role may pick. Used by every endpoint and
+by live events.
 
-Staff views also say whether the order is `stuck` by the server's rules (`KRAFTA_STUCK_AFTER`,
-`server.domain.stuck`), so the CLI and the board agree; customers do not get that flag.
+What staff are shown also says whether the order is `stuck` by the server's rules
+(`KRAFTA_STUCK_AFTER`, `server.domain.stuck`), so the CLI and the board agree; customers are not.
+(The client's `krafta_cli/view.py` is another thing: how an order reads on a terminal.)
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from server.domain.principal import Principal
 from server.domain.shape import CHILDREN
 from server.domain.stuck import StuckRules
 
-__all__ = ["is_staff", "render", "staff_json", "visible_to"]
+__all__ = ["is_staff", "shown_to", "staff_json", "visible_to"]
 
 _HIDDEN = {part.key: frozenset(f.wire for f in part.fields if f.staff_only) for part in CHILDREN}
 
@@ -37,15 +39,15 @@ def _next(status: str, role: str) -> tuple[str, ...]:
     return tuple(str(s) for s in next_statuses(status, role))
 
 
-def render(
+def shown_to(
     order: dict[str, Any],
     viewer: Principal,
     stuck: StuckRules | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """The order (a fresh record, changed in place) in `viewer`'s view, with `nextStatuses`.
+    """The order (a fresh record, changed in place) as `viewer` is shown it, with `nextStatuses`.
 
-    With `stuck` rules, a staff view also carries `stuck: true|false` as of `now`.
+    With `stuck` rules, what staff are shown also carries `stuck: true|false` as of `now`.
     """
     if not is_staff(viewer):
         for key, hidden in _HIDDEN.items():
@@ -63,7 +65,7 @@ def _next_json(status: str, role: str) -> bytes:
 
 
 def staff_json(order_json: str, status: str, viewer: Principal, stuck: bool) -> bytes:
-    """A staff view from the order's JSON text as the database built it (`order_json.py`): the
-    same fields `render` adds for staff, spliced in before the closing brace."""
+    """What staff are shown, from the order's JSON text as the database built it (`order_json.py`):
+    the same fields `shown_to` adds for staff, spliced in before the closing brace."""
     flag = b',"stuck":true' if stuck else b',"stuck":false'
     return order_json.encode()[:-1] + flag + _next_json(status, str(viewer.role))
