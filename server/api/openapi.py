@@ -3,7 +3,9 @@
 Bodies are read by hand (`deps.read_body`: byte caps, media type, off-loop parsing), so FastAPI
 cannot see them: each JSON endpoint's body model is declared here once, every operation lists the
 error answers the one handler in `errors.py` produces, and the success answers say what a client
-may rely on. The fuzz test
+may rely on. The order's schemas (`Order`, `OrderItem`, `Payment`, `HistoryEntry`) are generated from
+the order's declaration (`server/domain/shape.py`): a declared field is described without a line
+here. The fuzz test
 (`tests/server/test_fuzz_openapi.py`) generates requests from this description and checks the
 answers against it, so a drift between the two fails a test.
 """
@@ -18,9 +20,11 @@ from pydantic import BaseModel
 
 from server.api.errors import STATUS
 from server.domain.errors import ErrorCode
+from server.domain.lifecycle import Status
 from server.domain.schemas import AdvanceIn, CatalogIn, LoginIn, OrderIn, UserIn
+from server.domain.shape import BOOL, CHILDREN, INT, JSON, MONEY, ORDER, TEXT, TIME, Field, Part
 
-__all__ = ["install_openapi"]
+__all__ = ["install_openapi", "part_schema"]
 
 # (method, path) → the model of its JSON body.
 BODIES: dict[tuple[str, str], type[BaseModel]] = {
@@ -44,34 +48,60 @@ def _obj(required: dict[str, Any], **optional: Any) -> dict[str, Any]:
 _TRUE = {"const": True}
 _STR = {"type": "string"}
 _USER = _obj({"id": _STR, "email": _STR, "role": _STR})
-_ORDER = _obj(
-    {
-        "id": _STR,
-        "orderNumber": _STR,
-        "status": _STR,
-        # When the order entered its status (ISO 8601 UTC, like createdAt): the stuck rule's input.
-        "enteredStatusAt": {"type": "string", "format": "date-time"},
-        "items": {"type": "array"},
-        "payments": {"type": "array"},
-        "history": {"type": "array"},
-        "nextStatuses": {"type": "array", "items": _STR},
-        # null until the move to HANDED_TO_DELIVERY; courier and trackingNumber may each be null.
-        "delivery": {
-            "anyOf": [
-                _obj(
-                    {
-                        "courier": {"type": ["string", "null"]},
-                        "trackingNumber": {"type": ["string", "null"]},
-                        "handedAt": _STR,
-                    }
-                ),
-                {"type": "null"},
-            ]
-        },
-    },
-    # Shown to staff only: its status has a stuck rule and now − enteredStatusAt ≥ that rule.
-    stuck={"type": "boolean"},
-)
+
+# How each kind of declared field travels on the wire (`server.domain.shape`).
+_KINDS: dict[str, dict[str, Any]] = {
+    TEXT.name: {"type": "string"},
+    INT.name: {"type": "integer"},
+    BOOL.name: {"type": "boolean"},
+    MONEY.name: {"type": "number"},
+    TIME.name: {"type": "string", "format": "date-time"},
+    JSON.name: {"type": ["array", "object"]},
+}
+# The order's parts under their names in components/schemas.
+_NAMES = {None: "Order", "items": "OrderItem", "payments": "Payment", "history": "HistoryEntry"}
+_STAFF_ONLY = "Shown to staff only."
+
+
+def _field(f: Field) -> dict[str, Any]:
+    schema = dict(_KINDS[f.kind.name])
+    if f.choices is not None:
+        schema["enum"] = sorted(f.choices)
+    if f.nullable:
+        schema = {"anyOf": [schema, {"type": "null"}]}
+    return {**schema, "description": _STAFF_ONLY} if f.staff_only else schema
+
+
+def part_schema(part: Part) -> dict[str, Any]:
+    """A part of the order as every answer carries it, generated from its declaration: each field
+    with its kind, choices and nullability; a group as an object or null; children as arrays of
+    their part. A staff-only field is described but not required (customers are not shown it)."""
+    required: dict[str, Any] = {}
+    optional: dict[str, Any] = {}
+    groups: dict[str, dict[str, Any]] = {}
+    for f in part.fields:
+        if f.group is not None:
+            groups.setdefault(f.group, {})[f.wire] = _field(f)
+        else:
+            (optional if f.staff_only else required)[f.wire] = _field(f)
+    for name, members in groups.items():
+        required[name] = {"anyOf": [_obj(members), {"type": "null"}]}
+    if part is ORDER:
+        for child in CHILDREN:
+            required[child.key or ""] = {"type": "array", "items": _ref(_NAMES[child.key])}
+        # Not stored: where the answer came from, and what its audience adds (`domain/audience.py`).
+        required["storage"] = {"enum": ["database", "fallback"]}
+        required["nextStatuses"] = {"type": "array", "items": {"enum": [s.value for s in Status]}}
+        # Shown to staff only: its status has a stuck rule and now − enteredStatusAt ≥ that rule.
+        optional["stuck"] = {"type": "boolean", "description": _STAFF_ONLY}
+    return _obj(required, **optional)
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+_ORDER = _ref("Order")
 _SESSION = _obj({"success": _TRUE, "user": _USER, "expiresAt": _STR})
 # (method, path) → (status, schema) of the success answer, as the routes build it.
 SUCCESSES: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
@@ -156,6 +186,8 @@ def _describe(app: FastAPI) -> dict[str, Any]:
     spec = get_openapi(title=app.title, version=app.version, routes=app.routes)
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     schemas["Error"] = _ERROR
+    for part in (ORDER, *CHILDREN):
+        schemas[_NAMES[part.key]] = part_schema(part)
     for path, operations in spec.get("paths", {}).items():
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})

@@ -3,7 +3,13 @@
 Every direction reads these tables — request → record (`domain/records.py`), record → rows and
 rows → wire (`storage/database.py`, `storage/order_json.py`), record ↔ fallback file
 (`storage/files.py`, checked with `problems`), what customers are shown (`domain/audience.py`).
-Adding a field to an order is one `Field(...)` line here plus a migration.
+
+Adding a field to an order is one `Field(...)` line here plus its column: in `storage/models.py` and
+in a migration. The record builder, the rows, the JSON the database builds, the fallback check and
+the OpenAPI order schemas all follow from the line; the declaration tests
+(`test_order_declaration.py`) name a column the models or the migrations lack. A field the client
+sends also needs its `OrderIn` attribute (`domain/schemas.py`: the request's own rules), which the
+same tests hold to `source`.
 
 A *record* is an order in its wire shape (camelCase keys, money as numbers, times as ISO strings):
 what a fallback file holds and what the API returns, before it is trimmed for its audience.
@@ -126,6 +132,10 @@ class Part:
     key: str | None  # None for the order itself; "items", "payments", "history" for children
     table: str
     fields: tuple[Field, ...]
+
+    def blank(self) -> dict[str, Any]:
+        """Every wire key of the part (a group by its name), each null: where a new row starts."""
+        return {f.group or f.wire: None for f in self.fields}
 
     def to_row(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """Record (wire) values → column values for an INSERT."""
