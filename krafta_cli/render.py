@@ -19,29 +19,22 @@ import json
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from krafta_cli import view
-from krafta_cli.batches import Batch
-from krafta_cli.client import Status
+from krafta_cli import view, workflows
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
-    from rich.text import Text
 
 # rich's console, table and panel modules are imported where they are used, not here: `krafta
 # --help` imports this module and must stay within 1.3× of importing typer, rich and httpx.
 
 __all__ = [
     "ORDER_TSV_COLUMNS",
-    "STATUS_STYLES",
-    "Grid",
     "OutputFormat",
-    "Section",
     "default_format",
     "print_batches",
     "print_catalog",
@@ -53,18 +46,6 @@ __all__ = [
     "print_users",
     "stdout_is_tty",
 ]
-
-STATUS_STYLES: dict[str, str] = {
-    Status.PENDING: "dim",
-    Status.REPORTED: "yellow",
-    Status.CONFIRMED: "cyan",
-    Status.IN_PRODUCTION: "blue",
-    Status.READY: "green",
-    Status.HANDED_TO_DELIVERY: "magenta",
-    Status.COMPLETED: "dim green",
-    Status.CANCELLED: "red",
-}
-_CHECK_STYLES = {"ok": "green", "warning": "bold yellow", "unknown": "yellow"}
 
 ORDER_TSV_COLUMNS = ("orderNumber", "status", "createdAt", "city, state", "items", "total", "totalBs")
 """What each tab-separated column of `krafta orders list` holds (README documents the same)."""
@@ -129,13 +110,6 @@ def _table(*headers: str, title: str | None = None) -> Table:
     return Table(*headers, title=title, box=box.SIMPLE_HEAD, header_style="bold", title_justify="left")
 
 
-def _status_text(status: Any) -> Text:
-    from rich.text import Text
-
-    label = view.text(status)
-    return Text(label, style=STATUS_STYLES.get(label, ""))
-
-
 def _exact_money(value: Any) -> str:
     """Money for scripts: two decimals, no thousands separator (`1234.50`)."""
     return view.amount(value).replace(",", "")
@@ -178,8 +152,8 @@ def print_orders(orders: Sequence[Mapping[str, Any]], fmt: OutputFormat | None =
     table.columns[1].justify = "right"
     table.columns[5].justify = "right"
     for o in orders:
-        status = _status_text(o.get("status"))
-        stuck = view.stuck_text(o.get("stuck"), view.entered_status_at(o), now)
+        status = workflows.status_text(o.get("status"))
+        stuck = view.stuck_text(o.get("stuck"), view.parse_time(o.get("enteredStatusAt")), now)
         if stuck:
             status.append(f" stuck {stuck}", style="bold red")
         table.add_row(
@@ -193,193 +167,18 @@ def print_orders(orders: Sequence[Mapping[str, Any]], fmt: OutputFormat | None =
     console.print(table)
 
 
-@dataclass
-class Section:
-    """A titled list of label/value lines (a panel on a terminal, an indented block when piped)."""
-
-    title: str
-    rows: list[tuple[str, Any]] = field(default_factory=list)
-
-
-@dataclass
-class Grid:
-    """A titled table inside a detail view (items, history)."""
-
-    title: str
-    headers: list[str]
-    rows: list[list[Any]]
-
-
-def _checked(check: view.Check) -> Text:
-    from rich.text import Text
-
-    return Text(check.text, style=_CHECK_STYLES[check.level])
-
-
-def _payment_section(index: int, count: int, payment: Mapping[str, Any], now: datetime) -> Section:
-    title = "Payment evidence" + (f" ({index}/{count})" if count > 1 else "")
-    reviewed = None
-    if payment.get("reviewedAt"):
-        by = f" by {view.text(payment.get('reviewedBy'))}" if payment.get("reviewedBy") else ""
-        reviewed = f"{view.when(payment.get('reviewedAt'), now)}{by}"
-    return Section(
-        title,
-        [
-            ("Status", payment.get("status")),
-            ("Method", payment.get("method")),
-            ("Expected", view.bs(payment.get("amountExpected"))),
-            ("Reported", view.bs(payment.get("amountReported"))),
-            ("Check", _checked(view.payment_check(payment))),
-            ("Reference", payment.get("reference")),
-            ("Origin bank", payment.get("originBank")),
-            ("Payer", payment.get("payerName")),
-            ("Receipt", payment.get("receiptUrl")),
-            ("Reported at", view.when(payment.get("reportedAt"), now)),
-            ("Reviewed", reviewed),
-        ],
-    )
-
-
-def _history_row(line: view.HistoryLine | None) -> list[Any]:
-    if line is None:
-        return [view.NONE] * 4
-    # No "(3 h ago)" here: one short fixed-width time per line keeps the history table readable.
-    stamp = f"{line.at.astimezone(UTC):%Y-%m-%d %H:%M:%S}" if line.at else view.NONE
-    return [stamp, line.move, line.who, line.note]
-
-
-def _order_parts(order: Mapping[str, Any]) -> list[Section | Grid]:
-    now = _now()
-    offered = view.next_statuses(order)
-    summary = Section(
-        f"Order {view.text(order.get('orderNumber'))}",
-        [
-            ("Status", order.get("status")),
-            ("Next", ", ".join(map(view.text, offered)) if offered else "— (nothing you may do now)"),
-            ("Id", order.get("id")),
-            ("Created", view.when(order.get("createdAt"), now)),
-            ("Updated", view.when(order.get("updatedAt"), now)),
-            ("Customer", order.get("userId") or order.get("guestId")),
-        ],
-    )
-    if order.get("storage") == "fallback":
-        summary.rows.append(("Storage", "fallback file (database was down when it arrived)"))
-    stuck = view.stuck_text(order.get("stuck"), view.entered_status_at(order), now)
-    if stuck:
-        from rich.text import Text
-
-        summary.rows.append(
-            ("Stuck", Text(f"yes: {stuck} in {view.text(order.get('status'))}", style="bold red"))
-        )
-    shipping = Section(
-        "Shipping",
-        [
-            ("Address", order.get("shippingAddress")),
-            ("City", order.get("shippingCity")),
-            ("State", order.get("shippingState")),
-        ],
-    )
-    money_section = Section(
-        "Amounts",
-        [
-            ("Subtotal", view.usd(order.get("subtotal"))),
-            ("Shipping", view.usd(order.get("shippingCost"))),
-            ("Total", view.usd(order.get("total"))),
-            ("Rate", f"{view.bs(order.get('exchangeRate'))} per USD"),
-            ("Total Bs", view.bs(order.get("totalBs"))),
-            ("Price check", _checked(view.price_check(order))),
-        ],
-    )
-    items_grid = Grid(
-        "Items",
-        ["PRODUCT", "VARIANT", "QTY", "UNIT USD", "PREVIEW"],
-        [
-            [line.product, line.variant, line.quantity, line.unit_price, line.preview]
-            if line
-            else [view.NONE] * 5
-            for line in view.item_lines(order)
-        ],
-    )
-    payments = [p for p in order.get("payments") or [] if isinstance(p, Mapping)]
-    history_grid = Grid(
-        "History", ["WHEN (UTC)", "MOVE", "BY", "NOTE"], [_history_row(h) for h in view.history_lines(order)]
-    )
-    parts: list[Section | Grid] = [summary, shipping, items_grid, money_section]
-    delivery = view.delivery_line(order)
-    if delivery is not None:
-        raw = order.get("delivery")
-        handed: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
-        parts.append(
-            Section(
-                "Delivery",
-                [
-                    ("Courier", handed.get("courier") or "missing"),
-                    ("Tracking", handed.get("trackingNumber") or "missing — the customer is waiting for it"),
-                    (
-                        "Handed over",
-                        view.when(handed.get("handedAt"), now) if handed.get("handedAt") else None,
-                    ),
-                ],
-            )
-        )
-    parts += [_payment_section(n, len(payments), p, now) for n, p in enumerate(payments, 1)]
-    parts.append(history_grid)
-    return parts
-
-
 def print_order(order: Mapping[str, Any]) -> None:
     """One order in full: shipping, items, amounts and price check, payment evidence, history."""
-    print_sections(_order_parts(order))
+    print_sections(workflows.order_parts(order, _now()))
 
 
-def _cell(value: Any) -> Text:
-    from rich.text import Text
-
-    return value if isinstance(value, Text) else Text(view.text(value))
-
-
-def print_sections(parts: Sequence[Section | Grid]) -> None:
-    from rich import box
-    from rich.console import Group
-    from rich.panel import Panel
-    from rich.table import Table
-    from rich.text import Text
-
+def print_sections(parts: Sequence[workflows.Section | workflows.Grid]) -> None:
+    """Titled sections and grids: rich panels on a terminal, indented plain text in a pipe."""
     if not stdout_is_tty():
-        lines: list[str] = []
-        for part in parts:
-            lines.append(view.text(part.title))
-            if isinstance(part, Section):
-                lines += [
-                    f"  {label}: {_cell(value).plain}" for label, value in part.rows if value is not None
-                ]
-            else:
-                lines += ["  " + "\t".join(_cell(c).plain for c in row) for row in part.rows] or [
-                    "  " + view.NONE
-                ]
-            lines.append("")
-        sys.stdout.write("\n".join(lines))
+        sys.stdout.write(workflows.plain(parts))
         sys.stdout.flush()
         return
-    console = _console()
-    for part in parts:
-        if isinstance(part, Section):
-            grid = Table.grid(padding=(0, 2))
-            grid.add_column(style="bold")
-            grid.add_column()
-            for label, value in part.rows:
-                if value is None:
-                    continue
-                grid.add_row(label, _status_text(value) if label == "Status" else _cell(value))
-            console.print(Panel(grid, title=view.text(part.title), title_align="left", box=box.ROUNDED))
-        else:
-            table = _table(*part.headers)
-            for row in part.rows:
-                table.add_row(*(_cell(c) for c in row))
-            body: Table | Text = table if part.rows else Text(view.NONE)
-            console.print(
-                Panel(Group(body), title=view.text(part.title), title_align="left", box=box.ROUNDED)
-            )
+    _console().print(workflows.panels(parts))
 
 
 # --------------------------------------------------------------------------- users, catalog
@@ -444,7 +243,7 @@ def print_catalog(products: Sequence[Mapping[str, Any]], fmt: OutputFormat | Non
 # --------------------------------------------------------------------------- production batches
 
 
-def print_batches(batches: Sequence[Batch], fmt: OutputFormat | None = None) -> None:
+def print_batches(batches: Sequence[workflows.Batch], fmt: OutputFormat | None = None) -> None:
     """One row per batch: status, total quantity, what to print, its orders oldest first."""
     rows = [[b.status, b.quantity, b.name, ", ".join(o.number for o in b.orders)] for b in batches]
     _print_rows(

@@ -15,11 +15,13 @@ must reach the operator as visible junk, never as a command to their terminal.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
+
+from krafta_cli.client import Status
 
 __all__ = [
     "NONE",
@@ -27,12 +29,10 @@ __all__ = [
     "Check",
     "HistoryLine",
     "ItemLine",
-    "advance_target",
     "age",
     "age_since",
     "amount",
     "bs",
-    "can_cancel",
     "delivery_line",
     "entered_status_at",
     "event_line",
@@ -329,18 +329,6 @@ def next_statuses(order: Order) -> tuple[str, ...]:
     return tuple(s for s in offered if isinstance(s, str)) if isinstance(offered, list) else ()
 
 
-def advance_target(offered: Iterable[str]) -> str | None:
-    """Where "advance" goes: the server's first offered move that is not a cancellation.
-
-    The only rule about moves a client keeps; which moves exist is the server's `nextStatuses`.
-    """
-    return next((s for s in offered if s != "CANCELLED"), None)
-
-
-def can_cancel(offered: Iterable[str]) -> bool:
-    return "CANCELLED" in offered
-
-
 @dataclass(frozen=True, slots=True)
 class HistoryLine:
     """One status change: when, the move, who made it (when the caller may see it), the note."""
@@ -400,7 +388,7 @@ def event_line(order: Order, *, tz: tzinfo | None = None) -> str:
 
 # --------------------------------------------------------------------------- workshop: hand-over, stuck
 
-_HANDED = frozenset({"HANDED_TO_DELIVERY", "COMPLETED"})
+_HANDED = frozenset({Status.HANDED_TO_DELIVERY, Status.COMPLETED})
 
 
 def delivery_line(order: Order) -> str | None:

@@ -14,6 +14,7 @@ import os
 import pkgutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,24 @@ def test_import_contracts(tmp_path: Path) -> None:
     assert "the CLI core never reaches the server stack, the TUI or Textual KEPT" in cli_core.stdout, (
         cli_core.stdout
     )
+
+
+# What the board may use of the CLI package: its HTTP client, the shared words and the workflows.
+BOARD_MAY_IMPORT = ("krafta_cli.client", "krafta_cli.view", "krafta_cli.workflows")
+
+
+def test_the_board_contract_forbids_every_other_cli_module() -> None:
+    # The contract in pyproject.toml lists what the board may not import; a new CLI module must
+    # land on that list, or the board could start reaching into it unnoticed.
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    board = next(c for c in contracts if c["name"].startswith("the board imports from krafta_cli only"))
+    top_level = {
+        info.name
+        for info in pkgutil.iter_modules(krafta_cli.__path__, prefix="krafta_cli.")
+        if info.name != "krafta_cli.__main__"
+    }
+
+    assert board["source_modules"] == ["tui"]
+    assert set(board["forbidden_modules"]) == top_level - set(BOARD_MAY_IMPORT), (
+        top_level - set(BOARD_MAY_IMPORT)
+    ) ^ set(board["forbidden_modules"])

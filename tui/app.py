@@ -191,10 +191,10 @@ class BoardApp(App[BoardSummary | None]):
         """Successes move; failures are listed, each with the server's reason (a 409 names the status now)."""
         moved, failed = message.moved, message.failed
         if moved:
-            lines = [moved_line(o.request.number, o.request.source, o.order or {}) for o in moved]
+            lines = [moved_line(o.number, o.source or "?", o.order or {}) for o in moved]
             self.notify("\n".join(lines), title=f"Moved {len(moved)}")
         if failed:
-            lines = [f"{view.sanitize(o.request.number)}: {view.text(str(o.error))}" for o in failed]
+            lines = [f"{view.sanitize(o.number)}: {view.text(str(o.error))}" for o in failed]
             self.notify(
                 "\n".join(lines),
                 title=f"{len(failed)} not moved (still marked)",

@@ -1,31 +1,23 @@
 """Marked cards: what `space` picks and `a` / `c` then act on together (pure, no Textual).
 
 Marks are order ids, so they survive refreshes and column changes; an id whose order left the
-board (moved by someone else, filtered out) simply does not count until it is back. `targets`
-turns the marked cards into what the bulk confirmation lists: each order with the move the
-server offers it, so one confirmation covers orders in different columns.
+board (moved by someone else, filtered out) simply does not count until it is back. What
+each marked order then moves to is `krafta_cli.workflows.plan_moves`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-__all__ = ["Markable", "Marks", "Planned", "plan_moves", "stuck_first"]
+__all__ = ["Markable", "Marks", "stuck_first"]
 
 
 class Markable(Protocol):
-    """What the board keeps of an order that matters here (its `OrderSummary`)."""
+    """What a mark needs of an order (its `OrderSummary`): the id."""
 
     @property
     def id(self) -> str: ...
-    @property
-    def number(self) -> str: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def next_statuses(self) -> tuple[str, ...]: ...
 
 
 M = TypeVar("M", bound=Markable)
@@ -70,31 +62,6 @@ class Marks:
         """The marked orders among `orders`, in the order they were marked."""
         found = {o.id: o for o in orders if o.id in self._ids}
         return [found[i] for i in self._ids if i in found]
-
-
-@dataclass(frozen=True)
-class Planned:
-    """One marked order and the move it gets (None: nothing is offered to this user from here)."""
-
-    order: Markable
-    target: str | None
-
-    @property
-    def line(self) -> str:
-        to = self.target.replace("_", " ") if self.target else "— nothing to move to"
-        return f"{self.order.number}  {self.order.status.replace('_', ' ')} → {to}"
-
-
-def plan_moves(orders: Sequence[Markable], *, cancel: bool = False) -> list[Planned]:
-    """Each order with its advance (the server's first non-cancel offer) or its cancellation."""
-    planned = []
-    for order in orders:
-        if cancel:
-            target = "CANCELLED" if "CANCELLED" in order.next_statuses else None
-        else:
-            target = next((s for s in order.next_statuses if s != "CANCELLED"), None)
-        planned.append(Planned(order, target))
-    return planned
 
 
 def stuck_first(orders: Sequence[T], stuck: Iterable[bool]) -> list[T]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from textual.message import Message
 
-from tui.moves import MoveOutcome
+from krafta_cli.workflows import MoveOutcome
 
 __all__ = ["ClientFailed", "MovesDone", "OrderMoved", "ServerAnswered", "moved_or_failed"]
 
@@ -60,6 +60,6 @@ def moved_or_failed(outcome: MoveOutcome) -> OrderMoved | ClientFailed:
     """The message a finished move sends up: the moved order, or the error with the order's number."""
     request = outcome.request
     if outcome.order is not None:
-        return OrderMoved(request.number, request.source, outcome.order)
+        return OrderMoved(request.number, request.source or "?", outcome.order)
     error = outcome.error or RuntimeError("the move returned nothing")
     return ClientFailed(error, doing="cancel" if request.is_cancel else "move", subject=request.number)

@@ -24,7 +24,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from krafta_cli import view
-from krafta_cli.client import CLOSED_STATUSES, OPEN_STATUSES
+from krafta_cli.client import CLOSED_STATUSES, OPEN_STATUSES, Status
+from krafta_cli.workflows import advance_target, can_cancel
 
 __all__ = [
     "OLD_AFTER",
@@ -104,11 +105,11 @@ class OrderSummary:
 
     @property
     def advance_target(self) -> str | None:
-        return view.advance_target(self.next_statuses)
+        return advance_target(self.next_statuses)
 
     @property
     def can_cancel(self) -> bool:
-        return view.can_cancel(self.next_statuses)
+        return can_cancel(self.next_statuses)
 
 
 def summarize(order: Order) -> OrderSummary:
@@ -187,5 +188,5 @@ def group_by_status(orders: Iterable[OrderSummary], statuses: Sequence[str]) -> 
 def moved_line(number: str, source: str, order: Order) -> str:
     """`KRFT-1: READY → HANDED TO DELIVERY (MRW · tracking 123)`, saying what is missing if anything."""
     line = f"{view.text(number)}: {view.status_label(source)} → {view.status_label(str(order.get('status')))}"
-    delivery = view.delivery_line(order) if order.get("status") == "HANDED_TO_DELIVERY" else None
+    delivery = view.delivery_line(order) if order.get("status") == Status.HANDED_TO_DELIVERY else None
     return f"{line} ({delivery})" if delivery else line

@@ -26,6 +26,7 @@ from krafta_cli.client._exceptions import (
     json_object,
     one_line,
 )
+from krafta_cli.client._vocabulary import Status
 
 __all__ = ["DEFAULT_TIMEOUT", "TOKEN_COOKIE", "KraftaClient", "LoginResult", "Order", "OrderPage"]
 
@@ -335,7 +336,7 @@ class KraftaClient:
         return self._object(body, "order")
 
     def cancel(self, order_id: str, *, expected: str, note: str) -> Order:
-        return self.advance(order_id, "CANCELLED", expected=expected, note=note)
+        return self.advance(order_id, Status.CANCELLED, expected=expected, note=note)
 
     def create_order(self, body: Mapping[str, Any], *, idempotency_key: str | None = None) -> dict[str, Any]:
         """Submit an order as a customer would; returns `{orderId, orderNumber, status, …}`."""

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from krafta_cli import render, view
+from krafta_cli import render, view, workflows
 from krafta_cli.client import KraftaClient, KraftaError, NotLoggedIn
 from krafta_cli.commands.options import JsonOption, ServerOption
 from krafta_cli.config import ENV_TOKEN, forget_login, save_login
@@ -84,7 +84,7 @@ def whoami(server: ServerOption = None, as_json: JsonOption = False) -> None:
         return
     render.print_sections(
         [
-            render.Section(
+            workflows.Section(
                 "Session",
                 [
                     ("Server", session.url),

@@ -15,8 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from krafta_cli import bulk, render, view
-from krafta_cli.batches import BATCH_STATUSES, batches_json, production_batches
+from krafta_cli import render, view, workflows
 from krafta_cli.client import (
     CLOSED_STATUSES,
     RESYNC,
@@ -43,6 +42,7 @@ from krafta_cli.exit_codes import ExitCode
 from krafta_cli.json_file import read_json_file
 from krafta_cli.prompts import confirm, require_yes_without_tty
 from krafta_cli.session import connect
+from krafta_cli.workflows import HANDOVER, Handover, MoveOutcome, MoveRequest
 
 __all__ = ["orders_app", "register"]
 
@@ -78,39 +78,27 @@ def _fetch(client: KraftaClient, ref: str) -> Order:
         fail(f"no order {ref!r} on {client.base_url}", ExitCode.NOT_FOUND)
 
 
-def _move(
-    client: KraftaClient,
-    order: Order,
-    target: str,
-    *,
-    note: str | None,
-    force: bool = False,
-    handover: bulk.Handover = bulk.Handover(),
-) -> Order:
+def _move(client: KraftaClient, request: MoveRequest) -> Order:
     """Send the move with the status we saw; a refusal is one line, with its reason said once."""
-    number, current = view.text(order.get("orderNumber", order["id"])), view.text(order.get("status"))
-    try:
-        return client.advance(
-            order["id"],
-            target,
-            expected=current,
-            note=note,
-            force=force,
-            courier=handover.courier,
-            tracking_number=handover.tracking_number,
-        )
-    except Conflict as exc:
-        now = exc.current_status or "?"
-        if now != current:
-            fail(
-                f"{number} was moved by someone else meanwhile: it is now {now}, not {current}; "
-                "nothing changed (check it with `krafta orders show`)",
-                ExitCode.CONFLICT,
-            )
-        offered = ", ".join(exc.next_statuses) or "nothing"
-        fail(f"{number}: {exc.message} You may move it to: {offered}.", ExitCode.CONFLICT)
-    except Forbidden as exc:
-        fail(f"forbidden: {number}: {exc.message}", ExitCode.FORBIDDEN)
+    outcome = workflows.send_move(client, request)
+    if outcome.order is not None:
+        return outcome.order
+    number, current = view.text(request.number), view.text(request.source)
+    match outcome.error:
+        case Conflict() as exc:
+            now = exc.current_status or "?"
+            if now != current:
+                fail(
+                    f"{number} was moved by someone else meanwhile: it is now {now}, not {current}; "
+                    "nothing changed (check it with `krafta orders show`)",
+                    ExitCode.CONFLICT,
+                )
+            offered = ", ".join(exc.next_statuses) or "nothing"
+            fail(f"{number}: {exc.message} You may move it to: {offered}.", ExitCode.CONFLICT)
+        case Forbidden() as exc:
+            fail(f"forbidden: {number}: {exc.message}", ExitCode.FORBIDDEN)
+        case error:
+            raise error or RuntimeError("the move returned nothing")
 
 
 @orders_app.command("list", epilog=f"Statuses: {statuses_help()}.")
@@ -206,18 +194,18 @@ def advance(
     numbers, target = _split_target(refs)
     if force and not (note and note.strip()):
         fail("--force needs a --note saying why", ExitCode.USAGE)
-    handover = bulk.Handover(courier=courier, tracking_number=tracking)
+    handover = Handover(courier=courier, tracking_number=tracking)
     if not handover.empty:
         if target is None:
-            target = bulk.HANDOVER
-        elif target != bulk.HANDOVER:
-            fail(f"--courier and --tracking go with a move to {bulk.HANDOVER}, not {target}", ExitCode.USAGE)
+            target = HANDOVER
+        elif target != HANDOVER:
+            fail(f"--courier and --tracking go with a move to {HANDOVER}, not {target}", ExitCode.USAGE)
     # Checked before stdin is read or any request is made: a script that forgot --yes changes nothing.
     reads_stdin = any(n.strip() == "-" for n in numbers)
     if reads_stdin and not yes:
         fail("the order numbers come from stdin, so the move cannot be confirmed: pass --yes", ExitCode.USAGE)
     require_yes_without_tty(assume_yes=yes, action="move")
-    wanted = bulk.order_refs(numbers, sys.stdin.read)
+    wanted = workflows.order_refs(numbers, sys.stdin.read)
     if not wanted:
         fail("no order numbers given" + (" on stdin" if reads_stdin else ""), ExitCode.USAGE)
     if len(wanted) == 1 and not reads_stdin:
@@ -249,7 +237,7 @@ def _split_target(refs: list[str]) -> tuple[list[str], str | None]:
 
 def _handover_text(order: Order) -> str:
     """` (MRW · tracking 123)` after a hand-over; says what is missing when something is."""
-    if order.get("status") != bulk.HANDOVER:
+    if order.get("status") != HANDOVER:
         return ""
     delivery = view.delivery_line(order)
     return f" ({delivery})" if delivery else ""
@@ -261,15 +249,16 @@ def _advance_one(
     *,
     note: str | None,
     force: bool,
-    handover: bulk.Handover,
+    handover: Handover,
     yes: bool,
     as_json: bool,
 ) -> None:
     with connect() as client:
         order = _fetch(client, ref)
-        number, current = view.text(order.get("orderNumber", ref)), view.text(order.get("status"))
-        target = to or view.advance_target(view.next_statuses(order))
-        if target is None:
+        seen = workflows.Seen.of(order)
+        number, current = view.text(seen.number), view.text(seen.status)
+        request = workflows.plan_move(seen, to, note=note, handover=handover, force=force, ref=ref)
+        if request.target is None:
             if current in CLOSED_STATUSES:
                 fail(f"{number} is {current}: it has no next status", ExitCode.CONFLICT)
             # Open, yet nothing offered: the server says this user's role may not move it. The same
@@ -278,33 +267,36 @@ def _advance_one(
                 f"forbidden: {number} is {current} and your role may not move it (no move is offered to you)",
                 ExitCode.FORBIDDEN,
             )
-        confirm(f"Move {number} from {current} to {target}?", assume_yes=yes, action="move")
-        updated = _move(client, order, target, note=note, force=force, handover=handover)
+        confirm(f"Move {number} from {current} to {request.target}?", assume_yes=yes, action="move")
+        updated = _move(client, request)
     if as_json:
         render.print_json(updated)
     else:
-        render.print_line(f"{number}: {current} → {updated.get('status', target)}{_handover_text(updated)}")
+        status = updated.get("status", request.target)
+        render.print_line(f"{number}: {current} → {status}{_handover_text(updated)}")
 
 
 def _advance_many(
-    refs: list[str], to: str | None, *, note: str | None, handover: bulk.Handover, yes: bool, as_json: bool
+    refs: list[str], to: str | None, *, note: str | None, handover: Handover, yes: bool, as_json: bool
 ) -> None:
     with connect() as client:
-        plan = [(ref, bulk.look_up(client, ref)) for ref in refs]
-        for _, seen in plan:
-            # Nothing has moved yet: an unreachable server is the whole command's error, not N lines.
-            if isinstance(seen, bulk.MoveOutcome) and isinstance(seen.error, Unreachable):
-                raise seen.error
+        planned: list[MoveRequest | MoveOutcome] = []
+        for ref in refs:
+            seen = workflows.look_up(client, ref)
+            if isinstance(seen, MoveOutcome):
+                # Nothing has moved yet: an unreachable server is the whole command's error, not N lines.
+                if isinstance(seen.error, Unreachable):
+                    raise seen.error
+                planned.append(seen)
+            else:
+                planned.append(workflows.plan_move(seen, to, note=note, handover=handover, ref=ref))
         if not yes:
-            lines = [
-                f"  {seen.number}: {seen.status} → {to or (seen.next_statuses or ('?',))[0]}"
-                for _, seen in plan
-                if isinstance(seen, bulk.Seen)
-            ]
+            requests = [r for r in planned if isinstance(r, MoveRequest)]
+            lines = [f"  {r.number}: {r.source} → {r.target or '?'}" for r in requests]
             typer.echo("\n".join(lines), err=True)
             confirm(f"Move these {len(lines)} orders?", assume_yes=yes, action="move")
         outcomes = []
-        for outcome in bulk.move_each(client, plan, to, note=note, handover=handover):
+        for outcome in workflows.send_moves(client, planned):
             outcomes.append(outcome)
             if not as_json:
                 _print_outcome(outcome)
@@ -315,14 +307,14 @@ def _advance_many(
         raise typer.Exit(int(describe(failed[0].error)[1]) if failed[0].error else int(ExitCode.ERROR))
 
 
-def _why_not(outcome: bulk.MoveOutcome) -> str:
+def _why_not(outcome: MoveOutcome) -> str:
     error = outcome.error
     if isinstance(error, Conflict) and outcome.source and error.current_status != outcome.source:
         return f"moved by someone else meanwhile: it is now {error.current_status}, not {outcome.source}"
     return describe(error)[0] if error else "not moved"
 
 
-def _print_outcome(outcome: bulk.MoveOutcome) -> None:
+def _print_outcome(outcome: MoveOutcome) -> None:
     if outcome.order is not None:
         status = outcome.order.get("status", outcome.target)
         render.print_line(f"{outcome.number}: {outcome.source} → {status}{_handover_text(outcome.order)}")
@@ -330,7 +322,7 @@ def _print_outcome(outcome: bulk.MoveOutcome) -> None:
         print_error(f"{outcome.number}: not moved: {_why_not(outcome)}")
 
 
-def _outcome_json(outcome: bulk.MoveOutcome) -> dict[str, Any]:
+def _outcome_json(outcome: MoveOutcome) -> dict[str, Any]:
     out: dict[str, Any] = {
         "ref": outcome.ref,
         "orderNumber": outcome.number,
@@ -360,14 +352,14 @@ def batches(
 
     Example: krafta orders batches   →   CONFIRMED  12  Franela blanca · M · blanco  KRFT-104233, …
     """
-    statuses = list(status or BATCH_STATUSES)
+    statuses = list(status or workflows.BATCH_STATUSES)
     output = render.default_format(fmt, as_json=as_json)
     with connect() as client:
         orders = list(client.iter_orders(status=statuses))
         catalog = client.list_catalog()
-    found = production_batches(orders, catalog, statuses=statuses)
+    found = workflows.production_batches(orders, catalog, statuses=statuses)
     if output is render.OutputFormat.JSON:
-        render.print_json(batches_json(found))
+        render.print_json(workflows.batches_json(found))
     else:
         render.print_batches(found, output)
 
@@ -391,11 +383,12 @@ def cancel(
         order = _fetch(client, ref)
         number, current = view.text(order.get("orderNumber", ref)), view.text(order.get("status"))
         confirm(f"Cancel {number} (now {current})?", assume_yes=yes, action="cancellation")
-        updated = _move(client, order, Status.CANCELLED.value, note=note)
+        # Sent whatever is offered: the server's refusal (403 for a TALLER, 409 when closed) is the answer.
+        updated = _move(client, workflows.plan_move(workflows.Seen.of(order), Status.CANCELLED, note=note))
     if as_json:
         render.print_json(updated)
     else:
-        render.print_line(f"{number}: {current} → {updated.get('status', Status.CANCELLED.value)}")
+        render.print_line(f"{number}: {current} → {updated.get('status', Status.CANCELLED)}")
 
 
 @orders_app.command("create")

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from krafta_cli.client import Role
 from krafta_cli.commands.options import JsonOption, parse_role
 from krafta_cli.errors_cli import fail
 from krafta_cli.exit_codes import ExitCode
@@ -178,7 +179,7 @@ def admin_create(
         typer.Option(
             metavar="ROLE", callback=parse_role, help="ADMIN, TALLER, CLIENTE or CREADOR (default ADMIN)."
         ),
-    ] = "ADMIN",
+    ] = Role.ADMIN.value,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from stdin.")
     ] = False,

@@ -1,10 +1,10 @@
-"""`krafta_cli.batches.production_batches`: the grouping the CLI and the board both show (pure)."""
+"""`krafta_cli.workflows.production_batches`: the grouping the CLI and the board both show (pure)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from krafta_cli.batches import batches_json, production_batches
+from krafta_cli.workflows import batches_json, production_batches
 
 CATALOG = [
     {
@@ -131,17 +131,3 @@ def test_variants_without_attributes_are_told_apart_by_sku() -> None:
         "1 × Franela · F-M",
         "2 × Franela · F-L",
     ]
-
-
-def test_order_refs_reads_stdin_for_dash_and_drops_repeats() -> None:
-    from krafta_cli.bulk import order_refs
-
-    # Words, or the first column of tab-separated rows (`krafta orders list` piped).
-    stdin = "KRFT-000002\nKRFT-000003\tREADY\tBarquisimeto, Lara\n\n KRFT-000001 \n"
-    assert order_refs(["KRFT-000001", "-", " ", "KRFT-000004"], lambda: stdin) == [
-        "KRFT-000001",
-        "KRFT-000002",
-        "KRFT-000003",
-        "KRFT-000004",
-    ]
-    assert order_refs([], lambda: "") == []

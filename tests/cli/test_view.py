@@ -202,24 +202,6 @@ def test_item_lines_show_the_product_name_with_the_variant_id_beside_it() -> Non
     assert view.items_summary({}) == "no items"
 
 
-@pytest.mark.parametrize(
-    ("offered", "target", "cancel"),
-    [
-        (["CONFIRMED", "CANCELLED"], "CONFIRMED", True),
-        (["CANCELLED", "READY"], "READY", True),
-        (["CANCELLED"], None, True),
-        ([], None, False),
-        (["HANDED_TO_DELIVERY"], "HANDED_TO_DELIVERY", False),
-    ],
-)
-def test_advance_target_comes_from_next_statuses_only(
-    offered: list[str], target: str | None, cancel: bool
-) -> None:
-    order = {"status": "READY", "nextStatuses": offered}
-    assert view.advance_target(view.next_statuses(order)) == target
-    assert view.can_cancel(view.next_statuses(order)) is cancel
-
-
 def test_next_statuses_ignores_junk() -> None:
     assert view.next_statuses({"nextStatuses": [None, 3, "READY"]}) == ("READY",)
     assert view.next_statuses({"nextStatuses": "READY"}) == ()

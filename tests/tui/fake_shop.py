@@ -118,6 +118,7 @@ def make_order(
         "priceExpected": (total - 1.0) if price_check == "MISMATCH" else None,
         "createdAt": _at(hours_ago),
         "updatedAt": _at(entered),
+        "enteredStatusAt": _at(entered),
         "storage": "database",
         "items": [
             {

@@ -17,6 +17,7 @@ from textual.css.query import NoMatches
 from textual.widgets import Input, Static
 
 from krafta_cli.client import KraftaClient, LoginResult
+from krafta_cli.workflows import order_panel
 from tests.conftest import LiveServer
 from tests.helpers import PASSWORD
 from tests.tui.pilot_helpers import (
@@ -30,7 +31,7 @@ from tests.tui.pilot_helpers import (
 )
 from tui.screens.cancel_note import CancelDialog
 from tui.screens.confirm import ConfirmDialog
-from tui.screens.detail import DetailScreen, render_order
+from tui.screens.detail import DetailScreen
 from tui.screens.help import HelpScreen
 from tui.screens.login import LoginScreen
 
@@ -305,7 +306,7 @@ def test_enter_opens_the_detail_and_help_lists_the_keys(sqlite_server: LiveServe
             await pilot.pause()
             assert detail.order is not None and detail.order["orderNumber"] == number
             console = Console(width=SIZE[0], record=True, file=io.StringIO())
-            console.print(render_order(detail.order, app.clock()))
+            console.print(order_panel(detail.order, app.clock()))
             text = console.export_text()
             for expected in (
                 "Detalle Prueba",

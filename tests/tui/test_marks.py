@@ -1,10 +1,10 @@
-"""`tui.marks`: marked cards, the bulk plan and the stuck-first order (pure, no Textual)."""
+"""`tui.marks`: marked cards and the stuck-first order (pure, no Textual)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tui.marks import Marks, plan_moves, stuck_first
+from tui.marks import Marks, stuck_first
 
 
 @dataclass(frozen=True)
@@ -34,15 +34,6 @@ def test_marks_toggle_replace_and_follow_the_board() -> None:
     assert marks.ids == {"b"}
     marks.clear()
     assert len(marks) == 0
-
-
-def test_plan_moves_gives_each_order_its_own_move() -> None:
-    plan = plan_moves([A, B, C])
-    assert [p.target for p in plan] == ["IN_PRODUCTION", "HANDED_TO_DELIVERY", None]
-    assert plan[1].line == "KRFT-000002  READY → HANDED TO DELIVERY"
-    assert plan[2].line.endswith("nothing to move to")
-    cancel = plan_moves([A, B], cancel=True)
-    assert [p.target for p in cancel] == ["CANCELLED", None]
 
 
 def test_stuck_first_is_stable() -> None:

@@ -1,6 +1,6 @@
 """`b`: production batches — what the workshop prints together — and picking one to work on.
 
-The grouping is `krafta_cli.batches.production_batches`, the same function `krafta orders batches`
+The grouping is `krafta_cli.workflows.production_batches`, the same function `krafta orders batches`
 prints, over CONFIRMED and IN_PRODUCTION orders fetched when the screen opens. Choosing a batch
 dismisses with its orders' ids; the board marks them, so "start this batch" is `b`, `enter`, `a`.
 """
@@ -18,8 +18,8 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from krafta_cli import view
-from krafta_cli.batches import BATCH_STATUSES, Batch, production_batches
 from krafta_cli.client import KraftaClient
+from krafta_cli.workflows import BATCH_STATUSES, Batch, production_batches
 
 __all__ = ["BatchesScreen", "batch_prompt"]
 

@@ -39,10 +39,10 @@ from krafta_cli.client import (
     NotLoggedIn,
     OrderEvent,
 )
+from krafta_cli.workflows import MoveOutcome, MoveRequest, plan_move, plan_moves, send_move, send_moves
 from tui.loading import CLOSED_LIMIT, BoardData, LoadKind, LoadPolicy, OpenOrders, load_board, viewer_of
-from tui.marks import Marks, plan_moves, stuck_first
+from tui.marks import Marks, stuck_first
 from tui.messages import ClientFailed, MovesDone, ServerAnswered, moved_or_failed
-from tui.moves import MoveOutcome, MoveRequest, send_move, send_moves
 from tui.presentation import (
     OrderSummary,
     actionable_statuses,
@@ -483,23 +483,20 @@ class BoardScreen(Screen[None]):
         if order is None:
             self._say_empty()
             return
-        target = order.advance_target
-        if target is None:
+        request = plan_move(order)
+        if request.target is None:
             self.notify(f"{order.number}: no move is offered to you from {view.status_label(order.status)}.")
             return
-        request = MoveRequest(order.id, order.number, order.status, target)
         confirm_moves(self, [request], self.courier_memory, lambda sent: self._move(sent[0]))
 
     def _advance_marked(self, marked: Sequence[OrderSummary]) -> None:
         """One confirmation listing every marked order (also those with no move offered)."""
         plan = plan_moves(marked)
-        requests = [
-            MoveRequest(p.order.id, p.order.number, p.order.status, p.target) for p in plan if p.target
-        ]
+        requests = [r for r in plan if r.target]
         if not requests:
             self.notify("No move is offered to you for the marked orders.")
             return
-        confirm_moves(self, requests, self.courier_memory, self._move_many, lines=[p.line for p in plan])
+        confirm_moves(self, requests, self.courier_memory, self._move_many, lines=[r.line for r in plan])
 
     def action_toggle_mark(self) -> None:
         order = self.selected
@@ -526,21 +523,16 @@ class BoardScreen(Screen[None]):
     def action_cancel_order(self) -> None:
         marked = self.marked_orders()
         if marked:
-            plan = [p for p in plan_moves(marked, cancel=True) if p.target]
-            if not plan:
+            cancellable = [o for o in marked if o.can_cancel]
+            if not cancellable:
                 return
 
             def noted_all(note: str | None) -> None:
                 if note:
-                    self._move_many(
-                        [
-                            MoveRequest(p.order.id, p.order.number, p.order.status, "CANCELLED", note)
-                            for p in plan
-                        ]
-                    )
+                    self._move_many(plan_moves(cancellable, cancel=True, note=note))
 
-            numbers = ", ".join(p.order.number for p in plan)
-            self.app.push_screen(CancelDialog(f"{len(plan)} orders ({numbers})", "marked"), noted_all)
+            numbers = ", ".join(o.number for o in cancellable)
+            self.app.push_screen(CancelDialog(f"{len(cancellable)} orders ({numbers})", "marked"), noted_all)
             return
         order = self.selected
         if order is None or not order.can_cancel:
@@ -548,7 +540,7 @@ class BoardScreen(Screen[None]):
 
         def answered(note: str | None) -> None:
             if note:
-                self._move(MoveRequest(order.id, order.number, order.status, "CANCELLED", note))
+                self._move(plan_move(order, cancel=True, note=note))
 
         self.app.push_screen(CancelDialog(order.number, order.status), answered)
 
@@ -722,7 +714,7 @@ class BoardScreen(Screen[None]):
 
     @work(thread=True, group="move", exit_on_error=False)
     def _move_many(self, requests: list[MoveRequest]) -> tuple[MoveOutcome, ...]:
-        return send_moves(self.client, requests)
+        return tuple(send_moves(self.client, requests))
 
     @on(Worker.StateChanged)
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

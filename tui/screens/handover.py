@@ -8,7 +8,7 @@ same courier usually picks up the whole afternoon's parcels.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from textual import on
@@ -18,33 +18,20 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Static
 
-from krafta_cli import view
-from tui.moves import MoveRequest
+from krafta_cli.workflows import Handover, MoveRequest
 from tui.screens.confirm import ConfirmDialog
 
 __all__ = [
     "COURIER_MAX",
-    "HANDOVER",
     "TRACKING_MAX",
     "CourierMemory",
-    "HandoverAnswer",
     "HandoverDialog",
     "confirm_moves",
 ]
 
-HANDOVER = "HANDED_TO_DELIVERY"
-
 # The server's limits (SPEC, "Hand-over and batches"); it refuses longer values with a 400.
 COURIER_MAX = 40
 TRACKING_MAX = 64
-
-
-@dataclass(frozen=True)
-class HandoverAnswer:
-    """The operator said yes: courier and tracking number, None where left empty."""
-
-    courier: str | None
-    tracking_number: str | None
 
 
 @dataclass
@@ -67,24 +54,15 @@ def confirm_moves(
 
     `lines` lists every order concerned (also those that will not move), one per line.
     """
-    shown = list(lines) or [
-        f"{r.number}  {view.status_label(r.source)} → {view.status_label(r.target)}" for r in requests
-    ]
-    if any(r.target == HANDOVER for r in requests):
+    shown = list(lines) or [r.line for r in requests]
+    if any(r.is_handover for r in requests):
 
-        def handed(answer: HandoverAnswer | None) -> None:
-            if answer is None:
+        def handed(handover: Handover | None) -> None:
+            if handover is None:
                 return
-            if answer.courier:
-                memory.courier = answer.courier
-            send(
-                [
-                    replace(r, courier=answer.courier, tracking_number=answer.tracking_number)
-                    if r.target == HANDOVER
-                    else r
-                    for r in requests
-                ]
-            )
+            if handover.courier:
+                memory.courier = handover.courier
+            send([r.with_handover(handover) for r in requests])
 
         screen.app.push_screen(HandoverDialog(shown, courier=memory.courier), handed)
         return
@@ -100,8 +78,8 @@ def confirm_moves(
     screen.app.push_screen(ConfirmDialog(question, title=f"Advance {len(requests)} marked"), answered)
 
 
-class HandoverDialog(ModalScreen[HandoverAnswer | None]):
-    """Dismisses with a `HandoverAnswer`, or None when the operator backs out."""
+class HandoverDialog(ModalScreen[Handover | None]):
+    """Dismisses with a `Handover`, or None when the operator backs out."""
 
     AUTO_FOCUS = "#courier"
 
@@ -140,10 +118,10 @@ class HandoverDialog(ModalScreen[HandoverAnswer | None]):
     def on_mount(self) -> None:
         self._say_missing()
 
-    def _values(self) -> HandoverAnswer:
+    def _values(self) -> Handover:
         courier = self.query_one("#courier", Input).value.strip()
         tracking = self.query_one("#tracking", Input).value.strip()
-        return HandoverAnswer(courier or None, tracking or None)
+        return Handover(courier or None, tracking or None)
 
     def _say_missing(self) -> None:
         answer = self._values()

@@ -16,9 +16,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from krafta_cli.client import Status
+
 __all__ = ["BATCH_STATUSES", "Batch", "BatchOrder", "batches_json", "production_batches"]
 
-BATCH_STATUSES: tuple[str, ...] = ("CONFIRMED", "IN_PRODUCTION")
+BATCH_STATUSES: tuple[str, ...] = (Status.CONFIRMED, Status.IN_PRODUCTION)
 
 
 @dataclass(frozen=True)

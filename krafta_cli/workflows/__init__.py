@@ -1,0 +1,78 @@
+"""What both clients do with orders, written once: the `krafta` CLI and the board import it from here.
+
+    from krafta_cli.workflows import plan_moves, send_moves, production_batches, order_panel
+
+* Moves (`_moves.py`): the advance-target rule (`advance_target`, `can_cancel`), planning a move
+  from what the operator saw (`plan_move`, `plan_moves`: one `MoveRequest` each) and sending them
+  one by one (`send_move`, `send_moves`: one `MoveOutcome` each, never raising); the CLI's
+  `look_up` and `order_refs` for orders named on the command line or stdin.
+* Production batches (`_batches.py`): `production_batches`, what the workshop prints together.
+* The detail panel (`_detail.py`): `order_parts` (what the panel of one order holds), drawn by
+  `panels` (rich) or `plain` (a pipe); `order_panel` for both at once.
+
+No Typer, no Textual, no I/O beyond the `KraftaClient` passed in; the words come from
+`krafta_cli.view`. The board (`tui`) may import from `krafta_cli` only `client`, `view` and this
+package (an import-linter contract). The private modules may move; import from here.
+"""
+
+from krafta_cli.workflows._batches import BATCH_STATUSES, Batch, BatchOrder, batches_json, production_batches
+from krafta_cli.workflows._detail import (
+    CHECK_STYLES,
+    STATUS_STYLES,
+    Grid,
+    Section,
+    Styled,
+    order_panel,
+    order_parts,
+    panels,
+    plain,
+    status_text,
+)
+from krafta_cli.workflows._moves import (
+    HANDOVER,
+    Handover,
+    Movable,
+    MoveOutcome,
+    MoveRequest,
+    Seen,
+    advance_target,
+    can_cancel,
+    look_up,
+    order_refs,
+    plan_move,
+    plan_moves,
+    send_move,
+    send_moves,
+)
+
+__all__ = [
+    "BATCH_STATUSES",
+    "CHECK_STYLES",
+    "HANDOVER",
+    "STATUS_STYLES",
+    "Batch",
+    "BatchOrder",
+    "Grid",
+    "Handover",
+    "Movable",
+    "MoveOutcome",
+    "MoveRequest",
+    "Section",
+    "Seen",
+    "Styled",
+    "advance_target",
+    "batches_json",
+    "can_cancel",
+    "look_up",
+    "order_panel",
+    "order_parts",
+    "order_refs",
+    "panels",
+    "plain",
+    "plan_move",
+    "plan_moves",
+    "production_batches",
+    "send_move",
+    "send_moves",
+    "status_text",
+]
