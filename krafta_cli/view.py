@@ -34,7 +34,6 @@ __all__ = [
     "amount",
     "bs",
     "delivery_line",
-    "entered_status_at",
     "event_line",
     "history_lines",
     "item_lines",
@@ -412,25 +411,12 @@ def delivery_line(order: Order) -> str | None:
     )
 
 
-def entered_status_at(order: Order) -> datetime | None:
-    """When the order entered its current status: the newest history event into it (as the server
-    counts for its stuck rules: an event that leaves the status as it was is not an entry)."""
-    status = order.get("status")
-    latest: datetime | None = None
-    for event in _entries(order, "history"):
-        if event is None or event.get("toStatus") != status or event.get("fromStatus") == status:
-            continue
-        at = parse_time(event.get("at"))
-        if at is not None and (latest is None or at > latest):
-            latest = at
-    return latest or parse_time(order.get("updatedAt")) or parse_time(order.get("createdAt"))
-
-
 def stuck_text(stuck: object, entered_status_at: datetime | None, now: datetime) -> str | None:
     """How long a stuck order has sat in its status ("2 d"), or None when the server says it is not.
 
-    Whether an order is stuck is the server's call (`KRAFTA_STUCK_AFTER`, the order's `stuck`);
-    clients only say for how long, as far as their clock can tell.
+    Whether an order is stuck is the server's rule: its `stuck` in a staff view (the CLI), or its
+    published `stuckRules` read by the board's model; `entered_status_at` is the order's
+    `enteredStatusAt`. Clients only say for how long, as far as their clock can tell.
     """
     if stuck is not True:
         return None

@@ -31,11 +31,12 @@ from textual.screen import Screen
 
 from krafta_cli import view
 from krafta_cli.client import KraftaClient, LoginResult, Unreachable
+from tui.connection import ConnectFailed
 from tui.errors import notice_for
 from tui.loading import CLOSED_LIMIT
 from tui.messages import ClientFailed, MovesDone, OrderMoved, ServerAnswered
 from tui.presentation import moved_line
-from tui.screens.board import BoardScreen, ConnectFailed
+from tui.screens.board import BoardScreen
 from tui.screens.login import LoginScreen
 
 __all__ = ["BoardApp", "BoardSummary", "local_now"]

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from krafta_cli.client import CLOSED_STATUSES, OPEN_STATUSES, KraftaClient
+from krafta_cli.client import CLOSED_STATUSES, OPEN_STATUSES, KraftaClient, OrderPage
 from tui.presentation import OrderSummary, group_by_status, summarize
 
 __all__ = [
@@ -194,6 +194,8 @@ class BoardData:
     """The open orders this answer was built from, kept for the next incremental refresh."""
     kind: LoadKind = LoadKind.FULL
     """How the open orders were loaded (told to the `LoadPolicy` once on screen)."""
+    stuck_rules: dict[str, timedelta] | None = None
+    """The stuck rules the server published with this answer (`OrderPage.stuck_rules`)."""
 
     @property
     def total(self) -> int:
@@ -217,36 +219,70 @@ def load_board(
     # Asked every time: a role changed by an admin shows on the board within one refresh.
     user = client.me()
     viewer = viewer_of(user)
+    rules = _Rules()
     if kind is LoadKind.CHANGES and known is not None and known.usable_for(viewer):
         # Only what changed since the last look; see the module docstring for why.
-        open_orders = known.updated(client.iter_orders(page_size=PAGE_SIZE, updated_since=known.since()))
+        pages = client.iter_pages(page_size=PAGE_SIZE, updated_since=known.since())
+        open_orders = known.updated(o for page in pages for o in rules.of(page).orders)
     else:
         if kind is LoadKind.CHANGES:
             kind = LoadKind.FULL
         if kind is LoadKind.PREVIEW and on_preview is not None:
             on_preview(_preview(client, user, show_closed))
         # Summarised page by page, so the full JSON of 5,000 orders never lives all at once.
-        orders = [summarize(o) for o in client.iter_orders(status=_OPEN_NAMES, page_size=PAGE_SIZE)]
+        pages = client.iter_pages(status=_OPEN_NAMES, page_size=PAGE_SIZE)
+        orders = [summarize(o) for page in pages for o in rules.of(page).orders]
         open_orders = OpenOrders.full(viewer, orders)
     listed = open_orders.newest_first()
     truncated: frozenset[str] = frozenset()
     if show_closed:
-        closed = [summarize(o) for o in client.list_orders(status=_CLOSED_NAMES, limit=closed_limit).orders]
+        page = rules.of(client.list_orders(status=_CLOSED_NAMES, limit=closed_limit))
+        closed = [summarize(o) for o in page.orders]
         listed.extend(closed)
         grouped = group_by_status(closed, _CLOSED_NAMES)
         truncated = frozenset(s for s, found in grouped.items() if len(found) >= closed_limit)
     by_status = group_by_status(listed, _OPEN_NAMES + (_CLOSED_NAMES if show_closed else ()))
-    return BoardData(user, by_status, show_closed, truncated=truncated, open_orders=open_orders, kind=kind)
+    return BoardData(
+        user,
+        by_status,
+        show_closed,
+        truncated=truncated,
+        open_orders=open_orders,
+        kind=kind,
+        stuck_rules=rules.latest,
+    )
+
+
+class _Rules:
+    """Keeps the newest stuck rules seen on the pages of one load."""
+
+    def __init__(self) -> None:
+        self.latest: dict[str, timedelta] | None = None
+
+    def of(self, page: OrderPage) -> OrderPage:
+        if page.stuck_rules is not None:
+            self.latest = page.stuck_rules
+        return page
 
 
 def _preview(client: KraftaClient, user: dict[str, Any], show_closed: bool) -> BoardData:
     """Each open column's newest `PREVIEW_SIZE` orders, fetched at once (the client is thread-safe):
     the first paint waits for the slowest request, not for their sum."""
 
-    def newest(status: str) -> list[OrderSummary]:
-        return [summarize(o) for o in client.list_orders(status=[status], limit=PREVIEW_SIZE).orders]
+    def newest(status: str) -> OrderPage:
+        return client.list_orders(status=[status], limit=PREVIEW_SIZE)
 
     with ThreadPoolExecutor(max_workers=len(_OPEN_NAMES)) as pool:
-        first = dict(zip(_OPEN_NAMES, pool.map(newest, _OPEN_NAMES), strict=True))
+        pages = dict(zip(_OPEN_NAMES, pool.map(newest, _OPEN_NAMES), strict=True))
+    first = {status: [summarize(o) for o in page.orders] for status, page in pages.items()}
     truncated = frozenset(s for s, orders in first.items() if len(orders) >= PREVIEW_SIZE)
-    return BoardData(user, first, show_closed, truncated=truncated, complete=False, kind=LoadKind.PREVIEW)
+    rules = next((p.stuck_rules for p in pages.values() if p.stuck_rules is not None), None)
+    return BoardData(
+        user,
+        first,
+        show_closed,
+        truncated=truncated,
+        complete=False,
+        kind=LoadKind.PREVIEW,
+        stuck_rules=rules,
+    )

@@ -2,9 +2,9 @@
 
 The words (money, ages, item lines, the advance target) come from `krafta_cli.view`, shared with
 the CLI; this module adds what only a board has: the compact `OrderSummary`, the card's lines,
-the `/` filter, and which columns to show. No Textual and no I/O. What an order may move to is
-*not* decided here: it comes from the server's `nextStatuses` on each order; nor is whether it is
-stuck: the server's rules (`KRAFTA_STUCK_AFTER`) say so in each staff view's `stuck`.
+the `/` filter's fold, and which columns to show. No Textual and no I/O. What an order may move to
+is *not* decided here: it comes from the server's `nextStatuses` on each order; whether it is stuck
+is the board model's reading of the server's published rules (`tui.board_model`).
 
 The board keeps an `OrderSummary` per order, not the API's JSON. Measured with 5,000 open
 orders: the full dicts (history, items, payments) are ~100 garbage-collected objects per order,
@@ -34,10 +34,10 @@ __all__ = [
     "actionable_statuses",
     "card_text",
     "column_statuses",
+    "fold",
     "group_by_status",
     "matches",
     "moved_line",
-    "since_status",
     "summarize",
 ]
 
@@ -72,15 +72,12 @@ def column_statuses(actionable: Mapping[str, bool], *, show_closed: bool) -> tup
     return tuple(open_statuses)
 
 
-def since_status(order: Order) -> datetime | None:
-    """When the order entered its current status (see `view.entered_status_at`)."""
-    return view.entered_status_at(order)
-
-
-def _fold(text: str) -> str:
-    """Case- and accent-insensitive form, so "maria" finds "María Pérez"."""
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form, so "maria" finds "María Pérez": the server's search fold
+    (server/domain/search.py), which the board cannot import; tests/search_cases.py holds the
+    cases both must pass. The last casefold makes it idempotent (NFKD turns "№" into "No")."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +89,7 @@ class OrderSummary:
     status: str
     created_at: datetime | None
     entered_status_at: datetime | None
+    """The server's `enteredStatusAt`: the one input of the stuck rule."""
     place: str
     items: str
     total: float | None
@@ -100,8 +98,6 @@ class OrderSummary:
     """Number, city, state and payers, folded (lower case, no accents) for the `/` filter."""
     updated_at: datetime | None = None
     """The server's `updatedAt`: where the next incremental refresh starts."""
-    stuck: bool = False
-    """The server says the order has sat in its status too long (`KRAFTA_STUCK_AFTER`)."""
 
     @property
     def advance_target(self) -> str | None:
@@ -124,14 +120,13 @@ def summarize(order: Order) -> OrderSummary:
         number=view.text(order.get("orderNumber") or order.get("id") or "?"),
         status=view.text(order.get("status") or "?"),
         created_at=view.parse_time(order.get("createdAt")),
-        entered_status_at=since_status(order),
+        entered_status_at=view.parse_time(order.get("enteredStatusAt")),
         place=view.place(order),
         items=view.items_summary(order, limit=1, ids=False),
         total=float(total) if isinstance(total, int | float) and not isinstance(total, bool) else None,
         next_statuses=view.next_statuses(order),
-        search="\n".join(_fold(v) for v in searchable if isinstance(v, str)),
+        search="\n".join(fold(v) for v in searchable if isinstance(v, str)),
         updated_at=view.parse_time(order.get("updatedAt")),
-        stuck=order.get("stuck") is True,
     )
 
 
@@ -152,11 +147,12 @@ class CardText:
         return self.stuck_for is not None
 
 
-def card_text(order: OrderSummary, now: datetime) -> CardText:
+def card_text(order: OrderSummary, now: datetime, *, stuck: bool = False) -> CardText:
+    """The card of `order` at `now`; `stuck` is the board model's verdict (`BoardView.stuck`)."""
     created = order.created_at
     age = now - created if created else timedelta(0)
     is_open = order.status in OPEN_STATUSES
-    stuck_for = view.stuck_text(order.stuck, order.entered_status_at, now)
+    stuck_for = view.stuck_text(stuck, order.entered_status_at, now)
     return CardText(
         number=order.number,
         age=view.age(age) if created else view.NONE,
@@ -171,7 +167,7 @@ def card_text(order: OrderSummary, now: datetime) -> CardText:
 
 def matches(order: OrderSummary, query: str) -> bool:
     """Does the `/` filter `query` match the order's number, city, state or a payer's name?"""
-    needle = _fold(query.strip())
+    needle = fold(query.strip())
     return not needle or needle in order.search
 
 

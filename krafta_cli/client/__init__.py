@@ -2,8 +2,9 @@
 
     from krafta_cli.client import KraftaClient, Conflict, Status
 
-* `KraftaClient` (`_client.py`): login/logout/me/health, `list_orders`, `iter_orders`, `get_order`,
-  `advance`, `cancel`, `create_order`, users and catalog — every call one method.
+* `KraftaClient` (`_client.py`): login/logout/me/health, `list_orders` (an `OrderPage`, with the
+  server's stuck rules), `iter_pages`, `iter_orders`, `get_order`, `advance`, `cancel`,
+  `create_order`, users and catalog — every call one method.
 * The errors it raises (`_exceptions.py`, whose docstring draws the tree): `KraftaError` at the
   root, `Unreachable` and `ApiError` below it, then `NotLoggedIn`, `Forbidden`, `NotFound`,
   `Conflict`, `ValidationFailed`, `RateLimited`, `ServerError`.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
 from typing import Any
@@ -38,6 +39,8 @@ DEFAULT_TIMEOUT = 10.0
 # Page size used by iter_orders: large enough to keep round trips few, small enough that one
 # page of orders with full history stays a modest response.
 _ITER_PAGE_SIZE = 200
+# A rule longer than this (seconds; ten years, as the server caps it) cannot be a datetime offset.
+_LONGEST_RULE = 10 * 366 * 86400
 
 
 def _transport_reason(exc: httpx.TransportError) -> str:
@@ -71,10 +74,27 @@ class LoginResult:
 
 @dataclass(frozen=True)
 class OrderPage:
-    """One page of `GET /api/orders`; `next_cursor` is set only when more orders match."""
+    """One page of `GET /api/orders`; `next_cursor` is set only when more orders match.
+
+    `stuck_rules` is what the server published with a staff answer (`stuckRules`): how long an
+    order may sit in each status (statuses not listed are never stuck; empty when the rules are
+    off). None when the answer carried none (a customer's list).
+    """
 
     orders: list[Order]
     next_cursor: str | None
+    stuck_rules: dict[str, timedelta] | None = None
+
+
+def _stuck_rules(value: object) -> dict[str, timedelta] | None:
+    """`{"REPORTED": 86400, ...}` (seconds) as timedeltas; an entry that is not a number is skipped."""
+    if not isinstance(value, Mapping):
+        return None
+    return {
+        str(status): timedelta(seconds=seconds)
+        for status, seconds in value.items()
+        if isinstance(seconds, int | float) and not isinstance(seconds, bool) and 0 <= seconds < _LONGEST_RULE
+    }
 
 
 # --------------------------------------------------------------------------- client
@@ -277,7 +297,31 @@ class KraftaClient:
         body = self._request("GET", "/api/orders", params=params)
         orders = self._list(body, "orders")
         next_cursor = body.get("nextCursor")
-        return OrderPage(orders=orders, next_cursor=next_cursor if isinstance(next_cursor, str) else None)
+        return OrderPage(
+            orders=orders,
+            next_cursor=next_cursor if isinstance(next_cursor, str) else None,
+            stuck_rules=_stuck_rules(body.get("stuckRules")),
+        )
+
+    def iter_pages(
+        self,
+        *,
+        status: Sequence[str] = (),
+        q: str | None = None,
+        page_size: int = _ITER_PAGE_SIZE,
+        updated_since: str | None = None,
+        stuck: bool = False,
+    ) -> Iterator[OrderPage]:
+        """Every page of matching orders, newest first, following `nextCursor` (at least one page)."""
+        cursor: str | None = None
+        while True:
+            page = self.list_orders(
+                status=status, q=q, limit=page_size, cursor=cursor, updated_since=updated_since, stuck=stuck
+            )
+            yield page
+            if not page.next_cursor or page.next_cursor == cursor:
+                return
+            cursor = page.next_cursor
 
     def iter_orders(
         self,
@@ -289,15 +333,10 @@ class KraftaClient:
         stuck: bool = False,
     ) -> Iterator[Order]:
         """Every matching order, newest first, fetched page by page by following `nextCursor`."""
-        cursor: str | None = None
-        while True:
-            page = self.list_orders(
-                status=status, q=q, limit=page_size, cursor=cursor, updated_since=updated_since, stuck=stuck
-            )
+        for page in self.iter_pages(
+            status=status, q=q, page_size=page_size, updated_since=updated_since, stuck=stuck
+        ):
             yield from page.orders
-            if not page.next_cursor or page.next_cursor == cursor:
-                return
-            cursor = page.next_cursor
 
     def get_order(self, id_or_number: str) -> Order:
         """One order by uuid or number (`KRFT-482031`); ValueError when it is empty or blank."""

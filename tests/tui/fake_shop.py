@@ -149,7 +149,7 @@ def make_order(
             }
         ],
         "history": history,
-        # What a server with a one-day rule for every open status would say (the board has no rule).
+        # What a server with a one-day rule for every open status says (FakeShop publishes it).
         "stuck": status not in ("COMPLETED", "CANCELLED") and entered >= 24,
         "delivery": None,
         "nextStatuses": list(_NEXT.get(status, [])),
@@ -204,8 +204,16 @@ def default_orders() -> list[dict[str, Any]]:
 class FakeShop:
     """Answers the few endpoints the board calls, from an in-memory list of orders."""
 
-    def __init__(self, orders: list[dict[str, Any]] | None = None, *, role: str = "ADMIN") -> None:
+    def __init__(
+        self,
+        orders: list[dict[str, Any]] | None = None,
+        *,
+        role: str = "ADMIN",
+        stuck_rules: dict[str, int] | None = None,
+    ) -> None:
         self.orders = orders if orders is not None else default_orders()
+        # What the server publishes with staff lists; by default the one-day rule `stuck` says.
+        self.stuck_rules = stuck_rules if stuck_rules is not None else dict.fromkeys(_PIPELINE[:-1], 86400)
         self.user = {"id": "u-1", "email": f"{role.lower()}@krafta.demo", "role": role}
         self.requests: list[tuple[str, str]] = []
         self.puts: list[dict[str, Any]] = []
@@ -216,6 +224,12 @@ class FakeShop:
             return order
         offered = [s for s in order["nextStatuses"] if s != "CANCELLED" and order["status"] != "REPORTED"]
         return {**order, "nextStatuses": offered}
+
+    def _page(self, orders: list[dict[str, Any]], cursor: str | None) -> dict[str, Any]:
+        page: dict[str, Any] = {"success": True, "orders": orders, "nextCursor": cursor}
+        if self.user["role"] in ("ADMIN", "TALLER"):
+            page["stuckRules"] = self.stuck_rules
+        return page
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -236,10 +250,10 @@ class FakeShop:
             limit = request.url.params.get("limit")
             start = int(request.url.params.get("cursor") or 0)
             if limit is None:
-                return self._json(200, {"success": True, "orders": found, "nextCursor": None})
+                return self._json(200, self._page(found, None))
             end = start + int(limit)
             cursor = str(end) if end < len(found) else None
-            return self._json(200, {"success": True, "orders": found[start:end], "nextCursor": cursor})
+            return self._json(200, self._page(found[start:end], cursor))
         if path.startswith("/api/orders/") and request.method == "GET":
             key = unquote(path.rsplit("/", 1)[1])
             for order in self.orders:

@@ -207,14 +207,14 @@ def test_a_batch_of_two_orders_of_one_variant_is_one_line_and_marks_both(sqlite_
     run(scenario())
 
 
-def test_stuck_first_puts_what_the_server_flags_on_top() -> None:
+def test_stuck_first_puts_what_the_servers_rules_call_stuck_on_top() -> None:
     orders = [
         make_order(1, "CONFIRMED", hours_ago=2, in_status_hours=1),
         make_order(2, "CONFIRMED", hours_ago=3, in_status_hours=2),
         make_order(3, "CONFIRMED", hours_ago=4, in_status_hours=3),
     ]
-    orders[2]["stuck"] = True  # the server's rule, whatever the board's clock thinks
-    shop = FakeShop(orders)
+    # The server's published rule: three hours in CONFIRMED. Only the third order has sat that long.
+    shop = FakeShop(orders, stuck_rules={"CONFIRMED": 3 * 3600})
 
     async def scenario() -> None:
         client = KraftaClient("http://krafta.test", token="t", transport=shop.transport())

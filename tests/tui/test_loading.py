@@ -96,6 +96,9 @@ def test_load_board_previews_then_loads_everything_and_applies_changes() -> None
         assert first.total == 9 and set(first.by_status) == {
             "REPORTED", "CONFIRMED", "IN_PRODUCTION", "READY", "HANDED_TO_DELIVERY",
         }  # fmt: skip
+        # The stuck rules the server published with its pages come with the answer (and the preview's).
+        one_day = {status: timedelta(days=1) for status in first.by_status}
+        assert first.stuck_rules == previews[0].stuck_rules == one_day
 
         shop.requests.clear()
         again = load_board(client, LoadKind.CHANGES, first.open_orders, show_closed=True, closed_limit=1)

@@ -27,26 +27,25 @@ from tui.presentation import (
     column_statuses,
     group_by_status,
     matches,
-    since_status,
     summarize,
 )
 from tui.widgets.card import CARD_HEIGHT, CardStyles, paint_card
 
 
-def test_card_warns_past_two_days_and_shows_what_the_server_says_is_stuck() -> None:
+def test_card_warns_past_two_days_and_says_how_long_a_stuck_order_waits() -> None:
     fresh = card_text(summarize(make_order(1, "CONFIRMED", hours_ago=3, in_status_hours=2)), NOW)
     assert (fresh.number, fresh.age, fresh.old, fresh.stuck) == ("KRFT-107919", "3 h", False, False)
     assert fresh.place == "Barquisimeto, Lara"
     assert fresh.items == "Franela blanca × 1"
     assert fresh.total == "$15.00"
 
-    # No rule of its own: a day in READY is "stuck" only when the server says so.
-    waiting = make_order(2, "READY", hours_ago=49, in_status_hours=25)
-    old = card_text(summarize({**waiting, "stuck": False}), NOW)
+    # No rule of its own: a day in READY is stuck only when the board model says so (the server's
+    # rules); the card says for how long, from `enteredStatusAt`.
+    waiting = summarize(make_order(2, "READY", hours_ago=49, in_status_hours=25))
+    old = card_text(waiting, NOW)
     assert (old.age, old.old, old.stuck_for) == ("2 d", True, None)
-    flagged = card_text(summarize({**waiting, "stuck": True}), NOW)
+    flagged = card_text(waiting, NOW, stuck=True)
     assert (flagged.stuck, flagged.stuck_for) == (True, "1 d")
-    assert card_text(summarize({**waiting, "stuck": "yes"}), NOW).stuck is False
 
     # Exactly two days is not yet "older than two days".
     assert not card_text(summarize(make_order(3, "READY", hours_ago=48, in_status_hours=1)), NOW).old
@@ -55,11 +54,14 @@ def test_card_warns_past_two_days_and_shows_what_the_server_says_is_stuck() -> N
     assert (done.old, done.stuck) == (False, False)
 
 
-def test_time_in_status_comes_from_the_latest_move_into_it() -> None:
+def test_time_in_status_is_the_servers_entered_status_at_with_no_fallback() -> None:
     order = make_order(1, "IN_PRODUCTION", hours_ago=50, in_status_hours=30)
-    entered = since_status(order)
-    assert entered is not None
-    assert NOW - entered == timedelta(hours=30)
+    entered = summarize(order).entered_status_at
+    assert entered is not None and NOW - entered == timedelta(hours=30)
+    # No reconstruction from the history or `updatedAt`: without the field, the time is unknown.
+    del order["enteredStatusAt"]
+    assert summarize(order).entered_status_at is None
+    assert card_text(summarize(order), NOW, stuck=True).stuck_for == "?"
 
 
 def test_a_summary_keeps_what_the_card_filter_and_keys_need() -> None:
@@ -141,7 +143,7 @@ def test_a_card_is_always_exactly_its_width_and_height(width: int) -> None:
     order = make_order(
         7, "IN_PRODUCTION", hours_ago=80, in_status_hours=70, city="Ciudad Guayana", state="Bolívar"
     )
-    strips = paint_card(Console(), card_text(summarize(order), NOW), width, styles, cursor=True)
+    strips = paint_card(Console(), card_text(summarize(order), NOW, stuck=True), width, styles, cursor=True)
     assert len(strips) == CARD_HEIGHT
     assert [strip.cell_length for strip in strips] == [width] * CARD_HEIGHT
     if width >= 24:

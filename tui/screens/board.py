@@ -1,23 +1,24 @@
 """The board: one column per status, a card per order, and the keys that move orders on.
 
-Attributes down, messages up: the screen gets its client, clock and settings in `__init__`,
-fetches and moves in workers, and reports what the app must know by messages (`Loaded` here;
-`ClientFailed`, `OrderMoved`, `ServerAnswered` from `tui.messages`). It never imports the app.
-How it loads (preview, full, changes; polling or not) is `tui.loading.LoadPolicy`'s decision.
+The screen keeps keys and layout. What is on the board — orders by status, the filter, the marks,
+the sort, which cards are stuck — is `tui.board_model.BoardModel`; the network (loads, the live
+stream, moves) is `tui.connection.BoardConnection`, a child that reports by messages. Attributes
+down, messages up: the screen gets its client, clock and settings in `__init__` and reports what
+the app must know by messages (`Loaded` here; `ClientFailed`, `OrderMoved`, `ServerAnswered`,
+`MovesDone` from the connection bubble through). It never imports the app.
 
-Live: a worker follows the server's event stream (`KraftaClient.follow_events`) and each event is
-applied as it comes (the card moves column, counts change, a new order appears); the refresh
-timer polls only while the stream is unavailable, and the status line says which it is.
+Stuck without a reload: after every change the screen asks the model when the next card turns
+stuck and sets one timer for that instant, so a card turns stuck the moment its time passes,
+also while the live stream is up and no load happens.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import HorizontalScroll
@@ -25,32 +26,15 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static
-from textual.worker import Worker, WorkerState
 
 from krafta_cli import view
-from krafta_cli.client import (
-    CLOSED_STATUSES,
-    OPEN_STATUSES,
-    RESYNC,
-    EventStream,
-    Forbidden,
-    KraftaClient,
-    KraftaError,
-    NotLoggedIn,
-    OrderEvent,
-)
-from krafta_cli.workflows import MoveOutcome, MoveRequest, plan_move, plan_moves, send_move, send_moves
-from tui.loading import CLOSED_LIMIT, BoardData, LoadKind, LoadPolicy, OpenOrders, load_board, viewer_of
-from tui.marks import Marks, stuck_first
-from tui.messages import ClientFailed, MovesDone, ServerAnswered, moved_or_failed
-from tui.presentation import (
-    OrderSummary,
-    actionable_statuses,
-    column_statuses,
-    group_by_status,
-    matches,
-    summarize,
-)
+from krafta_cli.client import RESYNC, KraftaClient
+from krafta_cli.workflows import plan_move, plan_moves
+from tui.board_model import BoardModel
+from tui.connection import BoardConnection
+from tui.loading import CLOSED_LIMIT, BoardData, LoadPolicy
+from tui.messages import MovesDone
+from tui.presentation import OrderSummary
 from tui.screens.batches import BatchesScreen
 from tui.screens.cancel_note import CancelDialog
 from tui.screens.detail import DetailScreen
@@ -59,27 +43,14 @@ from tui.screens.help import HelpScreen
 from tui.widgets.banner import OfflineBanner
 from tui.widgets.column import OrderColumn
 
-__all__ = ["BoardData", "BoardScreen", "ConnectFailed"]
+__all__ = ["BoardScreen"]
 
 
 # A card needs ~20 cells for "KRFT-482031  24 min" (bar, number, gap, age) plus its border: at
 # 160 columns all seven statuses fit side by side, at 80 three do and the row scrolls sideways.
 MIN_COLUMN_WIDTH = 22
 
-# At most this long the first load waits for its preview to be painted (a frame, normally).
-PREVIEW_PAINT_WAIT = 1.0
-
 _MOVE = Binding.Group("move", compact=True)
-_OPEN_NAMES = tuple(s.value for s in OPEN_STATUSES)
-_CLOSED_NAMES = tuple(s.value for s in CLOSED_STATUSES)
-
-
-class ConnectFailed(Exception):
-    """The `connect` step before the first load failed (`error` says why)."""
-
-    def __init__(self, error: Exception) -> None:
-        super().__init__(str(error))
-        self.error = error
 
 
 class _Columns(HorizontalScroll, can_focus=False):
@@ -193,7 +164,7 @@ class BoardScreen(Screen[None]):
         """
         Args:
             client: talks to the server (shared with the app; its token is the session).
-            clock: "now", for the cards' ages and the "updated" time.
+            clock: "now", for the cards' ages, the stuck rule and the "updated" time.
             refresh_interval: seconds between automatic refreshes; None turns them off, and the
                 live stream with them (nothing changes on screen unless asked).
             closed_limit: how many COMPLETED/CANCELLED orders the toggle shows.
@@ -204,38 +175,31 @@ class BoardScreen(Screen[None]):
         """
         super().__init__()
         self.client = client
-        self._connect = connect
         self.clock = clock
         self.refresh_interval = refresh_interval
-        self.closed_limit = closed_limit
-        self.policy = policy or LoadPolicy()
-        self.user: dict[str, Any] = {}
-        self._by_status: dict[str, list[OrderSummary]] = {}
-        self._actionable: dict[str, bool] = {}
-        self._truncated: frozenset[str] = frozenset()
+        self.model = BoardModel()
+        self.connection = BoardConnection(
+            client,
+            self.model,
+            policy=policy or LoadPolicy(),
+            refresh_interval=refresh_interval,
+            closed_limit=closed_limit,
+            connect=connect,
+            live=live,
+        )
         self._statuses: tuple[str, ...] = ()
         self._active = 0
-        self._filter = ""
-        self._show_closed = False
-        self._loaded = False
-        self._complete = False
-        self._refreshing = False
-        self._refresh_again = False
-        self._updated: datetime | None = None
-        self._timer: Timer | None = None
         self._offered: tuple[bool | None, ...] = ()
-        self._open_orders: OpenOrders | None = None
-        self.live = live and refresh_interval is not None
-        self._live_stop = threading.Event()
-        self._live_stream: EventStream | None = None
-        self.live_events = 0
-        """How many live events the board has applied (tests wait on it)."""
-        self._marks = Marks()
-        self._stuck_first = False
+        self._stuck_timer: Timer | None = None
         # The hand-over dialog starts with the last courier: one courier takes the afternoon's parcels.
         self.courier_memory = CourierMemory()
         self.refreshes = 0
         """How many complete answers the board has shown (the bench and tests wait on it)."""
+
+    @property
+    def live_events(self) -> int:
+        """How many live events the board has applied (tests wait on it)."""
+        return self.model.live_events
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -247,20 +211,11 @@ class BoardScreen(Screen[None]):
         )
         filter_input.display = False
         yield filter_input
+        # No columns yet: which ones depends on what the server offers, known after the first answer.
         yield _Columns(id="columns")
         yield Static("connecting…", id="status")
         yield Footer()
-
-    def on_mount(self) -> None:
-        # No columns yet: which ones depends on what the server offers, known after the first answer.
-        if self.refresh_interval:
-            self._timer = self.set_interval(self.refresh_interval, self._tick)
-        self.request_refresh()
-        if self.live:
-            self._follow()
-
-    def on_unmount(self) -> None:
-        self.stop_live()
+        yield self.connection
 
     @property
     def columns(self) -> list[OrderColumn]:
@@ -278,7 +233,7 @@ class BoardScreen(Screen[None]):
 
     async def _build_columns(self) -> None:
         """(Re)create the columns when what the server offers or the closed-orders toggle changes them."""
-        statuses = column_statuses(self._actionable, show_closed=self._show_closed)
+        statuses = self.model.columns
         if statuses == self._statuses:
             return
         active_status = self._statuses[self._active] if 0 <= self._active < len(self._statuses) else None
@@ -310,49 +265,41 @@ class BoardScreen(Screen[None]):
         self._fit_columns()
 
     def _show(self) -> None:
-        """Fill the columns from the last refresh through the filter, keeping each cursor."""
+        """Draw the model now (filter, sort, marks, stuck), keeping each column's cursor; then set
+        the timer for the next card that turns stuck."""
+        now = self.clock()
+        shown = self.model.view(now)
         for index, column in enumerate(self.columns):
-            orders = self._by_status.get(column.status, [])
-            if self._filter:
-                orders = [o for o in orders if matches(o, self._filter)]
-            if self._stuck_first:
-                orders = stuck_first(orders, (o.stuck for o in orders))
+            drawn = shown.column(column.status)
             current = column.selected
             column.active = index == self._active
             column.set_orders(
-                orders, keep_id=current.id if current else None, more=column.status in self._truncated
+                drawn.orders if drawn else [],
+                keep_id=current.id if current else None,
+                more=drawn.more if drawn else False,
             )
-            column.set_marked(self._marks.ids)
-        self._update_status_line()
+            column.set_marked(shown.marked)
+            column.set_stuck(shown.stuck)
+        self.query_one("#status", Static).update(
+            self.model.status_line(
+                shown.shown,
+                live=self.connection.live,
+                streaming=self.connection.streaming,
+                refresh_interval=self.refresh_interval,
+            )
+        )
         self._update_keys()
+        self._schedule_stuck(now)
 
-    def _update_status_line(self) -> None:
-        parts: list[str] = []
-        if self.user:
-            parts.append(f"{view.text(self.user.get('email'))} ({view.text(self.user.get('role'))})")
-        open_count = sum(len(v) for k, v in self._by_status.items() if k not in _CLOSED_NAMES)
-        if not self._loaded:
-            parts.append("loading…")
-        elif not self._complete:
-            parts.append(f"newest {open_count} open orders shown, loading the rest…")
-        else:
-            parts.append(f"{open_count} open orders")
-        if self._filter:
-            shown = sum(len(c.orders) for c in self.columns)
-            parts.append(f"filter “{view.sanitize(self._filter)}”: {shown} shown")
-        marked = len(self.marked_orders())
-        if marked:
-            parts.append(f"{marked} marked")
-        if self._stuck_first:
-            parts.append("stuck first")
-        if self._updated:
-            parts.append(f"updated {self._updated:%H:%M:%S}")
-        if self.live and self.policy.streaming:
-            parts.append("live")
-        elif self.refresh_interval:
-            why = " (live stream unavailable)" if self.live else ""
-            parts.append(f"polling every {self.refresh_interval:g} s{why}")
-        self.query_one("#status", Static).update(" · ".join(parts))
+    def _schedule_stuck(self, now: datetime) -> None:
+        if self._stuck_timer is not None:
+            self._stuck_timer.stop()
+            self._stuck_timer = None
+        due = self.model.next_stuck_at(now)
+        if due is not None:
+            # A hair past the instant, so the clock read when the timer fires is past it too.
+            delay = (due - now).total_seconds() + 0.01
+            self._stuck_timer = self.set_timer(delay, self._show, name="stuck")
 
     def _activate(self, index: int) -> None:
         columns = self.columns
@@ -388,6 +335,58 @@ class BoardScreen(Screen[None]):
         for banner in self.query("#offline").results(OfflineBanner):
             banner.clear()
 
+    def request_refresh(self) -> None:
+        """Fetch the orders now, or right after the fetch already running."""
+        self.connection.request_refresh()
+
+    def full_reload(self) -> None:
+        """Refresh by loading every open order again, not just what changed (the bench's worst case)."""
+        self.connection.full_reload()
+
+    # -- what the connection reports -------------------------------------------------------------
+
+    @on(BoardConnection.Loaded)
+    async def on_loaded(self, message: BoardConnection.Loaded) -> None:
+        message.stop()
+        data = message.data
+        try:
+            if not self.model.apply_load(data, self.clock()):
+                self.request_refresh()
+                return
+            await self._build_columns()
+            self._show()
+        finally:
+            if message.painted is not None:
+                self.call_after_refresh(message.painted.set)
+        if data.complete:
+            self.connection.policy.loaded(data.kind)
+            self.refreshes += 1
+        self.post_message(self.Loaded(data, self._statuses))
+
+    @on(BoardConnection.LiveEvent)
+    async def on_live_event(self, message: BoardConnection.LiveEvent) -> None:
+        """One event on screen: the order's card goes to its new column (or off the board)."""
+        message.stop()
+        event = message.event
+        if event.type == RESYNC:
+            self.full_reload()
+        elif event.order is None or not self.model.apply_event(event.order, self.clock()):
+            self.request_refresh()  # no picture yet to apply it to: the load will bring it
+        else:
+            await self._build_columns()
+            self._show()
+
+    @on(BoardConnection.StreamChanged)
+    def on_stream_changed(self, message: BoardConnection.StreamChanged) -> None:
+        message.stop()
+        self._show()
+
+    @on(MovesDone)
+    def on_moves_done(self, message: MovesDone) -> None:
+        # Successes leave the marks; failures stay marked for a second look. (The app hears it too.)
+        self.model.marks.discard(o.request.order_id for o in message.moved)
+        self._show()
+
     # -- keys ----------------------------------------------------------------------------------
 
     # The actions whose availability depends on the selected card or the filter.
@@ -405,27 +404,21 @@ class BoardScreen(Screen[None]):
             self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        marked = self.marked_orders() if action in ("advance", "cancel_order") else []
         if action == "advance":
-            if any(o.advance_target for o in marked):
-                return True
-            order = self.selected
-            return True if order is not None and order.advance_target else None
+            return True if self.model.can_advance(self.selected) else None
         if action == "cancel_order":
-            if any(o.can_cancel for o in marked):
-                return True
-            order = self.selected
-            # Only offered when the server offers CANCELLED to this user for this order.
-            return order is not None and order.can_cancel
+            # Only offered when the server offers CANCELLED to this user (marked cards, else this one).
+            return self.model.can_cancel(self.selected)
         if action == "toggle_mark":
             return True if self.selected is not None else None
         if action == "clear_filter":
-            return bool(self._filter) or self.query_one("#filter", Input).display or len(self._marks) > 0
+            box = self.query_one("#filter", Input)
+            return bool(self.model.filter) or box.display or len(self.model.marks) > 0
         return True
 
     def marked_orders(self) -> list[OrderSummary]:
         """The marked orders on the board now (in any column, shown by the filter or not)."""
-        return self._marks.on_board(o for orders in self._by_status.values() for o in orders)
+        return self.model.marked()
 
     def _move_cursor(self, delta: int) -> None:
         column = self.active_column
@@ -458,7 +451,7 @@ class BoardScreen(Screen[None]):
     def _say_empty(self) -> None:
         column = self.active_column
         where = f"the {view.status_label(column.status)} column" if column else "the board"
-        because = " matches the filter" if self._filter else ""
+        because = " matches the filter" if self.model.filter else ""
         self.notify(f"No order in {where}{because}.", title="Nothing selected", severity="warning")
 
     def action_open_order(self) -> None:
@@ -487,7 +480,7 @@ class BoardScreen(Screen[None]):
         if request.target is None:
             self.notify(f"{order.number}: no move is offered to you from {view.status_label(order.status)}.")
             return
-        confirm_moves(self, [request], self.courier_memory, lambda sent: self._move(sent[0]))
+        confirm_moves(self, [request], self.courier_memory, lambda sent: self.connection.move(sent[0]))
 
     def _advance_marked(self, marked: Sequence[OrderSummary]) -> None:
         """One confirmation listing every marked order (also those with no move offered)."""
@@ -496,20 +489,21 @@ class BoardScreen(Screen[None]):
         if not requests:
             self.notify("No move is offered to you for the marked orders.")
             return
-        confirm_moves(self, requests, self.courier_memory, self._move_many, lines=[r.line for r in plan])
+        lines = [r.line for r in plan]
+        confirm_moves(self, requests, self.courier_memory, self.connection.move_many, lines=lines)
 
     def action_toggle_mark(self) -> None:
         order = self.selected
         if order is None:
             self._say_empty()
             return
-        self._marks.toggle(order.id)
+        self.model.marks.toggle(order.id)
         self._show()
 
     def action_batches(self) -> None:
         def chosen(order_ids: tuple[str, ...] | None) -> None:
             if order_ids:
-                self._marks.replace(order_ids)
+                self.model.marks.replace(order_ids)
                 self._show()
                 count = len(self.marked_orders())
                 self.notify(f"{count} orders of the batch marked: `a` moves them all.", title="Batch")
@@ -517,21 +511,21 @@ class BoardScreen(Screen[None]):
         self.app.push_screen(BatchesScreen(self.client), chosen)
 
     def action_toggle_stuck_first(self) -> None:
-        self._stuck_first = not self._stuck_first
+        self.model.toggle_stuck_first()
         self._show()
 
     def action_cancel_order(self) -> None:
         marked = self.marked_orders()
         if marked:
-            cancellable = [o for o in marked if o.can_cancel]
+            cancellable = [r for r in plan_moves(marked, cancel=True) if r.target]
             if not cancellable:
                 return
 
             def noted_all(note: str | None) -> None:
                 if note:
-                    self._move_many(plan_moves(cancellable, cancel=True, note=note))
+                    self.connection.move_many([replace(r, note=note) for r in cancellable])
 
-            numbers = ", ".join(o.number for o in cancellable)
+            numbers = ", ".join(r.number for r in cancellable)
             self.app.push_screen(CancelDialog(f"{len(cancellable)} orders ({numbers})", "marked"), noted_all)
             return
         order = self.selected
@@ -540,7 +534,7 @@ class BoardScreen(Screen[None]):
 
         def answered(note: str | None) -> None:
             if note:
-                self._move(plan_move(order, cancel=True, note=note))
+                self.connection.move(plan_move(order, cancel=True, note=note))
 
         self.app.push_screen(CancelDialog(order.number, order.status), answered)
 
@@ -552,19 +546,19 @@ class BoardScreen(Screen[None]):
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter", Input)
-        if not self._filter and not box.display and len(self._marks):
-            self._marks.clear()
+        if not self.model.filter and not box.display and len(self.model.marks):
+            self.model.marks.clear()
             self._show()
             return
         box.value = ""
         box.display = False
-        self._filter = ""
+        self.model.set_filter("")
         self.set_focus(None)
         self._show()
 
     @on(Input.Changed, "#filter")
     def on_filter_changed(self, event: Input.Changed) -> None:
-        self._filter = event.value.strip()
+        self.model.set_filter(event.value)
         self._show()
         self._select_first_visible()
 
@@ -573,197 +567,18 @@ class BoardScreen(Screen[None]):
         event.stop()
         # The filter stays applied and visible; the keys go back to the board.
         self.set_focus(None)
-        if not self._filter:
+        if not self.model.filter:
             event.input.display = False
         self._select_first_visible()
         self._update_keys()
 
     async def action_toggle_closed(self) -> None:
-        self._show_closed = not self._show_closed
+        self.model.toggle_closed()
         await self._build_columns()
         self.request_refresh()
-
-    # -- network -------------------------------------------------------------------------------
 
     def action_refresh(self) -> None:
         self.request_refresh()
-
-    def _tick(self) -> None:
-        if self.policy.poll_due():
-            self.request_refresh()
-
-    def request_refresh(self) -> None:
-        """Fetch the orders now, or right after the fetch already running (never two at once)."""
-        if not self.client.token and self._connect is None:
-            return
-        if self._refreshing:
-            self._refresh_again = True
-            return
-        self._refreshing = True
-        self._refresh_again = False
-        self._fetch(self._show_closed, self.policy.plan(self._open_orders), self._open_orders)
-
-    def full_reload(self) -> None:
-        """Refresh by loading every open order again, not just what changed (the bench's worst case)."""
-        self.policy.forget()
-        self.request_refresh()
-
-    @work(thread=True, group="refresh", exit_on_error=False)
-    def _fetch(self, show_closed: bool, kind: LoadKind, known: OpenOrders | None) -> BoardData:
-        connect, self._connect = self._connect, None
-        if connect is not None:
-            try:
-                connect()
-            except Exception as error:
-                raise ConnectFailed(error) from error
-
-        def show_preview(data: BoardData) -> None:
-            # (mypy cannot infer call_from_thread's type variable from a coroutine function.)
-            self.app.call_from_thread(self._apply, data)  # type: ignore[arg-type]
-            # Let the preview reach the screen before the full load starts: parsing thousands of
-            # orders in this thread holds the GIL in long stretches, and the first frame would wait
-            # behind it (measured with 5,000 open orders on a busy machine: first paint 1.5 s).
-            painted = threading.Event()
-            self.app.call_from_thread(self.call_after_refresh, painted.set)
-            painted.wait(timeout=PREVIEW_PAINT_WAIT)
-
-        return load_board(
-            self.client,
-            kind,
-            known,
-            show_closed=show_closed,
-            closed_limit=self.closed_limit,
-            on_preview=show_preview,
-        )
-
-    # -- live events ---------------------------------------------------------------------------
-
-    @work(thread=True, group="live", exit_on_error=False)
-    def _follow(self) -> None:
-        """Follow the event stream until the screen goes; reconnects by itself (the client does)."""
-        stop = self._live_stop
-        while not stop.is_set():
-            try:
-                for event in self.client.follow_events(
-                    stop=stop, on_state=self._stream_state_from_thread, on_open=self._stream_opened
-                ):
-                    self._call_on_ui(self._apply_event, event)
-            except (NotLoggedIn, Forbidden) as error:
-                # No session yet (the login screen is up) or no longer: poll meanwhile, try again later.
-                self._stream_state_from_thread(False, error)
-                stop.wait(self.refresh_interval or 5.0)
-
-    def _stream_opened(self, stream: EventStream) -> None:
-        self._live_stream = stream
-        if self._live_stop.is_set():
-            stream.close()
-
-    def _stream_state_from_thread(self, connected: bool, error: KraftaError | None) -> None:
-        self._call_on_ui(self._stream_state, connected)
-
-    def _call_on_ui(self, callback: Callable[..., Any], *args: Any) -> None:
-        if self._live_stop.is_set():
-            return
-        try:
-            self.app.call_from_thread(callback, *args)
-        except RuntimeError:
-            self._live_stop.set()  # the app is gone
-
-    def _stream_state(self, connected: bool) -> None:
-        was = self.policy.streaming
-        if connected:
-            self.policy.stream_connected()
-            # What changed while there was no stream (or before the first one): fetched once.
-            self.request_refresh()
-        elif was:
-            self.policy.stream_lost()
-        self._update_status_line()
-
-    def stop_live(self) -> None:
-        """End the stream now (the screen is going); the worker's thread then returns."""
-        self._live_stop.set()
-        if self._live_stream is not None:
-            self._live_stream.close()
-
-    async def _apply_event(self, event: OrderEvent) -> None:
-        """One event on screen: the order's card goes to its new column (or off the board)."""
-        if event.type == RESYNC:
-            self.full_reload()
-            return
-        order = event.order
-        if order is None or self._open_orders is None:
-            self.request_refresh()  # no picture yet to apply it to: the load will bring it
-            return
-        self._open_orders = self._open_orders.updated([order])
-        card = summarize(order)
-        by_status = group_by_status(self._open_orders.newest_first(), _OPEN_NAMES)
-        for status in _CLOSED_NAMES:
-            if self._show_closed:
-                closed = [o for o in self._by_status.get(status, []) if o.id != card.id]
-                by_status[status] = [card, *closed] if card.status == status else closed
-        self._by_status = by_status
-        self._actionable.update(actionable_statuses([card]))
-        self._updated = self.clock()
-        self.live_events += 1
-        await self._build_columns()
-        self._show()
-
-    @work(thread=True, group="move", exit_on_error=False)
-    def _move(self, request: MoveRequest) -> MoveOutcome:
-        return send_move(self.client, request)
-
-    @work(thread=True, group="move", exit_on_error=False)
-    def _move_many(self, requests: list[MoveRequest]) -> tuple[MoveOutcome, ...]:
-        return tuple(send_moves(self.client, requests))
-
-    @on(Worker.StateChanged)
-    async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if not worker.is_finished or worker.group not in ("refresh", "move"):
-            return
-        if worker.group == "refresh":
-            self._refreshing = False
-        if event.state is WorkerState.SUCCESS:
-            self.post_message(ServerAnswered())
-            result = worker.result
-            if isinstance(result, BoardData):
-                await self._apply(result)
-            elif isinstance(result, MoveOutcome):
-                self.post_message(moved_or_failed(result))
-            elif isinstance(result, tuple):
-                # Successes leave the marks; failures stay marked for a second look.
-                self._marks.discard(o.request.order_id for o in result if o.order is not None)
-                self._show()
-                self.post_message(MovesDone(result))
-        elif event.state is WorkerState.ERROR and worker.error is not None:
-            self.post_message(ClientFailed(worker.error, doing=worker.group))
-        if worker.group == "refresh" and self._refresh_again:
-            self.request_refresh()
-
-    async def _apply(self, data: BoardData) -> None:
-        if viewer_of(data.user) != viewer_of(self.user):
-            self._actionable = {}  # another user or role: what they may do is judged afresh
-        self.user = data.user
-        # A stale answer from before the closed-orders toggle would fill the wrong columns.
-        if data.show_closed != self._show_closed:
-            self._refresh_again = True
-            return
-        self._by_status = data.by_status
-        self._actionable.update(
-            actionable_statuses(o for s in _OPEN_NAMES for o in data.by_status.get(s, []))
-        )
-        self._truncated = data.truncated
-        if data.open_orders is not None:
-            self._open_orders = data.open_orders
-        self._loaded = True
-        self._complete = data.complete
-        self._updated = self.clock()
-        await self._build_columns()
-        self._show()
-        if data.complete:
-            self.policy.loaded(data.kind)
-            self.refreshes += 1
-        self.post_message(self.Loaded(data, self._statuses))
 
     def numbers_in(self, status: str) -> Sequence[str]:
         """The order numbers shown in `status`'s column, top to bottom (for tests and the bench)."""

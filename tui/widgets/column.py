@@ -71,6 +71,7 @@ class OrderColumn(ScrollView, can_focus=False):
         self._painted: dict[int, list[Strip]] = {}
         self._styles: CardStyles | None = None
         self._marked: frozenset[str] = frozenset()
+        self._stuck: frozenset[str] = frozenset()
         self.border_title = status_label(status)
         self._update_title()
 
@@ -124,6 +125,13 @@ class OrderColumn(ScrollView, can_focus=False):
         mine = frozenset(o.id for o in self._orders if o.id in ids)
         if mine != self._marked:
             self._marked = mine
+            self._repaint()
+
+    def set_stuck(self, ids: frozenset[str]) -> None:
+        """Paint the cards of `ids` as stuck; repaints only when this column's stuck cards changed."""
+        mine = frozenset(o.id for o in self._orders if o.id in ids)
+        if mine != self._stuck:
+            self._stuck = mine
             self._repaint()
 
     def move_cursor(self, delta: int) -> None:
@@ -198,14 +206,15 @@ class OrderColumn(ScrollView, can_focus=False):
     def _card(self, index: int, width: int) -> list[Strip]:
         strips = self._painted.get(index)
         if strips is None or (strips and strips[0].cell_length != width):
-            card = card_text(self._orders[index], self._clock())
+            order = self._orders[index]
+            card = card_text(order, self._clock(), stuck=order.id in self._stuck)
             strips = paint_card(
                 self.app.console,
                 card,
                 width,
                 self._card_styles(),
                 cursor=index == self._cursor,
-                marked=self._orders[index].id in self._marked,
+                marked=order.id in self._marked,
             )
             self._painted[index] = strips
         return strips

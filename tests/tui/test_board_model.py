@@ -1,0 +1,253 @@
+"""`tui.board_model`: the board's state without a screen — orders by status, live events, the
+filter, marks, sort and stuck (pure: no Textual, no server)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from krafta_cli.client import KraftaClient
+from tests.tui.fake_shop import NOW, make_order
+from tui.board_model import BoardModel, Marks, StuckRules, stuck_first
+from tui.loading import BoardData, OpenOrders, viewer_of
+from tui.presentation import group_by_status, summarize
+
+OPEN = ("REPORTED", "CONFIRMED", "IN_PRODUCTION", "READY", "HANDED_TO_DELIVERY")
+CLOSED = ("COMPLETED", "CANCELLED")
+ADMIN = {"id": "u-1", "email": "admin@krafta.demo", "role": "ADMIN"}
+HOUR = timedelta(hours=1)
+
+
+def loaded(
+    orders: list[dict[str, Any]],
+    rules: dict[str, timedelta] | None = None,
+    *,
+    user: dict[str, Any] = ADMIN,
+    show_closed: bool = False,
+    model: BoardModel | None = None,
+) -> BoardModel:
+    """A model that has taken one complete answer holding `orders` (as `load_board` builds it)."""
+    model = model or BoardModel()
+    if model.show_closed != show_closed:
+        model.toggle_closed()
+    summaries = [summarize(o) for o in orders]
+    open_orders = OpenOrders.full(viewer_of(user), summaries)
+    listed = open_orders.newest_first() + [o for o in summaries if o.status in CLOSED]
+    data = BoardData(
+        user,
+        group_by_status(listed, OPEN + (CLOSED if show_closed else ())),
+        show_closed,
+        open_orders=open_orders,
+        stuck_rules=rules,
+    )
+    assert model.apply_load(data, NOW)
+    return model
+
+
+def numbers(model: BoardModel, status: str) -> list[str]:
+    column = model.view(NOW).column(status)
+    return [o.number for o in column.orders] if column else []
+
+
+# ------------------------------------------------------------------ orders by status, live events
+
+
+def test_a_load_fills_the_columns_newest_first_and_a_stale_one_is_refused() -> None:
+    a = make_order(1, "CONFIRMED", hours_ago=5)
+    b = make_order(2, "CONFIRMED", hours_ago=1)
+    c = make_order(3, "READY", hours_ago=2)
+    model = loaded([a, b, c])
+
+    assert model.columns == OPEN and model.open_count == 3 and model.loaded and model.complete
+    assert numbers(model, "CONFIRMED") == [b["orderNumber"], a["orderNumber"]]
+    assert numbers(model, "READY") == [c["orderNumber"]]
+    # An answer asked for before the closed-orders toggle would fill the wrong columns.
+    model.toggle_closed()
+    stale = BoardData(ADMIN, {}, show_closed=False)
+    assert model.apply_load(stale, NOW) is False
+    assert model.open_count == 3
+
+
+def test_columns_follow_what_the_server_offers_this_user() -> None:
+    reported = make_order(1, "REPORTED", hours_ago=5)
+    taller = {"id": "u-2", "email": "taller@krafta.demo", "role": "TALLER"}
+    model = loaded([{**reported, "nextStatuses": []}, make_order(2, "READY", hours_ago=1)], user=taller)
+    assert model.columns == OPEN[1:]  # REPORTED offers this user nothing: the payment check is not theirs
+    # Another viewer is judged afresh.
+    loaded([reported], model=model)
+    assert model.columns == OPEN
+
+
+def test_a_live_event_moves_the_card_and_a_closed_one_leaves_or_joins_its_column() -> None:
+    order = make_order(1, "CONFIRMED", hours_ago=5)
+    model = loaded([order], show_closed=True)
+    assert BoardModel().apply_event(order, NOW) is False  # no picture yet: a load will bring it
+
+    moved = {**order, "status": "IN_PRODUCTION", "nextStatuses": ["READY", "CANCELLED"]}
+    assert model.apply_event(moved, NOW) is True
+    assert numbers(model, "CONFIRMED") == [] and numbers(model, "IN_PRODUCTION") == [order["orderNumber"]]
+    assert model.apply_event({**order, "status": "CANCELLED", "nextStatuses": []}, NOW)
+    assert numbers(model, "IN_PRODUCTION") == [] and numbers(model, "CANCELLED") == [order["orderNumber"]]
+    assert model.live_events == 2 and model.open_count == 0
+
+
+# ------------------------------------------------------------------ stuck, as the server says
+
+
+RULES = {"CONFIRMED": 24 * HOUR, "READY": 2 * HOUR}
+
+
+def test_an_order_is_stuck_iff_its_status_has_a_rule_and_the_time_has_come() -> None:
+    rules = StuckRules(RULES)
+    at_limit = summarize(make_order(1, "CONFIRMED", hours_ago=30, in_status_hours=24))
+    before = summarize(make_order(2, "CONFIRMED", hours_ago=30, in_status_hours=23.9))
+    no_rule = summarize(make_order(3, "IN_PRODUCTION", hours_ago=300, in_status_hours=299))
+    unknown = summarize({**make_order(4, "READY", hours_ago=9), "enteredStatusAt": None})
+
+    assert rules.is_stuck(at_limit, NOW)  # now − enteredStatusAt ≥ rule: the limit itself counts
+    assert not rules.is_stuck(before, NOW)
+    assert rules.due(before) == NOW + timedelta(hours=0.1)
+    assert not rules.is_stuck(no_rule, NOW) and rules.due(no_rule) is None
+    assert not rules.is_stuck(unknown, NOW) and rules.due(unknown) is None
+    assert not StuckRules().is_stuck(at_limit, NOW)  # rules off: nothing is stuck
+
+
+def test_the_model_says_which_cards_are_stuck_and_when_the_next_one_turns() -> None:
+    stuck = make_order(1, "CONFIRMED", hours_ago=40, in_status_hours=30)
+    soon = make_order(2, "READY", hours_ago=5, in_status_hours=1.5)
+    later = make_order(3, "CONFIRMED", hours_ago=5, in_status_hours=2)
+    model = loaded([stuck, soon, later], RULES)
+
+    assert model.view(NOW).stuck == {stuck["id"]}
+    due = model.next_stuck_at(NOW)
+    assert due == NOW + timedelta(minutes=30)  # READY's two hours, after 1.5 h in it
+    # At that instant the card is stuck with nothing else happening: no load, no event.
+    assert model.view(due).stuck == {stuck["id"], soon["id"]}
+    assert model.next_stuck_at(due) == NOW + 22 * HOUR
+    assert model.next_stuck_at(NOW + 23 * HOUR) is None
+
+
+def test_rules_come_with_each_load_and_a_move_restarts_the_clock() -> None:
+    order = make_order(1, "READY", hours_ago=5, in_status_hours=3)
+    model = loaded([order])
+    assert model.view(NOW).stuck == frozenset() and model.next_stuck_at(NOW) is None  # no rules yet
+    loaded([order], RULES, model=model)
+    assert model.view(NOW).stuck == {order["id"]}
+    # Handed over just now: a new status, a new entry time; its rule (none here) decides.
+    moved = {**order, "status": "HANDED_TO_DELIVERY", "enteredStatusAt": NOW.isoformat()}
+    model.apply_event(moved, NOW)
+    assert model.view(NOW).stuck == frozenset()
+    model.apply_event({**moved, "status": "READY"}, NOW)
+    assert model.next_stuck_at(NOW) == NOW + 2 * HOUR
+    # An answer without rules (a customer's list) keeps the last ones.
+    loaded([order], None, model=model)
+    assert model.rules == StuckRules(RULES)
+
+
+def test_stuck_first_sorts_each_column_by_the_models_verdict() -> None:
+    fresh = make_order(1, "CONFIRMED", hours_ago=2, in_status_hours=1)
+    stuck = make_order(2, "CONFIRMED", hours_ago=50, in_status_hours=40)
+    model = loaded([fresh, stuck], RULES)
+    assert numbers(model, "CONFIRMED") == [fresh["orderNumber"], stuck["orderNumber"]]
+    model.toggle_stuck_first()
+    assert numbers(model, "CONFIRMED") == [stuck["orderNumber"], fresh["orderNumber"]]
+    assert stuck_first(["n1", "s1", "n2", "s2"], [False, True, False, True]) == ["s1", "s2", "n1", "n2"]
+    assert stuck_first([], []) == []
+
+
+def test_the_client_reads_the_published_rules_and_skips_junk() -> None:
+    body = {"success": True, "orders": [], "nextCursor": None}
+
+    def page(rules: object) -> dict[str, timedelta] | None:
+        answer = {**body, "stuckRules": rules} if rules is not None else body
+        transport = httpx.MockTransport(lambda request: httpx.Response(200, json=answer))
+        with KraftaClient("http://krafta.test", token="t", transport=transport) as client:
+            return client.list_orders().stuck_rules
+
+    assert page({"REPORTED": 86400, "READY": 60.5}) == {
+        "REPORTED": timedelta(days=1),
+        "READY": timedelta(seconds=60.5),
+    }
+    assert page({}) == {}
+    assert page(None) is None
+    assert page({"READY": "1d", "CONFIRMED": True, "IN_PRODUCTION": -1, "REPORTED": 1e30}) == {}
+
+
+# ------------------------------------------------------------------ the filter, marks, keys
+
+
+def test_the_filter_keeps_matching_cards_in_every_column() -> None:
+    merida = make_order(1, "CONFIRMED", hours_ago=2, city="Mérida", state="Mérida", payer="José Núñez")
+    lara = make_order(2, "READY", hours_ago=2, payer="Ana Gómez")
+    model = loaded([merida, lara])
+    model.set_filter("  MERIDA ")
+    shown = model.view(NOW)
+    assert (
+        model.filter == "MERIDA"
+        and shown.shown == 1
+        and numbers(model, "CONFIRMED") == [merida["orderNumber"]]
+    )
+    assert "filter “MERIDA”: 1 shown" in model.status_line(
+        shown.shown, live=False, streaming=False, refresh_interval=None
+    )
+    model.set_filter("gomez")
+    assert numbers(model, "READY") == [lara["orderNumber"]] and numbers(model, "CONFIRMED") == []
+
+
+@dataclass(frozen=True)
+class _Card:
+    id: str
+
+
+def test_marks_toggle_replace_and_follow_the_board() -> None:
+    a, b, c = _Card("a"), _Card("b"), _Card("c")
+    marks = Marks()
+    assert marks.toggle("b") is True and marks.toggle("a") is True
+    assert len(marks) == 2 and "a" in marks
+    # In marking order, and only those still on the board.
+    assert marks.on_board([a, b, c]) == [b, a]
+    assert marks.on_board([a]) == [a]
+    assert marks.toggle("b") is False and marks.ids == {"a"}
+    marks.replace(["c", "b"])
+    assert marks.on_board([a, b, c]) == [c, b]
+    marks.discard(["c", "zzz"])
+    assert marks.ids == {"b"}
+    marks.clear()
+    assert len(marks) == 0
+
+
+def test_keys_are_offered_for_the_marked_cards_else_the_selected_one() -> None:
+    ready = make_order(1, "READY", hours_ago=2)
+    done = {**make_order(2, "HANDED_TO_DELIVERY", hours_ago=2), "nextStatuses": []}
+    model = loaded([ready, done])
+    first, second = (model.open_orders.by_id[o["id"]] for o in (ready, done))  # type: ignore[union-attr]
+
+    assert model.can_advance(first) and model.can_cancel(first)
+    assert not model.can_advance(second) and not model.can_cancel(second) and not model.can_advance(None)
+    model.marks.toggle(ready["id"])
+    assert model.marked() == [first]
+    assert model.can_advance(second) and model.can_cancel(None)  # the marked card decides
+    assert "1 marked" in model.status_line(2, live=True, streaming=True, refresh_interval=5.0)
+
+
+@pytest.mark.parametrize(
+    ("live", "streaming", "interval", "says"),
+    [
+        (True, True, 5.0, "live"),
+        (True, False, 5.0, "polling every 5 s (live stream unavailable)"),
+        (False, False, 5.0, "polling every 5 s"),
+    ],
+)
+def test_the_status_line_says_how_the_board_keeps_up(
+    live: bool, streaming: bool, interval: float, says: str
+) -> None:
+    line = loaded([make_order(1, "READY", hours_ago=2)]).status_line(
+        1, live=live, streaming=streaming, refresh_interval=interval
+    )
+    assert line.startswith("admin@krafta.demo (ADMIN) · 1 open orders · updated ")
+    assert line.endswith(" · " + says)
+    assert BoardModel().status_line(0, live=False, streaming=False, refresh_interval=None) == "loading…"
