@@ -141,6 +141,10 @@ def seed_krafta(db_url: str, template_id: str, total: int, *, rng_seed: int = 7)
                     row[col] = next(numbers)
                 else:
                     row[col] = _fresh(row[col], orders.c[col])
+            if row.get("search_text") and row.get("order_number"):
+                # The folded search text names the order's number too: the clone's, not the template's.
+                old = str(template["order_number"]).lower()
+                row["search_text"] = row["search_text"].replace(old, str(row["order_number"]).lower())
             order_rows.append(row)
             for t, fk_col in children:
                 pk = [c.name for c in t.primary_key.columns]

@@ -7,23 +7,18 @@ import base64
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 import orjson
 
 from server.domain.lifecycle import Status
+from server.domain.search import fold
 
-__all__ = ["After", "OrderFilter", "decode_cursor", "encode_cursor", "search_text", "sort_key"]
+__all__ = ["After", "OrderFilter", "decode_cursor", "encode_cursor", "sort_key"]
 
 
 After = tuple[datetime, str]
-
-
-def search_text(order: dict[str, Any]) -> str:
-    """What `q` searches in an order, lower-cased and joined (kept in the fallback index)."""
-    hay = [order["orderNumber"], order["shippingCity"], order["shippingState"]]
-    hay += [p["payerName"] for p in order["payments"]]
-    return "\x00".join(h.lower() for h in hay)
 
 
 @dataclass(frozen=True)
@@ -40,6 +35,11 @@ class OrderFilter:
     # which an order there is stuck.
     stuck: bool | None = None
     stuck_cutoffs: tuple[tuple[Status, datetime], ...] = ()
+
+    @cached_property
+    def needle(self) -> str | None:
+        """`q` folded (`search.fold`): what both sides look for in an order's `search_text`."""
+        return fold(self.q) if self.q else None
 
     def is_stuck(self, status: str, entered: datetime | None) -> bool:
         cutoff = dict(self.stuck_cutoffs).get(Status(status))
@@ -58,7 +58,7 @@ class OrderFilter:
     ) -> bool:
         """The filter on a fallback order's index entry (the Python side of `where`).
 
-        `entered`: the order's `enteredStatusAt`, for `stuck`.
+        `text`: the order's `search.search_text`; `entered`: its `enteredStatusAt`, for `stuck`.
         """
         if self.owner_id is not None and user_id != self.owner_id:
             return False
@@ -68,7 +68,8 @@ class OrderFilter:
             return False
         if self.updated_since is not None and datetime.fromisoformat(updated_at) <= self.updated_since:
             return False
-        if self.q and self.q.lower() not in text:
+        needle = self.needle
+        if needle and needle not in text:
             return False
         return after is None or created < after
 

@@ -112,7 +112,8 @@ class Field:
     `source` names the attribute of the request (`OrderIn`, dotted into `payment`) that fills the
     field when an order is created; fields without one are made by the server. `staff_only` fields
     are left out of what customers are shown. `group` nests the field in an object on the wire
-    (`delivery: {courier, …}`), `null` when every field of the group is.
+    (`delivery: {courier, …}`), `null` when every field of the group is. `searched` fields are
+    what a list's `q` looks in (`server.domain.search`).
     """
 
     wire: str
@@ -123,6 +124,7 @@ class Field:
     staff_only: bool = False
     group: str | None = None
     choices: frozenset[str] | None = None
+    searched: bool = False
 
 
 @dataclass(frozen=True)
@@ -190,13 +192,13 @@ ORDER = Part(
     "orders",
     (
         Field("id", "id"),
-        Field("orderNumber", "order_number"),
+        Field("orderNumber", "order_number", searched=True),
         Field("status", "status", choices=_STATUSES),
         Field("userId", "user_id", nullable=True),
         Field("guestId", "guest_id", nullable=True),
         Field("shippingAddress", "shipping_address", source="shipping_address"),
-        Field("shippingCity", "shipping_city", source="shipping_city"),
-        Field("shippingState", "shipping_state", source="shipping_state"),
+        Field("shippingCity", "shipping_city", source="shipping_city", searched=True),
+        Field("shippingState", "shipping_state", source="shipping_state", searched=True),
         Field("shippingCost", "shipping_cost", MONEY, source="shipping_cost"),
         Field("subtotal", "subtotal", MONEY, source="subtotal"),
         Field("total", "total", MONEY, source="total"),
@@ -241,7 +243,7 @@ PAYMENT = Part(
         Field("amountExpected", "amount_expected", MONEY, source="total_bs"),
         Field("reference", "reference", source="payment.reference"),
         Field("originBank", "origin_bank", source="payment.origin_bank"),
-        Field("payerName", "payer_name", source="payment.payer_name"),
+        Field("payerName", "payer_name", source="payment.payer_name", searched=True),
         Field("receiptUrl", "receipt_url", nullable=True, source="payment.receipt_url"),
         Field("status", "status", choices=PAYMENT_STATUSES),
         Field("reportedAt", "reported_at", TIME),

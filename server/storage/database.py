@@ -21,6 +21,7 @@ from server.domain.filter import After, OrderFilter
 from server.domain.lifecycle import MovePlan, MoveRefused, Status
 from server.domain.principal import Principal
 from server.domain.records import Idem, PriceInfo, move_entry, moved, reviewer
+from server.domain.search import search_text
 from server.domain.shape import CHILDREN, HISTORY, ORDER, Part
 from server.storage.db import Database
 from server.storage.hooks import OrderHooks
@@ -46,7 +47,7 @@ def _table(part: Part) -> Any:
 
 def insert_rows(conn: Any, record: Mapping[str, Any]) -> None:
     """Insert an order record's rows (order, items, payments, history) with `conn` (caller commits)."""
-    conn.execute(_table(ORDER).insert(), ORDER.to_row(record))
+    conn.execute(_table(ORDER).insert(), {**ORDER.to_row(record), "search_text": search_text(record)})
     for part in CHILDREN:
         rows = [{**part.to_row(r), "order_id": record["id"]} for r in record[part.key or ""]]
         if part is HISTORY:
@@ -93,6 +94,9 @@ def order_changes(fields: Mapping[str, Any]) -> dict[str, Any]:
             continue
         values[f.column] = f.kind.to_column(value) if f.kind.to_column and value is not None else value
     return values
+
+
+_SEARCHED = frozenset(f.column for f in ORDER.fields if f.searched)
 
 
 class DatabaseOrders:
@@ -240,6 +244,11 @@ class DatabaseOrders:
             record = records_for_rows(
                 conn, conn.execute(select(orders_t).where(orders_t.c.id == order_id)).mappings().all()
             )[0]
+            if _SEARCHED & changes.keys():
+                # A move's extra data changed a searched field: the search column follows it.
+                conn.execute(
+                    update(orders_t).where(orders_t.c.id == order_id).values(search_text=search_text(record))
+                )
             change = OrderChange.of("order.status_changed", record, plan.from_status.value, actor_id=actor.id)
             self.hooks.in_transaction(conn, change)
         self.hooks.after_commit(change)

@@ -179,10 +179,4 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     # WAL + NORMAL stays consistent after a crash; only the last transactions before a power cut can go.
     cur.execute("PRAGMA synchronous=NORMAL")
-    # SQLite's own lower() folds ASCII only; search must find "Ñáñez" and "ÁNGEL" as PostgreSQL does.
-    dbapi_conn.create_function("lower", 1, _unicode_lower, deterministic=True)
     cur.close()
-
-
-def _unicode_lower(value: object) -> object:
-    return value.lower() if isinstance(value, str) else value

@@ -37,10 +37,11 @@ import orjson
 
 from server.domain.changes import OrderChange
 from server.domain.errors import Unavailable
-from server.domain.filter import After, OrderFilter, search_text
+from server.domain.filter import After, OrderFilter
 from server.domain.lifecycle import MovePlan
 from server.domain.principal import Principal
 from server.domain.records import Idem, apply_plan, upgrade
+from server.domain.search import search_text
 from server.domain.shape import problems
 from server.storage.hooks import OrderHooks
 

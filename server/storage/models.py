@@ -123,6 +123,8 @@ class Order(Base):
         Index("ix_orders_updated_at", "updated_at"),
         # `stuck=true|false`: per ruled status, the orders that entered it before a cut-off.
         Index("ix_orders_status_entered", "status", "entered_status_at"),
+        # `search_text` has a pg_trgm GIN index on PostgreSQL where the extension could be created
+        # (migration 0008); not declared here, as it exists only where the database can have it.
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -143,6 +145,9 @@ class Order(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     entered_status_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # `q` looks here: the order's searched fields folded (`server.domain.search.search_text`),
+    # written with the order (`database.insert_rows`) and whenever a searched field changes.
+    search_text: Mapped[str] = mapped_column(Text)
     # Set by the move to HANDED_TO_DELIVERY (courier and tracking number are optional, as in the seed).
     delivery_courier: Mapped[str | None] = mapped_column(String(40), nullable=True)
     delivery_tracking_number: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -290,7 +295,6 @@ class RevokedToken(Base):
 # The Core tables of the models, typed as `Table` (the declarative `__table__` is typed as a plain
 # `FromClause`), named once for the modules that work on rows rather than ORM objects.
 orders_t: Table = cast(Table, Order.__table__)
-payments_t: Table = cast(Table, PaymentSubmission.__table__)
 idem_t: Table = cast(Table, IdempotencyKey.__table__)
 variants_t: Table = cast(Table, ProductVariant.__table__)
 products_t: Table = cast(Table, Product.__table__)

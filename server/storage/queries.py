@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, not_, or_
+from sqlalchemy import ColumnElement, and_, false, not_, or_
 
 from server.domain.filter import After, OrderFilter
 from server.domain.lifecycle import Status
-from server.storage.models import orders_t, payments_t
+from server.storage.models import orders_t
 
 __all__ = ["where"]
 
@@ -24,20 +24,10 @@ def where(filt: OrderFilter, after: After | None) -> list[ColumnElement[bool]]:
     if filt.stuck is not None:
         stuck = or_(false(), *(_stuck_in(status, cutoff) for status, cutoff in filt.stuck_cutoffs))
         clauses.append(stuck if filt.stuck else not_(stuck))
-    if filt.q:
-        pattern = "%" + filt.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        payer = exists().where(
-            payments_t.c.order_id == orders_t.c.id,
-            func.lower(payments_t.c.payer_name).like(pattern, escape="\\"),
-        )
-        clauses.append(
-            or_(
-                func.lower(orders_t.c.order_number).like(pattern, escape="\\"),
-                func.lower(orders_t.c.shipping_city).like(pattern, escape="\\"),
-                func.lower(orders_t.c.shipping_state).like(pattern, escape="\\"),
-                payer,
-            )
-        )
+    if filt.needle:
+        # Both sides folded by the same `fold`: a plain substring match, which pg_trgm can index.
+        escaped = filt.needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        clauses.append(orders_t.c.search_text.like(f"%{escaped}%", escape="\\"))
     if after is not None:
         created, oid = after
         clauses.append(

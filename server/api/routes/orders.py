@@ -86,7 +86,14 @@ def list_orders(
     services: ServicesDep,
     user: CurrentUser,
     status: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies query defaults
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Orders whose number, city, state or a payer's name contains this text, "
+            "case and accents folded (maria finds María).",
+        ),
+    ] = None,
     limit: Annotated[int | None, Query(ge=1, le=500)] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     updated_since: Annotated[str | None, Query(alias="updatedSince", max_length=64)] = None,
