@@ -63,7 +63,7 @@ def test_handover_on_a_fallback_order_survives_the_replay(live: LiveServer, pg: 
         live.stop()
         record = json.loads(old_path.read_text())
         two_days_ago = (datetime.now(UTC) - timedelta(days=2)).isoformat()
-        record["createdAt"] = record["history"][0]["at"] = two_days_ago
+        record["createdAt"] = record["enteredStatusAt"] = record["history"][0]["at"] = two_days_ago
         old_path.write_text(json.dumps(record))
         live.start()
         with live.client(live.admin_token) as http:
