@@ -38,6 +38,7 @@ __all__ = [
     "history_lines",
     "item_lines",
     "items_summary",
+    "moved_line",
     "next_statuses",
     "parse_time",
     "payment_check",
@@ -363,6 +364,18 @@ def history_lines(order: Order) -> list[HistoryLine | None]:
             )
         )
     return lines
+
+
+def moved_line(number: object, source: object, order: Order, *, labels: bool = False) -> str:
+    """`KRFT-1: READY → HANDED_TO_DELIVERY (MRW · tracking 123)`: an order the user just moved, as the
+    server answered it; a hand-over says its courier and tracking number, or what is missing.
+
+    `labels`: statuses as titles (`HANDED TO DELIVERY`), as the board words them.
+    """
+    name = status_label if labels else text
+    line = f"{text(number)}: {name(str(source))} → {name(str(order.get('status')))}"
+    delivery = delivery_line(order) if order.get("status") == Status.HANDED_TO_DELIVERY else None
+    return f"{line} ({delivery})" if delivery else line
 
 
 # --------------------------------------------------------------------------- live events

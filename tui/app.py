@@ -35,7 +35,6 @@ from tui.connection import ConnectFailed
 from tui.errors import notice_for
 from tui.loading import CLOSED_LIMIT
 from tui.messages import ClientFailed, MovesDone, OrderMoved, ServerAnswered
-from tui.presentation import moved_line
 from tui.screens.board import BoardScreen
 from tui.screens.login import LoginScreen
 
@@ -184,7 +183,9 @@ class BoardApp(App[BoardSummary | None]):
 
     @on(OrderMoved)
     def _order_moved(self, message: OrderMoved) -> None:
-        self.notify(moved_line(message.number, message.source, message.order), title="Moved")
+        self.notify(
+            view.moved_line(message.number, message.source, message.order, labels=True), title="Moved"
+        )
         self.board.request_refresh()
 
     @on(MovesDone)
@@ -192,7 +193,7 @@ class BoardApp(App[BoardSummary | None]):
         """Successes move; failures are listed, each with the server's reason (a 409 names the status now)."""
         moved, failed = message.moved, message.failed
         if moved:
-            lines = [moved_line(o.number, o.source or "?", o.order or {}) for o in moved]
+            lines = [view.moved_line(o.number, o.source, o.order or {}, labels=True) for o in moved]
             self.notify("\n".join(lines), title=f"Moved {len(moved)}")
         if failed:
             lines = [f"{view.sanitize(o.number)}: {view.text(str(o.error))}" for o in failed]

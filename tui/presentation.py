@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from krafta_cli import view
-from krafta_cli.client import CLOSED_STATUSES, OPEN_STATUSES, Status
+from krafta_cli.client import CLOSED_STATUSES, OPEN_STATUSES
 from krafta_cli.workflows import advance_target, can_cancel
 
 __all__ = [
@@ -37,7 +37,6 @@ __all__ = [
     "fold",
     "group_by_status",
     "matches",
-    "moved_line",
     "summarize",
 ]
 
@@ -179,10 +178,3 @@ def group_by_status(orders: Iterable[OrderSummary], statuses: Sequence[str]) -> 
         if bucket is not None:
             bucket.append(order)
     return grouped
-
-
-def moved_line(number: str, source: str, order: Order) -> str:
-    """`KRFT-1: READY → HANDED TO DELIVERY (MRW · tracking 123)`, saying what is missing if anything."""
-    line = f"{view.text(number)}: {view.status_label(source)} → {view.status_label(str(order.get('status')))}"
-    delivery = view.delivery_line(order) if order.get("status") == Status.HANDED_TO_DELIVERY else None
-    return f"{line} ({delivery})" if delivery else line

@@ -235,14 +235,6 @@ def _split_target(refs: list[str]) -> tuple[list[str], str | None]:
     return refs, None
 
 
-def _handover_text(order: Order) -> str:
-    """` (MRW · tracking 123)` after a hand-over; says what is missing when something is."""
-    if order.get("status") != HANDOVER:
-        return ""
-    delivery = view.delivery_line(order)
-    return f" ({delivery})" if delivery else ""
-
-
 def _advance_one(
     ref: str,
     to: str | None,
@@ -272,8 +264,7 @@ def _advance_one(
     if as_json:
         render.print_json(updated)
     else:
-        status = updated.get("status", request.target)
-        render.print_line(f"{number}: {current} → {status}{_handover_text(updated)}")
+        render.print_line(view.moved_line(number, current, updated))
 
 
 def _advance_many(
@@ -316,8 +307,7 @@ def _why_not(outcome: MoveOutcome) -> str:
 
 def _print_outcome(outcome: MoveOutcome) -> None:
     if outcome.order is not None:
-        status = outcome.order.get("status", outcome.target)
-        render.print_line(f"{outcome.number}: {outcome.source} → {status}{_handover_text(outcome.order)}")
+        render.print_line(view.moved_line(outcome.number, outcome.source, outcome.order))
     else:
         print_error(f"{outcome.number}: not moved: {_why_not(outcome)}")
 
@@ -388,7 +378,7 @@ def cancel(
     if as_json:
         render.print_json(updated)
     else:
-        render.print_line(f"{number}: {current} → {updated.get('status', Status.CANCELLED)}")
+        render.print_line(view.moved_line(number, current, updated))
 
 
 @orders_app.command("create")

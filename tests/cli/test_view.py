@@ -225,3 +225,20 @@ def test_place() -> None:
     assert view.place({"shippingCity": "Coro", "shippingState": "Falcón"}) == "Coro, Falcón"
     assert view.place({"shippingCity": "Coro\x1b]52;c;x\x07"}) == "Coro\ufffd]52;c;x\ufffd"
     assert view.place({}) == "no address"
+
+
+def test_moved_line_in_both_clients_words() -> None:
+    handed = {
+        "status": "HANDED_TO_DELIVERY",
+        "delivery": {"courier": "MRW", "trackingNumber": None, "handedAt": None},
+    }
+    assert view.moved_line("KRFT-1", "READY", handed) == (
+        "KRFT-1: READY → HANDED_TO_DELIVERY (MRW · tracking number missing)"
+    )
+    assert view.moved_line("KRFT-1", "READY", handed, labels=True) == (
+        "KRFT-1: READY → HANDED TO DELIVERY (MRW · tracking number missing)"
+    )
+    # Only a hand-over says its delivery; server text is made safe.
+    assert view.moved_line("KRFT-\x1b[2J", "CONFIRMED", {"status": "IN_PRODUCTION"}) == (
+        "KRFT-\ufffd[2J: CONFIRMED → IN_PRODUCTION"
+    )
