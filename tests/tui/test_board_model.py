@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from krafta_cli.client import KraftaClient
+from tests.search_cases import CASES, NEUTRAL, SearchCase
 from tests.tui.fake_shop import NOW, make_order
 from tui.board_model import BoardModel, Marks, StuckRules, stuck_first
 from tui.loading import BoardData, OpenOrders, viewer_of
@@ -196,6 +197,26 @@ def test_the_filter_keeps_matching_cards_in_every_column() -> None:
     )
     model.set_filter("gomez")
     assert numbers(model, "READY") == [lara["orderNumber"]] and numbers(model, "CONFIRMED") == []
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.query.strip()}~{c.value}")
+def test_the_filter_folds_as_the_servers_search(case: SearchCase) -> None:
+    # The same table the server's `q` passes on SQLite, PostgreSQL and the fallback index.
+    order = make_order(
+        1,
+        "READY",
+        hours_ago=1,
+        city=NEUTRAL["shippingCity"],
+        state=NEUTRAL["shippingState"],
+        payer=NEUTRAL["payerName"],
+    )
+    if case.field == "payerName":
+        order["payments"][0]["payerName"] = case.value
+    else:
+        order[case.field] = case.value
+    model = loaded([order])
+    model.set_filter(case.query)
+    assert (model.view(NOW).shown == 1) is case.matches
 
 
 @dataclass(frozen=True)
