@@ -2,7 +2,7 @@
 
 Pure functions of an order (the API's dict) and "now": no I/O, no rich, no Textual, so both
 clients print the same money, the same ages, the same price and payment checks and the same
-item lines, and `tests/cli/test_view.py` pins them in tables. Layout (tables, panels, cards,
+item lines, and `tests/unit/test_view.py` pins them in tables. Layout (tables, panels, cards,
 colours) stays with each client; the words come from here.
 
 `sanitize` is the one gate for server text on its way to a terminal: every string the server

@@ -9,13 +9,34 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tests.conftest import LiveServer
+    from tests.servers import Server
 
-__all__ = ["EXAMPLE", "PASSWORD", "create_order", "free_port", "order_body"]
+__all__ = ["CATALOG", "EXAMPLE", "PASSWORD", "create_order", "free_port", "order_body"]
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE: dict[str, Any] = json.loads((ROOT / "examples" / "order.json").read_text())
 PASSWORD = "correct-horse-1"
+# The catalog every server under test starts with (`bootstrap()`).
+CATALOG: dict[str, Any] = {
+    "products": [
+        {
+            "id": "franela",
+            "name": "Franela blanca",
+            "variants": [
+                {"id": "var-1", "sku": "FRA-BLA-M", "basePrice": 12.00},
+                {"id": "var-2", "sku": "FRA-BLA-L", "basePrice": 12.00},
+            ],
+        },
+        {
+            "id": "retirado",
+            "name": "Producto retirado",
+            "active": False,
+            "variants": [
+                {"id": "var-old", "sku": "OLD", "basePrice": 5.00},
+            ],
+        },
+    ]
+}
 
 
 def free_port() -> int:
@@ -33,7 +54,7 @@ def order_body(payment: dict[str, Any] | None = None, **overrides: Any) -> dict[
     return body
 
 
-def create_order(server: LiveServer, token: str | None = None, **overrides: Any) -> dict[str, Any]:
+def create_order(server: Server, token: str | None = None, **overrides: Any) -> dict[str, Any]:
     """POST an order (as `token`'s user, or a guest); asserts 201 and returns the response JSON."""
     with server.client(token) as http:
         response = http.post("/api/orders", json=order_body(**overrides))

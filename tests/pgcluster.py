@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import free_port
+from tests.layers import require_live
 
 __all__ = ["OwnPostgres"]
 
@@ -37,6 +38,7 @@ def _bindir() -> Path:
 
 class OwnPostgres:
     def __init__(self) -> None:
+        require_live("starts a PostgreSQL cluster")
         self.bindir = _bindir()
         self.port = free_port()
         # Not under pytest's tmp dir: that one is mode 0700 for root and the postgres user must enter it.

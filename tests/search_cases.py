@@ -1,5 +1,5 @@
 """What a search finds, in one table every search is tested against: the server's `q` on SQLite, on
-PostgreSQL and in the fallback index (tests/server/test_search.py), `krafta orders list --search`,
+PostgreSQL and in the fallback index (tests/live/test_search.py), `krafta orders list --search`,
 and the board's `/` filter.
 
 A case is one order whose searched `field` holds `value` (the other searched fields hold nothing a

@@ -9,7 +9,7 @@ card turns stuck the moment its time passes, with no reload and no poll.
 
 Stuck is the server's rule read the server's way: an order is stuck iff its status has a rule
 and now − `enteredStatusAt` ≥ the rule (`StuckRules`); the rules come with every staff answer of
-`GET /api/orders` (`stuckRules`). No Textual and no I/O here: tests/tui/test_board_model.py drives
+`GET /api/orders` (`stuckRules`). No Textual and no I/O here: tests/unit/test_board_model.py drives
 it without Pilot.
 """
 

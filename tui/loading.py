@@ -6,7 +6,7 @@ that picks each load.
 incrementally. `LoadPolicy` decides what the next load is — the first paint's quick preview, a
 full load, or only the changes since the last look — and, for the live event stream (issue 9),
 whether timer ticks should poll at all. No Textual here: unit-tested on their own
-(tests/tui/test_loading.py); `BoardScreen` asks the policy, runs the load, reports what it loaded.
+(tests/unit/test_loading.py); `BoardScreen` asks the policy, runs the load, reports what it loaded.
 
 Why incremental: a full load of 5,000 open orders costs the server ~1.6 s of work
 (bench/results/board.json); a board refreshing every 5 s would keep a third of a core busy for

@@ -1,7 +1,7 @@
 """The API's names for order statuses and user roles: the clients' one copy of them.
 
 The server's `server/domain/lifecycle.py` is where they are defined; clients cannot import it (the CLI
-must start without the server stack), so they keep this copy and `tests/cli/test_vocabulary.py`
+must start without the server stack), so they keep this copy and `tests/unit/test_vocabulary.py`
 fails the moment the two differ. Which moves are allowed is *not* here: the server says it per
 order in `nextStatuses`.
 """

@@ -1,9 +1,12 @@
-"""Running the real `krafta` executable against a live server, with its config dir in a temp dir.
+"""Running `krafta` against a server in a thread (tests/servers.py `ThreadedServer`), with its config
+dir in a temp dir.
 
-`Krafta` runs one command as a subprocess (stdin/stdout/stderr are pipes, so no TTY) and returns
-exit code and output; `run_on_tty` runs one under a pseudo-terminal for what only happens on a
-terminal (colours, confirmation prompts). Logged-in runners are package-scoped, like the server,
-so the whole package logs in once per role.
+`Krafta` runs one command in this process — the console script's own `main()`, under Typer's test
+runner (stdin/stdout/stderr are in-memory, so no TTY) — and returns exit code and output;
+`Krafta.process` runs one as a real subprocess, for the few tests where the process is the point
+(a pipe closed by `head`, Ctrl-C, shell completion). `run_on_tty` runs one under a pseudo-terminal
+for what only happens on a terminal (colours, confirmation prompts). Logged-in runners are
+package-scoped, like the server, so the whole package logs in once per role.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import pty
 import select
 import struct
 import subprocess
+import sys
 import termios
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -22,8 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import LiveServer, krafta_exe
 from tests.helpers import PASSWORD
+from tests.servers import Server, ThreadedServer, krafta_exe
 
 # Variables from the developer's shell that would change what krafta prints or where it looks.
 _SCRUB = (
@@ -61,12 +65,19 @@ class Krafta:
     def credentials(self) -> Path:
         return self.home / ".config" / "krafta" / "credentials.json"
 
-    def env(self, **overrides: str | None) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUB)}
-        env.update(HOME=str(self.home), XDG_CONFIG_HOME=str(self.home / ".config"))
+    def _overrides(self, **overrides: str | None) -> dict[str, str | None]:
+        """What this runner changes in an environment: None removes a variable."""
+        changes: dict[str, str | None] = {k: None for k in os.environ if k.startswith(_SCRUB)}
+        changes.update(HOME=str(self.home), XDG_CONFIG_HOME=str(self.home / ".config"))
         if self.url:
-            env["KRAFTA_URL"] = self.url
-        for key, value in overrides.items():
+            changes["KRAFTA_URL"] = self.url
+        changes.update(overrides)
+        return changes
+
+    def env(self, **overrides: str | None) -> dict[str, str]:
+        """The whole environment of a `krafta` child process."""
+        env = dict(os.environ)
+        for key, value in self._overrides(**overrides).items():
             if value is None:
                 env.pop(key, None)
             else:
@@ -74,6 +85,31 @@ class Krafta:
         return env
 
     def __call__(self, *args: str, input: str = "", **env: str | None) -> Run:
+        """`krafta ARGS` in this process: the console script's `main()`, its exit code and output."""
+        import typer.testing
+        from typer.testing import CliRunner
+
+        from krafta_cli.main import main
+
+        with CliRunner().isolation(input=input, env=self._overrides(**env)) as (out, err, _):
+            # The runner pins help to 80 columns; the real command sizes it by COLUMNS, as tests ask.
+            typer.testing.formatting.FORCED_WIDTH = None
+            try:
+                main(list(args))
+                code = 0
+            except SystemExit as exit_:
+                code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            return Run(
+                tuple(args),
+                code,
+                out.getvalue().decode(errors="replace"),
+                err.getvalue().decode(errors="replace"),
+            )
+
+    def process(self, *args: str, input: str = "", **env: str | None) -> Run:
+        """`krafta ARGS` as a real child process (the installed console script)."""
         proc = subprocess.run(
             [krafta_exe(), *args],
             input=input,
@@ -103,39 +139,39 @@ def assert_error(run: Run, code: int, *fragments: str) -> str:
 
 
 @pytest.fixture(scope="package")
-def sqlite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """One server for all of tests/cli (overrides the module-scoped fixture of tests/conftest.py).
+def sqlite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadedServer]:
+    """One server for all of tests/cli (instead of one per module, as tests/conftest.py has it).
 
     Every CLI test makes its own orders and users and asserts only on those, so they can share
-    a server; starting one per module would cost more than the tests themselves.
+    a server.
     """
     base = tmp_path_factory.mktemp("cli-server")
-    live = LiveServer(f"sqlite:///{base / 'krafta.db'}", base)
-    live.start()
-    live.bootstrap()
-    yield live
-    live.stop()
+    shop = ThreadedServer(f"sqlite:///{base / 'krafta.db'}", base)
+    shop.start()
+    shop.bootstrap()
+    yield shop
+    shop.stop()
 
 
 @pytest.fixture
-def krafta(sqlite_server: LiveServer, tmp_path: Path) -> Krafta:
+def krafta(sqlite_server: Server, tmp_path: Path) -> Krafta:
     """A fresh, logged-out krafta pointed at the module's server."""
     return Krafta(tmp_path / "home", sqlite_server.url)
 
 
-def _logged_in(server: LiveServer, factory: pytest.TempPathFactory, email: str) -> Krafta:
+def _logged_in(server: Server, factory: pytest.TempPathFactory, email: str) -> Krafta:
     runner = Krafta(factory.mktemp("home"), server.url)
     runner.login(email)
     return runner
 
 
 @pytest.fixture(scope="package")
-def admin(sqlite_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Krafta:
+def admin(sqlite_server: Server, tmp_path_factory: pytest.TempPathFactory) -> Krafta:
     return _logged_in(sqlite_server, tmp_path_factory, "admin@test.krafta")
 
 
 @pytest.fixture(scope="package")
-def taller(sqlite_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Krafta:
+def taller(sqlite_server: Server, tmp_path_factory: pytest.TempPathFactory) -> Krafta:
     return _logged_in(sqlite_server, tmp_path_factory, "taller@test.krafta")
 
 

@@ -7,12 +7,13 @@ import re
 from pathlib import Path
 
 from tests.cli.conftest import Krafta, assert_error
-from tests.conftest import CATALOG, LiveServer
+from tests.helpers import CATALOG
+from tests.servers import Server
 
 NEW_PASSWORD = "brand-new-secret-9"
 
 
-def test_users_add_then_the_user_can_log_in(admin: Krafta, sqlite_server: LiveServer, tmp_path: Path) -> None:
+def test_users_add_then_the_user_can_log_in(admin: Krafta, sqlite_server: Server, tmp_path: Path) -> None:
     run = admin(
         "users", "add", "nuevo@test.krafta", "--role", "taller", "--password-stdin", input=NEW_PASSWORD + "\n"
     )
@@ -25,7 +26,7 @@ def test_users_add_then_the_user_can_log_in(admin: Krafta, sqlite_server: LiveSe
     assert json.loads(fresh("whoami", "--json").out)["user"]["role"] == "TALLER"
 
 
-def test_users_list_text_and_json(admin: Krafta, sqlite_server: LiveServer) -> None:
+def test_users_list_text_and_json(admin: Krafta, sqlite_server: Server) -> None:
     text = admin("users", "list")
     as_json = admin("users", "list", "--json")
 
@@ -61,7 +62,7 @@ def test_users_need_an_admin(taller: Krafta) -> None:
     assert_error(run, 7, "forbidden")
 
 
-def test_catalog_import_then_list(admin: Krafta, sqlite_server: LiveServer, tmp_path: Path) -> None:
+def test_catalog_import_then_list(admin: Krafta, sqlite_server: Server, tmp_path: Path) -> None:
     catalog = {
         "products": [
             {

@@ -9,13 +9,11 @@ from datetime import UTC, datetime, timedelta
 import jwt
 
 from tests.cli.conftest import Krafta, assert_error, run_on_tty
-from tests.conftest import LiveServer
 from tests.helpers import PASSWORD
+from tests.servers import JWT_SECRET, Server
 
 
-def test_login_saves_a_0600_token_and_never_shows_the_password(
-    krafta: Krafta, sqlite_server: LiveServer
-) -> None:
+def test_login_saves_a_0600_token_and_never_shows_the_password(krafta: Krafta, sqlite_server: Server) -> None:
     run = krafta("login", "--email", "admin@test.krafta", "--password-stdin", input=PASSWORD + "\n")
 
     assert run.code == 0, run
@@ -32,7 +30,7 @@ def test_login_saves_a_0600_token_and_never_shows_the_password(
         assert http.get("/api/auth/me").json()["user"]["email"] == "admin@test.krafta"
 
 
-def test_login_to_a_server_makes_it_the_default(krafta: Krafta, sqlite_server: LiveServer) -> None:
+def test_login_to_a_server_makes_it_the_default(krafta: Krafta, sqlite_server: Server) -> None:
     run = krafta(
         "login",
         "--server",
@@ -65,18 +63,18 @@ def test_login_without_a_terminal_needs_password_stdin(krafta: Krafta) -> None:
     assert_error(run, 2, "--password-stdin")
 
 
-def test_not_logged_in_says_to_run_krafta_login(krafta: Krafta, sqlite_server: LiveServer) -> None:
+def test_not_logged_in_says_to_run_krafta_login(krafta: Krafta, sqlite_server: Server) -> None:
     for args in (("orders", "list"), ("whoami",), ("orders", "show", "KRFT-000001")):
         assert_error(krafta(*args), 3, "not logged in", sqlite_server.url, "krafta login")
 
 
-def test_expired_token_says_to_log_in_again(krafta: Krafta, sqlite_server: LiveServer) -> None:
+def test_expired_token_says_to_log_in_again(krafta: Krafta, sqlite_server: Server) -> None:
     krafta.login("admin@test.krafta")
     saved = json.loads(krafta.credentials.read_text())
     entry = saved["servers"][sqlite_server.url]
     claims = jwt.decode(entry["token"], options={"verify_signature": False})
     claims["exp"] = int((datetime.now(UTC) - timedelta(minutes=5)).timestamp())
-    entry["token"] = jwt.encode(claims, sqlite_server.env["KRAFTA_JWT_SECRET"], algorithm="HS256")
+    entry["token"] = jwt.encode(claims, JWT_SECRET, algorithm="HS256")
     krafta.credentials.write_text(json.dumps(saved))
 
     run = krafta("orders", "list")
@@ -89,7 +87,7 @@ def test_rejected_env_token_names_krafta_token(krafta: Krafta) -> None:
     assert_error(krafta("whoami", KRAFTA_TOKEN="not.a.jwt"), 3, "KRAFTA_TOKEN")
 
 
-def test_env_token_overrides_and_empty_means_unset(krafta: Krafta, sqlite_server: LiveServer) -> None:
+def test_env_token_overrides_and_empty_means_unset(krafta: Krafta, sqlite_server: Server) -> None:
     krafta.login("admin@test.krafta")
 
     as_taller = krafta("whoami", "--json", KRAFTA_TOKEN=sqlite_server.taller_token)
@@ -101,7 +99,7 @@ def test_env_token_overrides_and_empty_means_unset(krafta: Krafta, sqlite_server
     assert json.loads(as_saved.out)["user"]["role"] == "ADMIN"
 
 
-def test_whoami_shows_server_email_role_and_expiry(krafta: Krafta, sqlite_server: LiveServer) -> None:
+def test_whoami_shows_server_email_role_and_expiry(krafta: Krafta, sqlite_server: Server) -> None:
     krafta.login("taller@test.krafta")
 
     text = krafta("whoami")
@@ -117,7 +115,7 @@ def test_whoami_shows_server_email_role_and_expiry(krafta: Krafta, sqlite_server
     assert timedelta(hours=23) < expires - datetime.now(UTC) <= timedelta(hours=24)
 
 
-def test_logout_forgets_the_token(krafta: Krafta, sqlite_server: LiveServer) -> None:
+def test_logout_forgets_the_token(krafta: Krafta, sqlite_server: Server) -> None:
     krafta.login("admin@test.krafta")
 
     run = krafta("logout")
@@ -157,7 +155,7 @@ def test_a_corrupt_credentials_file_is_one_line_not_a_traceback(krafta: Krafta) 
 
 
 def test_login_on_a_terminal_asks_for_email_and_a_hidden_password(
-    krafta: Krafta, sqlite_server: LiveServer
+    krafta: Krafta, sqlite_server: Server
 ) -> None:
     run = run_on_tty(
         krafta,

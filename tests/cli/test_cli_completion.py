@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from tests.cli.conftest import Krafta
-from tests.conftest import krafta_exe
+from tests.servers import krafta_exe
 
 
 def complete_bash(krafta: Krafta, line: str) -> list[str]:

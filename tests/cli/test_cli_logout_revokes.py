@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 from tests.cli.conftest import Krafta
-from tests.conftest import LiveServer
+from tests.servers import Server
 
 
-def test_krafta_logout_revokes_the_saved_token(krafta: Krafta, sqlite_server: LiveServer) -> None:
+def test_krafta_logout_revokes_the_saved_token(krafta: Krafta, sqlite_server: Server) -> None:
     krafta.login("admin@test.krafta")
     token = json.loads(krafta.credentials.read_text())["servers"][sqlite_server.url]["token"]
     with sqlite_server.client(token) as http:

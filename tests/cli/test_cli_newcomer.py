@@ -11,8 +11,8 @@ import pytest
 
 from krafta_cli.client import Status
 from tests.cli.conftest import Krafta, assert_error, run_on_tty
-from tests.conftest import LiveServer
 from tests.helpers import create_order
+from tests.servers import Server
 from tests.tui.pilot_helpers import place_order
 
 # Every command with its own help page.
@@ -75,7 +75,7 @@ def test_a_bad_status_or_role_is_named_upper_case_without_pydantic_prefixes(
     assert ("REPORTED, CONFIRMED" if named == "status" else "ADMIN, TALLER") in line
 
 
-def test_statuses_are_accepted_in_any_case(admin: Krafta, sqlite_server: LiveServer) -> None:
+def test_statuses_are_accepted_in_any_case(admin: Krafta, sqlite_server: Server) -> None:
     order = place_order(sqlite_server, "CONFIRMED")
 
     run = admin(
@@ -86,7 +86,7 @@ def test_statuses_are_accepted_in_any_case(admin: Krafta, sqlite_server: LiveSer
 
 
 def test_taller_advancing_a_reported_order_is_forbidden_both_ways(
-    taller: Krafta, sqlite_server: LiveServer
+    taller: Krafta, sqlite_server: Server
 ) -> None:
     order = create_order(sqlite_server)
 
@@ -97,7 +97,7 @@ def test_taller_advancing_a_reported_order_is_forbidden_both_ways(
     assert_error(explicit, 7, "forbidden:", order["orderNumber"], "TALLER")
 
 
-def test_a_refused_move_says_its_reason_once(admin: Krafta, sqlite_server: LiveServer) -> None:
+def test_a_refused_move_says_its_reason_once(admin: Krafta, sqlite_server: Server) -> None:
     order = create_order(sqlite_server)
 
     run = admin("orders", "advance", order["orderNumber"], "READY", "--yes")
@@ -113,7 +113,7 @@ def test_a_rejected_krafta_token_says_what_to_do(krafta: Krafta) -> None:
     assert line == "error: the token in KRAFTA_TOKEN was refused; unset it or run `krafta login`"
 
 
-def test_format_tsv_json_and_table_on_list_commands(admin: Krafta, sqlite_server: LiveServer) -> None:
+def test_format_tsv_json_and_table_on_list_commands(admin: Krafta, sqlite_server: Server) -> None:
     order = create_order(sqlite_server, shippingCity="Tucupita", shippingState="Delta Amacuro")
     search = ("--search", order["orderNumber"])
 

@@ -12,27 +12,27 @@ from typing import Any
 import pytest
 
 from tests.cli.conftest import Krafta, assert_error, run_on_tty
-from tests.conftest import LiveServer, krafta_exe
 from tests.helpers import create_order, order_body
+from tests.servers import Server, krafta_exe
 
 ANSI = re.compile(r"\x1b\[")
 ARROW = "→"
 
 
-def api_order(server: LiveServer, ref: str, token: str) -> dict[str, Any]:
+def api_order(server: Server, ref: str, token: str) -> dict[str, Any]:
     with server.client(token) as http:
         response = http.get(f"/api/orders/{ref}")
     assert response.status_code == 200, response.text
     return response.json()["order"]
 
 
-def api_move(server: LiveServer, order_id: str, to: str) -> None:
+def api_move(server: Server, order_id: str, to: str) -> None:
     with server.client(server.admin_token) as http:
         response = http.put("/api/orders", json={"orderId": order_id, "status": to})
     assert response.status_code == 200, response.text
 
 
-def new_order(server: LiveServer, *moves: str, **overrides: Any) -> dict[str, Any]:
+def new_order(server: Server, *moves: str, **overrides: Any) -> dict[str, Any]:
     """A fresh order moved through `moves` by the admin, as the API returns it."""
     created = create_order(server, **overrides)
     for status in moves:
@@ -43,9 +43,7 @@ def new_order(server: LiveServer, *moves: str, **overrides: Any) -> dict[str, An
 # ------------------------------------------------------------------ list
 
 
-def test_list_is_plain_tab_separated_without_ansi_when_piped(
-    admin: Krafta, sqlite_server: LiveServer
-) -> None:
+def test_list_is_plain_tab_separated_without_ansi_when_piped(admin: Krafta, sqlite_server: Server) -> None:
     order = new_order(sqlite_server, shippingCity="Mérida", shippingState="Mérida")
 
     run = admin("orders", "list")
@@ -67,7 +65,7 @@ def test_list_is_plain_tab_separated_without_ansi_when_piped(
     assert rows[0][0] == order["orderNumber"], "newest first"
 
 
-def test_list_json_round_trips_the_api(admin: Krafta, sqlite_server: LiveServer) -> None:
+def test_list_json_round_trips_the_api(admin: Krafta, sqlite_server: Server) -> None:
     new_order(sqlite_server)
 
     run = admin("orders", "list", "--json", "--limit", "5")
@@ -79,7 +77,7 @@ def test_list_json_round_trips_the_api(admin: Krafta, sqlite_server: LiveServer)
     assert set(expected[0]) >= {"id", "orderNumber", "status", "items", "payments", "history", "nextStatuses"}
 
 
-def test_list_filters_by_status_and_search(admin: Krafta, sqlite_server: LiveServer) -> None:
+def test_list_filters_by_status_and_search(admin: Krafta, sqlite_server: Server) -> None:
     confirmed = new_order(sqlite_server, "CONFIRMED", shippingCity="Coro", shippingState="Falcón")
     new_order(sqlite_server, shippingCity="Coro", shippingState="Falcón")
 
@@ -91,7 +89,7 @@ def test_list_filters_by_status_and_search(admin: Krafta, sqlite_server: LiveSer
     assert [o["orderNumber"] for o in json.loads(by_both.out)] == [confirmed["orderNumber"]]
 
 
-def test_list_limit_and_all(admin: Krafta, sqlite_server: LiveServer) -> None:
+def test_list_limit_and_all(admin: Krafta, sqlite_server: Server) -> None:
     for _ in range(3):
         new_order(sqlite_server)
     with sqlite_server.client(sqlite_server.admin_token) as http:
@@ -104,7 +102,7 @@ def test_list_limit_and_all(admin: Krafta, sqlite_server: LiveServer) -> None:
     assert len(everything.out.splitlines()) == total >= 3, everything
 
 
-def test_a_reader_that_stops_early_is_not_an_error(admin: Krafta, sqlite_server: LiveServer) -> None:
+def test_a_reader_that_stops_early_is_not_an_error(admin: Krafta, sqlite_server: Server) -> None:
     order = new_order(sqlite_server)
 
     for args in (
@@ -140,7 +138,7 @@ def test_unknown_status_is_a_usage_error(admin: Krafta) -> None:
 
 
 def test_list_on_a_terminal_is_a_coloured_table_and_no_color_turns_colour_off(
-    admin: Krafta, sqlite_server: LiveServer
+    admin: Krafta, sqlite_server: Server
 ) -> None:
     order = new_order(sqlite_server, "CONFIRMED")
 
@@ -159,9 +157,7 @@ def test_list_on_a_terminal_is_a_coloured_table_and_no_color_turns_colour_off(
 # ------------------------------------------------------------------ show
 
 
-def test_show_prints_shipping_items_payment_price_check_history(
-    admin: Krafta, sqlite_server: LiveServer
-) -> None:
+def test_show_prints_shipping_items_payment_price_check_history(admin: Krafta, sqlite_server: Server) -> None:
     order = new_order(
         sqlite_server,
         "CONFIRMED",
@@ -193,7 +189,7 @@ def test_show_prints_shipping_items_payment_price_check_history(
         assert fragment in run.out, (fragment, run)
 
 
-def test_show_by_uuid_and_json_round_trips(admin: Krafta, sqlite_server: LiveServer) -> None:
+def test_show_by_uuid_and_json_round_trips(admin: Krafta, sqlite_server: Server) -> None:
     order = new_order(sqlite_server)
 
     by_number = admin("orders", "show", order["orderNumber"], "--json")
@@ -203,7 +199,7 @@ def test_show_by_uuid_and_json_round_trips(admin: Krafta, sqlite_server: LiveSer
     assert json.loads(by_number.out) == json.loads(by_uuid.out) == order
 
 
-def test_show_on_a_terminal_has_panels(admin: Krafta, sqlite_server: LiveServer) -> None:
+def test_show_on_a_terminal_has_panels(admin: Krafta, sqlite_server: Server) -> None:
     order = new_order(sqlite_server)
 
     run = run_on_tty(admin, "orders", "show", order["orderNumber"])
@@ -215,7 +211,7 @@ def test_show_on_a_terminal_has_panels(admin: Krafta, sqlite_server: LiveServer)
 
 
 def test_control_characters_from_the_server_never_reach_the_terminal(
-    admin: Krafta, sqlite_server: LiveServer
+    admin: Krafta, sqlite_server: Server
 ) -> None:
     # A customer-typed payer name with an escape sequence must not repaint the operator's terminal.
     order = new_order(
@@ -234,7 +230,7 @@ def test_control_characters_from_the_server_never_reach_the_terminal(
     assert "\x1b[2J" not in on_tty.screen and "\x1b]0;" not in on_tty.screen
 
 
-def test_unknown_order_is_not_found(admin: Krafta, sqlite_server: LiveServer) -> None:
+def test_unknown_order_is_not_found(admin: Krafta, sqlite_server: Server) -> None:
     for args in (
         ("orders", "show", "KRFT-000000"),
         ("orders", "advance", "KRFT-000000", "--yes"),
@@ -244,7 +240,7 @@ def test_unknown_order_is_not_found(admin: Krafta, sqlite_server: LiveServer) ->
 
 
 def test_an_empty_number_is_a_usage_error_and_dots_cannot_reach_another_endpoint(
-    admin: Krafta, sqlite_server: LiveServer
+    admin: Krafta, sqlite_server: Server
 ) -> None:
     for blank in ("", "   "):
         for args in (
@@ -262,7 +258,7 @@ def test_an_empty_number_is_a_usage_error_and_dots_cannot_reach_another_endpoint
 # ------------------------------------------------------------------ advance / cancel
 
 
-def test_advance_moves_to_the_next_status_the_server_offers(admin: Krafta, sqlite_server: LiveServer) -> None:
+def test_advance_moves_to_the_next_status_the_server_offers(admin: Krafta, sqlite_server: Server) -> None:
     order = new_order(sqlite_server, "CONFIRMED")
 
     run = admin("orders", "advance", order["orderNumber"], "--note", "starting the print", "--yes")
@@ -275,7 +271,7 @@ def test_advance_moves_to_the_next_status_the_server_offers(admin: Krafta, sqlit
     assert after["history"][-1]["userEmail"] == "admin@test.krafta"
 
 
-def test_taller_advances_through_production(taller: Krafta, sqlite_server: LiveServer) -> None:
+def test_taller_advances_through_production(taller: Krafta, sqlite_server: Server) -> None:
     order = new_order(sqlite_server, "CONFIRMED")
     number = order["orderNumber"]
 
@@ -291,7 +287,7 @@ def test_taller_advances_through_production(taller: Krafta, sqlite_server: LiveS
     assert_error(taller("orders", "advance", number, "--yes"), 5, "COMPLETED")
 
 
-def test_advance_to_an_explicit_status_and_json(admin: Krafta, sqlite_server: LiveServer) -> None:
+def test_advance_to_an_explicit_status_and_json(admin: Krafta, sqlite_server: Server) -> None:
     order = new_order(sqlite_server)
 
     run = admin("orders", "advance", order["orderNumber"], "confirmed", "--json", "--yes")
@@ -302,7 +298,7 @@ def test_advance_to_an_explicit_status_and_json(admin: Krafta, sqlite_server: Li
     assert moved == api_order(sqlite_server, order["id"], sqlite_server.admin_token)
 
 
-def test_taller_confirming_a_payment_is_forbidden(taller: Krafta, sqlite_server: LiveServer) -> None:
+def test_taller_confirming_a_payment_is_forbidden(taller: Krafta, sqlite_server: Server) -> None:
     order = new_order(sqlite_server)
 
     run = taller("orders", "advance", order["orderNumber"], "CONFIRMED", "--yes")
@@ -311,7 +307,7 @@ def test_taller_confirming_a_payment_is_forbidden(taller: Krafta, sqlite_server:
     assert api_order(sqlite_server, order["id"], sqlite_server.admin_token)["status"] == "REPORTED"
 
 
-def test_a_move_the_pipeline_does_not_allow_is_a_conflict(admin: Krafta, sqlite_server: LiveServer) -> None:
+def test_a_move_the_pipeline_does_not_allow_is_a_conflict(admin: Krafta, sqlite_server: Server) -> None:
     order = new_order(sqlite_server)
 
     run = admin("orders", "advance", order["orderNumber"], "READY", "--yes")
@@ -320,7 +316,7 @@ def test_a_move_the_pipeline_does_not_allow_is_a_conflict(admin: Krafta, sqlite_
 
 
 def test_moved_by_someone_else_while_confirming_is_a_conflict_showing_the_current_status(
-    admin: Krafta, sqlite_server: LiveServer
+    admin: Krafta, sqlite_server: Server
 ) -> None:
     order = new_order(sqlite_server, "CONFIRMED")
     number = order["orderNumber"]
@@ -344,7 +340,7 @@ def test_moved_by_someone_else_while_confirming_is_a_conflict_showing_the_curren
     assert [e["toStatus"] for e in after["history"]].count("IN_PRODUCTION") == 1
 
 
-def test_declining_the_confirmation_changes_nothing(admin: Krafta, sqlite_server: LiveServer) -> None:
+def test_declining_the_confirmation_changes_nothing(admin: Krafta, sqlite_server: Server) -> None:
     order = new_order(sqlite_server, "CONFIRMED")
 
     run = run_on_tty(admin, "orders", "advance", order["orderNumber"], prompt="?", answer="n\n")
@@ -354,7 +350,7 @@ def test_declining_the_confirmation_changes_nothing(admin: Krafta, sqlite_server
 
 
 def test_without_a_terminal_advance_and_cancel_need_yes_and_change_nothing(
-    admin: Krafta, sqlite_server: LiveServer
+    admin: Krafta, sqlite_server: Server
 ) -> None:
     order = new_order(sqlite_server, "CONFIRMED")
     number = order["orderNumber"]
@@ -375,7 +371,7 @@ def test_without_a_terminal_advance_and_cancel_need_yes_and_change_nothing(
     assert short.code == 0 and short.out == f"{number}: CONFIRMED {ARROW} IN_PRODUCTION\n", short
 
 
-def test_cancel_needs_a_note_and_records_it(admin: Krafta, sqlite_server: LiveServer) -> None:
+def test_cancel_needs_a_note_and_records_it(admin: Krafta, sqlite_server: Server) -> None:
     order = new_order(sqlite_server, "CONFIRMED")
 
     missing = admin("orders", "cancel", order["orderNumber"], "--yes")
@@ -389,7 +385,7 @@ def test_cancel_needs_a_note_and_records_it(admin: Krafta, sqlite_server: LiveSe
     assert after["history"][-1]["note"] == "customer asked, refund sent"
 
 
-def test_taller_cannot_cancel(taller: Krafta, sqlite_server: LiveServer) -> None:
+def test_taller_cannot_cancel(taller: Krafta, sqlite_server: Server) -> None:
     order = new_order(sqlite_server, "CONFIRMED")
 
     assert_error(taller("orders", "cancel", order["orderNumber"], "--note", "no", "--yes"), 7, "forbidden")
@@ -400,7 +396,7 @@ def test_taller_cannot_cancel(taller: Krafta, sqlite_server: LiveServer) -> None
 
 
 def test_create_from_a_file_prints_the_new_number(
-    admin: Krafta, sqlite_server: LiveServer, tmp_path: Path
+    admin: Krafta, sqlite_server: Server, tmp_path: Path
 ) -> None:
     path = tmp_path / "order.json"
     path.write_text(json.dumps(order_body(shippingCity="Maracay", shippingState="Aragua")))
@@ -444,7 +440,7 @@ def test_unusable_order_file_is_invalid_input(
     assert str(path) in line
 
 
-def test_invalid_order_names_the_field(admin: Krafta, sqlite_server: LiveServer, tmp_path: Path) -> None:
+def test_invalid_order_names_the_field(admin: Krafta, sqlite_server: Server, tmp_path: Path) -> None:
     body = order_body(quantity=0)
     del body["payment"]["reference"]
     path = tmp_path / "order.json"

@@ -1,6 +1,6 @@
 """`krafta serve` refusing to start: a busy port or an impossible one, as one line and a documented code.
 
-Starting for real is what every live-server fixture does (tests/conftest.py `LiveServer`).
+Starting for real is what every live-server fixture does (tests/servers.py `LiveServer`).
 """
 
 from __future__ import annotations

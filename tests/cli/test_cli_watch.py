@@ -7,6 +7,7 @@ import json
 import queue
 import signal
 import subprocess
+import sys
 import threading
 import time
 from typing import IO
@@ -14,8 +15,8 @@ from typing import IO
 import pytest
 
 from tests.cli.conftest import Krafta
-from tests.conftest import LiveServer, krafta_exe
 from tests.helpers import create_order
+from tests.servers import Server, ThreadedServer, krafta_exe
 
 
 def _lines(stream: IO[str]) -> queue.Queue[str]:
@@ -30,19 +31,39 @@ def _lines(stream: IO[str]) -> queue.Queue[str]:
     return got
 
 
+# A child started from a background job (`nohup pytest &`, a CI runner) inherits SIGINT ignored, and
+# a Python child then keeps ignoring it: the Ctrl-C these tests send would never arrive. The user
+# presses Ctrl-C on a foreground program, so the child starts as one: SIGINT back to its default,
+# then exec (which keeps a default disposition). Not preexec_fn: unsafe with the server's threads.
+_FOREGROUND = "; ".join(
+    [
+        "import os, signal, sys",
+        "signal.signal(signal.SIGINT, signal.SIG_DFL)",
+        "os.execvp(sys.argv[1], sys.argv[1:])",
+    ]
+)
+
+
+def foreground(command: list[str]) -> list[str]:
+    """`command` as a program started in the foreground of a terminal: Ctrl-C (SIGINT) reaches it."""
+    return [sys.executable, "-c", _FOREGROUND, *command]
+
+
 def _watch(command: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], queue.Queue[str]]:
-    """`krafta orders watch` (or a pipeline around it) as a child, with its lines as they come."""
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    """`krafta orders watch` (or a pipeline around it) as a foreground child, with its lines as they come."""
+    proc = subprocess.Popen(
+        foreground(command), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
     assert proc.stdout is not None
     return proc, _lines(proc.stdout)
 
 
-def _move(server: LiveServer, order_id: str, status: str) -> None:
+def _move(server: Server, order_id: str, status: str) -> None:
     with server.client(server.admin_token) as http:
         assert http.put("/api/orders", json={"orderId": order_id, "status": status}).status_code == 200
 
 
-def _first_line_while_ordering(server: LiveServer, lines: queue.Queue[str], timeout: float = 20) -> str:
+def _first_line_while_ordering(server: Server, lines: queue.Queue[str], timeout: float = 20) -> str:
     """Make orders until the watch prints something (it has then surely subscribed)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -54,7 +75,7 @@ def _first_line_while_ordering(server: LiveServer, lines: queue.Queue[str], time
     raise AssertionError("the watch printed nothing")
 
 
-def test_json_lines_into_head_print_two_events_and_exit_0(admin: Krafta, sqlite_server: LiveServer) -> None:
+def test_json_lines_into_head_print_two_events_and_exit_0(admin: Krafta, sqlite_server: Server) -> None:
     proc, lines = _watch(
         ["bash", "-c", f"set -o pipefail; '{krafta_exe()}' orders watch --json | head -n 2"], admin.env()
     )
@@ -77,7 +98,7 @@ def test_json_lines_into_head_print_two_events_and_exit_0(admin: Krafta, sqlite_
 
 
 def test_lines_say_time_number_move_and_who_and_ctrl_c_ends_cleanly(
-    admin: Krafta, sqlite_server: LiveServer
+    admin: Krafta, sqlite_server: Server
 ) -> None:
     proc, lines = _watch([krafta_exe(), "orders", "watch"], admin.env())
     try:
@@ -101,9 +122,7 @@ def test_lines_say_time_number_move_and_who_and_ctrl_c_ends_cleanly(
     assert "Traceback" not in (proc.stderr.read() if proc.stderr else "")
 
 
-def test_a_customer_watch_shows_only_their_orders_and_not_who(
-    krafta: Krafta, sqlite_server: LiveServer
-) -> None:
+def test_a_customer_watch_shows_only_their_orders_and_not_who(krafta: Krafta, sqlite_server: Server) -> None:
     sqlite_server.make_user("watcher@test.krafta", role="CLIENTE")
     krafta.login("watcher@test.krafta")
     token = sqlite_server.login("watcher@test.krafta")
@@ -133,7 +152,7 @@ def test_watch_reconnects_after_a_server_restart_and_misses_nothing(
     admin: Krafta, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     base = tmp_path_factory.mktemp("watch-restart")
-    server = LiveServer(f"sqlite:///{base / 'krafta.db'}", base)
+    server = ThreadedServer(f"sqlite:///{base / 'krafta.db'}", base)
     server.start()
     server.bootstrap()
     try:
@@ -160,3 +179,18 @@ def test_watch_reconnects_after_a_server_restart_and_misses_nothing(
     assert [e["order"]["status"] for e in got] == ["CONFIRMED", "IN_PRODUCTION", "READY"]
     assert lines.empty()
     assert "event stream lost" in err and "Traceback" not in err
+
+
+def test_a_child_gets_ctrl_c_even_when_the_suite_runs_in_the_background() -> None:
+    # As under `nohup pytest &`: this process ignores SIGINT; the watch tests' children must not.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        probe = "import signal, sys; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)"
+        inherited = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+        started = subprocess.run(
+            foreground([sys.executable, "-c", probe]), capture_output=True, text=True, check=True
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert inherited.stdout.strip() == "False"  # the trap the watch tests fell into
+    assert started.stdout.strip() == "True"

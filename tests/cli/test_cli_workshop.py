@@ -7,16 +7,16 @@ from typing import Any
 
 from tests.cli.conftest import Krafta, assert_error
 from tests.cli.test_cli_orders import api_move, api_order, new_order
-from tests.conftest import LiveServer
+from tests.servers import Server
 
 ARROW = "→"
 
 
-def _status(server: LiveServer, number: str) -> str:
+def _status(server: Server, number: str) -> str:
     return api_order(server, number, server.admin_token)["status"]
 
 
-def test_three_numbers_move_three(admin: Krafta, sqlite_server: LiveServer) -> None:
+def test_three_numbers_move_three(admin: Krafta, sqlite_server: Server) -> None:
     orders = [new_order(sqlite_server, "CONFIRMED") for _ in range(3)]
     numbers = [o["orderNumber"] for o in orders]
 
@@ -28,7 +28,7 @@ def test_three_numbers_move_three(admin: Krafta, sqlite_server: LiveServer) -> N
 
 
 def test_one_moved_by_someone_else_the_others_move_and_the_exit_code_says_conflict(
-    admin: Krafta, sqlite_server: LiveServer
+    admin: Krafta, sqlite_server: Server
 ) -> None:
     orders = [new_order(sqlite_server, "CONFIRMED") for _ in range(3)]
     numbers = [o["orderNumber"] for o in orders]
@@ -50,7 +50,7 @@ def test_one_moved_by_someone_else_the_others_move_and_the_exit_code_says_confli
     assert [e["toStatus"] for e in history].count("IN_PRODUCTION") == 1
 
 
-def test_the_first_kind_of_failure_sets_the_exit_code(admin: Krafta, sqlite_server: LiveServer) -> None:
+def test_the_first_kind_of_failure_sets_the_exit_code(admin: Krafta, sqlite_server: Server) -> None:
     ok = new_order(sqlite_server, "CONFIRMED")["orderNumber"]
     closed = new_order(sqlite_server, "CONFIRMED", "CANCELLED")["orderNumber"]
 
@@ -62,7 +62,7 @@ def test_the_first_kind_of_failure_sets_the_exit_code(admin: Krafta, sqlite_serv
     assert len(errors) == 2 and "KRFT-000000" in errors[0] and closed in errors[1], run
 
 
-def test_numbers_from_stdin_with_a_handover(admin: Krafta, sqlite_server: LiveServer) -> None:
+def test_numbers_from_stdin_with_a_handover(admin: Krafta, sqlite_server: Server) -> None:
     orders = [new_order(sqlite_server, "CONFIRMED", "IN_PRODUCTION", "READY") for _ in range(2)]
     numbers = [o["orderNumber"] for o in orders]
     listing = "".join(f"{n}\n" for n in numbers) + f"{numbers[0]}\n\n"  # a repeat moves once
@@ -89,7 +89,7 @@ def test_numbers_from_stdin_with_a_handover(admin: Krafta, sqlite_server: LiveSe
         assert delivery["courier"] == "MRW" and delivery["trackingNumber"] == "T-1"
 
 
-def test_the_pipeline_from_list_to_advance(admin: Krafta, sqlite_server: LiveServer) -> None:
+def test_the_pipeline_from_list_to_advance(admin: Krafta, sqlite_server: Server) -> None:
     """`krafta orders list --status READY --format tsv | cut -f1 | krafta orders advance - …`."""
     ready = {new_order(sqlite_server, "CONFIRMED", "IN_PRODUCTION", "READY")["orderNumber"] for _ in range(2)}
     listed = admin("orders", "list", "--status", "READY", "--all", "--format", "tsv")
@@ -104,7 +104,7 @@ def test_the_pipeline_from_list_to_advance(admin: Krafta, sqlite_server: LiveSer
     assert {_status(sqlite_server, n) for n in ready} == {"HANDED_TO_DELIVERY"}
 
 
-def test_handover_without_tracking_says_it_is_missing(admin: Krafta, sqlite_server: LiveServer) -> None:
+def test_handover_without_tracking_says_it_is_missing(admin: Krafta, sqlite_server: Server) -> None:
     number = new_order(sqlite_server, "CONFIRMED", "IN_PRODUCTION", "READY")["orderNumber"]
 
     run = admin("orders", "advance", number, "--yes")
@@ -115,7 +115,7 @@ def test_handover_without_tracking_says_it_is_missing(admin: Krafta, sqlite_serv
     )
 
 
-def test_handover_options_and_usage_errors(admin: Krafta, sqlite_server: LiveServer) -> None:
+def test_handover_options_and_usage_errors(admin: Krafta, sqlite_server: Server) -> None:
     number = new_order(sqlite_server, "CONFIRMED")["orderNumber"]
     assert_error(admin("orders", "advance", number, "READY", "--courier", "MRW", "--yes"), 2, "--courier")
     assert_error(admin("orders", "advance", "-", input=f"{number}\n"), 2, "stdin", "--yes")
@@ -130,7 +130,7 @@ def test_handover_options_and_usage_errors(admin: Krafta, sqlite_server: LiveSer
     assert _status(sqlite_server, number) == "CONFIRMED"
 
 
-def test_bulk_json_reports_each_order(admin: Krafta, sqlite_server: LiveServer) -> None:
+def test_bulk_json_reports_each_order(admin: Krafta, sqlite_server: Server) -> None:
     ok = new_order(sqlite_server, "CONFIRMED")["orderNumber"]
 
     run = admin("orders", "advance", ok, "KRFT-000000", "--yes", "--json")
@@ -142,7 +142,7 @@ def test_bulk_json_reports_each_order(admin: Krafta, sqlite_server: LiveServer) 
     assert results[1]["error"]["exitCode"] == 4
 
 
-def test_batches_group_same_variant_with_quantity_summed(admin: Krafta, sqlite_server: LiveServer) -> None:
+def test_batches_group_same_variant_with_quantity_summed(admin: Krafta, sqlite_server: Server) -> None:
     city = "Batchópolis"
     a = new_order(
         sqlite_server,
@@ -185,7 +185,7 @@ def test_batches_group_same_variant_with_quantity_summed(admin: Krafta, sqlite_s
     )
 
 
-def test_show_prints_the_delivery(admin: Krafta, sqlite_server: LiveServer) -> None:
+def test_show_prints_the_delivery(admin: Krafta, sqlite_server: Server) -> None:
     number = new_order(sqlite_server, "CONFIRMED", "IN_PRODUCTION", "READY")["orderNumber"]
     moved = admin("orders", "advance", number, "--courier", "Domesa", "--tracking", "DO-5521", "--yes")
     assert moved.code == 0, moved

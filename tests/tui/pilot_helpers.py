@@ -16,7 +16,7 @@ from tui.app import BoardApp
 from tui.screens.board import BoardScreen
 
 if TYPE_CHECKING:
-    from tests.conftest import LiveServer
+    from tests.servers import Server
 
 __all__ = [
     "PIPELINE",
@@ -60,7 +60,7 @@ async def wait_until(
         await asyncio.sleep(0)
 
 
-def move(server: LiveServer, order_id: str, source: str, target: str, token: str | None = None) -> None:
+def move(server: Server, order_id: str, source: str, target: str, token: str | None = None) -> None:
     with server.client(token or server.admin_token) as http:
         response = http.put(
             "/api/orders", json={"orderId": order_id, "status": target, "expectedStatus": source}
@@ -68,7 +68,7 @@ def move(server: LiveServer, order_id: str, source: str, target: str, token: str
     assert response.status_code == 200, response.text
 
 
-def place_order(server: LiveServer, status: str, **overrides: Any) -> dict[str, Any]:
+def place_order(server: Server, status: str, **overrides: Any) -> dict[str, Any]:
     """Create an order over HTTP and advance it (as the admin) until it is in `status`."""
     created = create_order(server, **overrides)
     for source, target in itertools.pairwise(PIPELINE):
@@ -78,7 +78,7 @@ def place_order(server: LiveServer, status: str, **overrides: Any) -> dict[str, 
     return created
 
 
-def server_status(server: LiveServer, order_id: str) -> str:
+def server_status(server: Server, order_id: str) -> str:
     with server.client(server.admin_token) as http:
         response = http.get(f"/api/orders/{order_id}")
     assert response.status_code == 200, response.text

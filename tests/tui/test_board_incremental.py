@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from krafta_cli.client import KraftaClient, OrderPage
-from tests.conftest import LiveServer
+from tests.servers import Server
 from tests.tui.pilot_helpers import RecordingBoard, board_screen, move, place_order, wait_until
 from tui.loading import FULL_RELOAD_EVERY
 
@@ -26,7 +26,7 @@ class CountingClient(KraftaClient):
         return super().list_orders(status=status, **kwargs)
 
 
-def test_refreshes_fetch_only_changes_and_show_them(sqlite_server: LiveServer) -> None:
+def test_refreshes_fetch_only_changes_and_show_them(sqlite_server: Server) -> None:
     moving = place_order(sqlite_server, "CONFIRMED", shippingCity="Acarigua")
     finishing = place_order(sqlite_server, "HANDED_TO_DELIVERY", shippingCity="Guanare")
 

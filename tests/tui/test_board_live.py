@@ -18,8 +18,8 @@ from textual.widgets import Input, Static
 
 from krafta_cli.client import KraftaClient, LoginResult
 from krafta_cli.workflows import order_panel
-from tests.conftest import LiveServer
 from tests.helpers import PASSWORD
+from tests.servers import Server
 from tests.tui.pilot_helpers import (
     RecordingBoard,
     board_screen,
@@ -42,7 +42,7 @@ def run(scenario: Coroutine[Any, Any, None]) -> None:
     asyncio.run(scenario)
 
 
-def board(server: LiveServer, token: str | None = None, **kwargs: Any) -> RecordingBoard:
+def board(server: Server, token: str | None = None, **kwargs: Any) -> RecordingBoard:
     kwargs.setdefault("refresh_interval", None)
     client = KraftaClient(server.url, token if token is not None else server.admin_token)
     return RecordingBoard(client, **kwargs)
@@ -76,7 +76,7 @@ def on_board(app: RecordingBoard, number: str, status: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def shop(sqlite_server: LiveServer) -> dict[str, dict[str, Any]]:
+def shop(sqlite_server: Server) -> dict[str, dict[str, Any]]:
     """One order in each open status, plus a completed one, with cities the filter test can find."""
     return {
         status: place_order(sqlite_server, status, shippingCity=city, shippingState="Lara")
@@ -91,7 +91,7 @@ def shop(sqlite_server: LiveServer) -> dict[str, dict[str, Any]]:
     }
 
 
-def test_orders_appear_in_their_columns(sqlite_server: LiveServer, shop: dict[str, dict[str, Any]]) -> None:
+def test_orders_appear_in_their_columns(sqlite_server: Server, shop: dict[str, dict[str, Any]]) -> None:
     async def scenario() -> None:
         app = board(sqlite_server)
         async with app.run_test(size=SIZE) as pilot:
@@ -126,7 +126,7 @@ def test_orders_appear_in_their_columns(sqlite_server: LiveServer, shop: dict[st
     run(scenario())
 
 
-def test_advance_with_a_then_y_moves_the_order_on_the_server(sqlite_server: LiveServer) -> None:
+def test_advance_with_a_then_y_moves_the_order_on_the_server(sqlite_server: Server) -> None:
     created = place_order(sqlite_server, "CONFIRMED")
     number = created["orderNumber"]
 
@@ -153,7 +153,7 @@ def test_advance_with_a_then_y_moves_the_order_on_the_server(sqlite_server: Live
 
 
 def test_filter_by_city_number_or_payer_and_escape_clears(
-    sqlite_server: LiveServer, shop: dict[str, dict[str, Any]]
+    sqlite_server: Server, shop: dict[str, dict[str, Any]]
 ) -> None:
     payer = place_order(sqlite_server, "READY", payment={"payerName": "Yolanda Ñáñez"})
 
@@ -185,7 +185,7 @@ def test_filter_by_city_number_or_payer_and_escape_clears(
     run(scenario())
 
 
-def test_a_move_made_meanwhile_gives_the_409_message_and_a_refreshed_board(sqlite_server: LiveServer) -> None:
+def test_a_move_made_meanwhile_gives_the_409_message_and_a_refreshed_board(sqlite_server: Server) -> None:
     created = place_order(sqlite_server, "CONFIRMED")
     number = created["orderNumber"]
 
@@ -219,7 +219,7 @@ def test_a_move_made_meanwhile_gives_the_409_message_and_a_refreshed_board(sqlit
 
 
 def test_taller_does_not_see_the_reported_column(
-    sqlite_server: LiveServer, shop: dict[str, dict[str, Any]]
+    sqlite_server: Server, shop: dict[str, dict[str, Any]]
 ) -> None:
     async def scenario() -> None:
         app = board(sqlite_server, token=sqlite_server.taller_token)
@@ -241,7 +241,7 @@ def test_taller_does_not_see_the_reported_column(
     run(scenario())
 
 
-def test_a_403_explains_the_role_and_the_board_follows_the_new_role(sqlite_server: LiveServer) -> None:
+def test_a_403_explains_the_role_and_the_board_follows_the_new_role(sqlite_server: Server) -> None:
     sqlite_server.make_user("jefa@test.krafta", role="ADMIN")
     token = sqlite_server.login("jefa@test.krafta")
     created = place_order(sqlite_server, "REPORTED")
@@ -267,7 +267,7 @@ def test_a_403_explains_the_role_and_the_board_follows_the_new_role(sqlite_serve
     assert server_status(sqlite_server, created["orderId"]) == "REPORTED"
 
 
-def test_admin_cancels_with_a_note(sqlite_server: LiveServer) -> None:
+def test_admin_cancels_with_a_note(sqlite_server: Server) -> None:
     created = place_order(sqlite_server, "READY")
     number = created["orderNumber"]
 
@@ -290,7 +290,7 @@ def test_admin_cancels_with_a_note(sqlite_server: LiveServer) -> None:
     assert order["history"][-1]["fromStatus"] == "READY"
 
 
-def test_enter_opens_the_detail_and_help_lists_the_keys(sqlite_server: LiveServer) -> None:
+def test_enter_opens_the_detail_and_help_lists_the_keys(sqlite_server: Server) -> None:
     created = place_order(sqlite_server, "IN_PRODUCTION", payment={"payerName": "Detalle Prueba"})
     number = created["orderNumber"]
 
@@ -324,7 +324,7 @@ def test_enter_opens_the_detail_and_help_lists_the_keys(sqlite_server: LiveServe
     run(scenario())
 
 
-def test_command_palette_offers_the_board_actions(sqlite_server: LiveServer) -> None:
+def test_command_palette_offers_the_board_actions(sqlite_server: Server) -> None:
     created = place_order(sqlite_server, "CONFIRMED")
 
     async def scenario() -> None:
@@ -357,7 +357,7 @@ def test_command_palette_offers_the_board_actions(sqlite_server: LiveServer) -> 
     run(scenario())
 
 
-def test_login_screen_logs_in_and_keeps_the_token(sqlite_server: LiveServer) -> None:
+def test_login_screen_logs_in_and_keeps_the_token(sqlite_server: Server) -> None:
     saved: list[LoginResult] = []
 
     async def scenario() -> None:
@@ -382,7 +382,7 @@ def test_login_screen_logs_in_and_keeps_the_token(sqlite_server: LiveServer) -> 
         assert client.me()["email"] == "admin@test.krafta"
 
 
-def test_an_invalid_token_shows_the_login_screen(sqlite_server: LiveServer) -> None:
+def test_an_invalid_token_shows_the_login_screen(sqlite_server: Server) -> None:
     async def scenario() -> None:
         app = board(sqlite_server, token="not-a-jwt")
         async with app.run_test(size=SIZE) as pilot:

@@ -13,8 +13,8 @@ import httpx
 from textual.widgets import Static
 
 from krafta_cli.client import KraftaClient
-from tests.conftest import LiveServer
 from tests.helpers import create_order
+from tests.servers import Server
 from tests.tui.pilot_helpers import RecordingBoard, board_screen, move, wait_until
 
 SIZE = (160, 40)
@@ -52,7 +52,7 @@ class RefuseEvents(httpx.BaseTransport):
         self.inner.close()
 
 
-def test_a_move_through_the_api_shows_within_a_second_without_a_key(sqlite_server: LiveServer) -> None:
+def test_a_move_through_the_api_shows_within_a_second_without_a_key(sqlite_server: Server) -> None:
     server = sqlite_server
     first = create_order(server)
 
@@ -103,7 +103,7 @@ def test_a_move_through_the_api_shows_within_a_second_without_a_key(sqlite_serve
     run(scenario())
 
 
-def test_with_the_stream_refused_the_board_polls_and_says_so(sqlite_server: LiveServer) -> None:
+def test_with_the_stream_refused_the_board_polls_and_says_so(sqlite_server: Server) -> None:
     server = sqlite_server
     transport = RefuseEvents()
 

@@ -11,8 +11,8 @@ from typing import Any
 from textual.widgets import Input
 
 from krafta_cli.client import KraftaClient
-from tests.conftest import LiveServer
 from tests.helpers import order_body
+from tests.servers import Server
 from tests.tui.fake_shop import FakeShop, frozen_clock, make_order
 from tests.tui.pilot_helpers import (
     RecordingBoard,
@@ -34,7 +34,7 @@ def run(scenario: Coroutine[Any, Any, None]) -> None:
     asyncio.run(scenario)
 
 
-def board(server: LiveServer) -> RecordingBoard:
+def board(server: Server) -> RecordingBoard:
     return RecordingBoard(KraftaClient(server.url, server.admin_token), refresh_interval=None)
 
 
@@ -48,12 +48,12 @@ async def mark_on_board(pilot: Any, screen: Any, numbers: list[str], column: str
         await pilot.press("space")
 
 
-def _server_order(server: LiveServer, order_id: str) -> dict[str, Any]:
+def _server_order(server: Server, order_id: str) -> dict[str, Any]:
     with server.client(server.admin_token) as http:
         return http.get(f"/api/orders/{order_id}").json()["order"]
 
 
-def test_mark_three_cards_and_advance_them_with_one_confirmation(sqlite_server: LiveServer) -> None:
+def test_mark_three_cards_and_advance_them_with_one_confirmation(sqlite_server: Server) -> None:
     city = f"Carora-{uuid.uuid4().hex[:6]}"
     orders = [place_order(sqlite_server, "CONFIRMED", shippingCity=city) for _ in range(3)]
     numbers = [o["orderNumber"] for o in orders]
@@ -87,7 +87,7 @@ def test_mark_three_cards_and_advance_them_with_one_confirmation(sqlite_server: 
     run(scenario())
 
 
-def test_a_failure_is_listed_and_the_others_move(sqlite_server: LiveServer) -> None:
+def test_a_failure_is_listed_and_the_others_move(sqlite_server: Server) -> None:
     city = f"Quibor-{uuid.uuid4().hex[:6]}"
     orders = [place_order(sqlite_server, "CONFIRMED", shippingCity=city) for _ in range(2)]
     numbers = [o["orderNumber"] for o in orders]
@@ -122,7 +122,7 @@ def test_a_failure_is_listed_and_the_others_move(sqlite_server: LiveServer) -> N
     run(scenario())
 
 
-def test_handover_asks_courier_and_tracking_and_remembers_the_courier(sqlite_server: LiveServer) -> None:
+def test_handover_asks_courier_and_tracking_and_remembers_the_courier(sqlite_server: Server) -> None:
     city = f"Sanare-{uuid.uuid4().hex[:6]}"
     first, second = (place_order(sqlite_server, "READY", shippingCity=city) for _ in range(2))
 
@@ -165,7 +165,7 @@ def test_handover_asks_courier_and_tracking_and_remembers_the_courier(sqlite_ser
     run(scenario())
 
 
-def test_a_batch_of_two_orders_of_one_variant_is_one_line_and_marks_both(sqlite_server: LiveServer) -> None:
+def test_a_batch_of_two_orders_of_one_variant_is_one_line_and_marks_both(sqlite_server: Server) -> None:
     body = {"variantId": "var-2", "subtotal": 24.0, "total": 27.0, "totalBs": 1080.0}
     created = []
     for quantity in (2, 3):
