@@ -158,11 +158,12 @@ def fallback_sync(settings: Settings) -> ReplayReport:
     from server.storage.db import Database
     from server.storage.files import FallbackStore
     from server.storage.replay import Replayer
+    from server.storage.seam import OrderStorage
 
     migrate(settings.db_url)
     database = Database(settings.db_url, pool_size=2)
     try:
-        report = Replayer(database, FallbackStore(settings.orders_fallback_dir)).run()
+        report = Replayer(OrderStorage(database, FallbackStore(settings.orders_fallback_dir))).run()
     finally:
         database.dispose()
     return ReplayReport(

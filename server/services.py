@@ -23,6 +23,7 @@ from server.storage.files import FallbackStore
 from server.storage.hooks import OrderHooks
 from server.storage.numbers import NumberLease
 from server.storage.replay import Replayer
+from server.storage.seam import OrderStorage
 
 __all__ = ["LiveHooks", "Services"]
 
@@ -94,15 +95,17 @@ class Services:
         hooks = LiveHooks(live)
         store = FallbackStore(settings.orders_fallback_dir, hooks)
         lease = NumberLease(db)
+        # One seam for every order operation: the service and the replay share its stores.
+        storage = OrderStorage(db, store)
         return cls(
             settings=settings,
             db=db,
             store=store,
-            orders=OrderService(db, store, lease=lease, stuck=settings.stuck_rules),
+            orders=OrderService(storage, lease=lease, stuck=settings.stuck_rules),
             users=UserService(db, limits),
             catalog=CatalogService(db),
             tokens=tokens,
-            replayer=Replayer(db, store, lease=lease, hooks=hooks),
+            replayer=Replayer(storage, lease=lease),
             live=live,
             lease=lease,
             hooks=hooks,

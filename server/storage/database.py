@@ -140,24 +140,27 @@ class DatabaseOrders:
         *,
         kind: ChangeKind = "order.created",
         prepare: Callable[[Connection], Any] | None = None,
+        replayed: bool = False,
     ) -> Any:
         """The order and its Idempotency-Key in one transaction (IntegrityError when either is taken).
 
         `prepare(conn)` runs first in the same transaction: it may complete the record (the price
-        check) or return an answer instead (the first response to a key), and then nothing is written.
+        check, a number claimed at replay) or return an answer instead (the first response to a key),
+        and then nothing is written. `replayed`: the import of an order the fallback took
+        (`storage/replay.py`), announced to the hooks as such.
         """
         with self.db.order_write() as conn:
             if prepare is not None and (answer := prepare(conn)) is not None:
                 return answer
-            change = OrderChange.of(kind, record, None)
+            change = OrderChange.of(kind, record, None, replayed=replayed)
             insert_rows(conn, record)
             if idem is not None:
-                self.insert_key(conn, idem, record)
+                self._insert_key(conn, idem, record)
             self.hooks.in_transaction(conn, change)
         self.hooks.after_commit(change)
         return None
 
-    def insert_key(self, conn: Connection, idem: Idem, record: Mapping[str, Any]) -> None:
+    def _insert_key(self, conn: Connection, idem: Idem, record: Mapping[str, Any]) -> None:
         conn.execute(
             idem_t.insert().values(
                 key=idem.key,

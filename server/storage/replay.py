@@ -22,18 +22,14 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
-from server.domain.changes import OrderChange
 from server.domain.lifecycle import Status
 from server.domain.numbers import draw_number
 from server.domain.records import Idem, apply_price, history_entry
 from server.domain.shape import utcnow
-from server.storage.database import DatabaseOrders, insert_rows
-from server.storage.db import Database
-from server.storage.files import META, FallbackStore
-from server.storage.hooks import OrderHooks
+from server.storage.files import META
 from server.storage.models import orders_t
 from server.storage.numbers import NumberLease, claim_number
-from server.storage.seam import attempt, unavailable
+from server.storage.seam import OrderStorage, attempt, unavailable
 
 __all__ = ["ReplayLoop", "ReplayReport", "Replayer"]
 
@@ -52,19 +48,15 @@ class ReplayReport:
 
 
 class Replayer:
-    def __init__(
-        self,
-        db: Database,
-        store: FallbackStore,
-        *,
-        lease: NumberLease | None = None,
-        hooks: OrderHooks | None = None,
-    ) -> None:
-        self.db = db
-        self.store = store
+    """Imports the fallback's orders through the seam's own stores (`OrderStorage`, shared with the
+    order service): the database store's insert, with what only a replay does — the checks the
+    outage skipped, and the number claimed or renumbered — in the same transaction."""
+
+    def __init__(self, storage: OrderStorage, *, lease: NumberLease | None = None) -> None:
+        self.storage = storage
+        self.database = storage.database
+        self.store = storage.files
         self.lease = lease
-        self.hooks = hooks or store.hooks
-        self.database = DatabaseOrders(db, self.hooks)
         self._lock = threading.Lock()
 
     def run(self) -> ReplayReport:
@@ -94,10 +86,10 @@ class Replayer:
         key = meta.get("idempotencyKey")
         idem = Idem(key, meta.get("requestHash") or "", meta.get("response") or {}) if key else None
         for _ in range(20):
-            with self.db.read_conn() as conn:
-                if conn.scalar(select(orders_t.c.id).where(orders_t.c.id == record["id"])) is not None:
-                    report.already.append(record["id"])
-                    break
+            if self.database.present([record["id"]]):
+                report.already.append(record["id"])
+                break
+            with self.database.db.read_conn() as conn:
                 earlier = self.database.idempotent(conn, key) if key else None
                 if earlier is not None and idem is not None and earlier.request_hash == idem.request_hash:
                     # The customer's retry during the outage of an order the database already had:
@@ -113,23 +105,14 @@ class Replayer:
                     return
                 self._check_now(conn, record, report)
             try:
-                with self.db.order_write() as conn:
-                    number = record["orderNumber"]
-                    # A reserved number is ours; any other must be claimed now. Either way, a number an
-                    # order in the database holds (a tampered or very old file) is never shared.
-                    held = conn.scalar(select(orders_t.c.id).where(orders_t.c.order_number == number))
-                    if held is not None or (
-                        not meta.get("numberReserved") and not claim_number(conn, number)
-                    ):
-                        self._renumber(conn, record, meta, report)
-                    insert_rows(conn, record)
-                    # Same key with another body was a different order: imported, but the key stays
-                    # with the order that had it first.
-                    if idem is not None and earlier is None:
-                        self.database.insert_key(conn, idem, record)
-                    self.hooks.in_transaction(
-                        conn, OrderChange.of("order.created", record, None, replayed=True)
-                    )
+                # Same key with another body was a different order: imported, but the key stays
+                # with the order that had it first.
+                self.database.insert(
+                    record,
+                    idem if earlier is None else None,
+                    prepare=lambda conn: self._claim_number(conn, record, meta, report),
+                    replayed=True,
+                )
                 report.imported.append(record["id"])
                 break
             except IntegrityError:
@@ -140,6 +123,17 @@ class Replayer:
         self.store.mark_imported(record["id"])
         if idem is not None:
             self.store.remember_key(idem)
+
+    def _claim_number(
+        self, conn: Connection, record: dict[str, Any], meta: dict[str, Any], report: ReplayReport
+    ) -> None:
+        """In the import's transaction: a reserved number is ours; any other must be claimed now.
+        Either way, a number an order in the database holds (a tampered or very old file) is never
+        shared: the order is renumbered."""
+        number = record["orderNumber"]
+        held = conn.scalar(select(orders_t.c.id).where(orders_t.c.order_number == number))
+        if held is not None or (not meta.get("numberReserved") and not claim_number(conn, number)):
+            self._renumber(conn, record, meta, report)
 
     def _check_now(self, conn: Connection, record: dict[str, Any], report: ReplayReport) -> None:
         """What the database could not check during the outage: the price, the design upload."""

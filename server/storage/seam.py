@@ -3,14 +3,20 @@ is the one place that decides "database unavailable → files" for every one of 
 
     insert(record, …)                         a new order
     get(order_id=… | number=…)                one order's record, or None
-    page(filter, after, size)                 newest first after a keyset position
     apply_move(order_id, decide, actor, at)   apply the plan `decide(current status)` returns
 
 `attempt` is the error translation (in the spirit of httpx's `map_exceptions`): an operation on the
 database either answers, or reports that the database is unavailable — never both, never a
-stray driver error. `database_or_files` runs an operation on the database and, when it is
-unavailable, on the files. `find` adds the one "look again" step: an order in neither store while
-the database answers may have been committed by a replay and archived between the two looks.
+stray driver error; `unavailable` is the one test behind it. `OrderStorage` holds the two stores
+(the order service and the replay share one) and runs every order operation:
+
+    database_or_files   a write: on the database, or on the files when it is unavailable (create)
+    find                one order: database, files, and one more look (get, advance)
+    listing             a list's share of each store: a database page and the pending files'
+                        orders the database does not hold yet (pages and the streamed whole)
+
+`find` adds the one "look again" step: an order in neither store while the database answers may
+have been committed by a replay and archived between the two looks.
 """
 
 from __future__ import annotations
@@ -18,13 +24,15 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
+from server.domain.filter import After, OrderFilter
 from server.storage.database import DatabaseOrders
-from server.storage.db import is_unavailable
+from server.storage.db import Database, is_unavailable
 from server.storage.files import FallbackStore
 
-__all__ = ["OrderStorage", "Store", "attempt", "unavailable"]
+__all__ = ["Listing", "OrderStorage", "Store", "attempt", "unavailable"]
 
 log = logging.getLogger("krafta.storage")
 
@@ -68,9 +76,20 @@ def attempt(operation: Callable[[], T], *, instead: str | None = "the fallback")
         return False, None
 
 
+@dataclass
+class Listing(Generic[T]):
+    """Each store's share of one list: what the database read (empty when it is down), and the
+    pending orders of the files, newest first, that the database does not hold yet."""
+
+    database: list[T]
+    files: list[dict[str, Any]]
+    answered: bool
+
+
 class OrderStorage:
-    def __init__(self, database: DatabaseOrders, files: FallbackStore) -> None:
-        self.database = database
+    def __init__(self, db: Database, files: FallbackStore) -> None:
+        # The stores' changes go to the same hooks, wherever an order lands.
+        self.database = DatabaseOrders(db, files.hooks)
         self.files = files
 
     def database_or_files(
@@ -93,3 +112,21 @@ class OrderStorage:
         # The replay may have committed the order and archived its file between our two looks.
         answered, found = attempt(lambda: operation(self.database))
         return found, answered
+
+    def listing(
+        self,
+        filt: OrderFilter,
+        after: After | None,
+        size: int | None,
+        read: Callable[[DatabaseOrders], list[T]],
+    ) -> Listing[T]:
+        """A list's share of each store, after the keyset position `after`: `read(database)` (which
+        knows how its caller wants the page), and up to `size` matching fallback orders (all with
+        None), read from their files once."""
+        answered, rows = attempt(lambda: read(self.database))
+        ids = self.files.matching(filt, after)[:size]
+        if ids and answered:
+            # A file whose order was just committed by a replay must not show twice.
+            _, present = attempt(lambda: self.database.present(ids))
+            ids = [i for i in ids if i not in (present or set())]
+        return Listing(rows or [], self.files.load(ids, filt), answered)

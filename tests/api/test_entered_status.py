@@ -32,6 +32,7 @@ from server.storage.files import FallbackStore
 from server.storage.migrate import upgrade
 from server.storage.models import orders_t
 from server.storage.replay import Replayer
+from server.storage.seam import OrderStorage
 from tests.conftest import DATABASES, database_url
 from tests.helpers import CATALOG, free_port, order_body
 
@@ -94,7 +95,7 @@ def _assert_entered_by_its_last_move(order: dict[str, Any]) -> None:
 
 
 def test_create_and_every_move_set_it_in_the_database(db: Database, store: FallbackStore) -> None:
-    service = OrderService(db, store)
+    service = OrderService(OrderStorage(db, store))
     order_id = _create(service)
     created = service.get(ADMIN, order_id)
     assert created["enteredStatusAt"] == created["createdAt"]
@@ -111,7 +112,7 @@ def test_create_and_every_move_set_it_in_the_database(db: Database, store: Fallb
 def test_create_and_moves_set_it_in_the_fallback_and_the_replay_keeps_it(
     db: Database, down: Database, store: FallbackStore
 ) -> None:
-    outage = OrderService(down, store)
+    outage = OrderService(OrderStorage(down, store))
     order_id = _create(outage)
     created = outage.get(ADMIN, order_id)
     assert created["storage"] == "fallback" and created["enteredStatusAt"] == created["createdAt"]
@@ -120,14 +121,17 @@ def test_create_and_moves_set_it_in_the_fallback_and_the_replay_keeps_it(
     on_disk = json.loads((store.directory / f"{order_id}.json").read_text())
     assert on_disk["enteredStatusAt"] == moved["enteredStatusAt"]
 
-    assert Replayer(db, store).run().imported == [order_id]
+    assert Replayer(OrderStorage(db, store)).run().imported == [order_id]
     assert _column(db, order_id) == _at(moved["enteredStatusAt"])
-    assert OrderService(db, store).get(ADMIN, order_id)["enteredStatusAt"] == moved["enteredStatusAt"]
+    assert (
+        OrderService(OrderStorage(db, store)).get(ADMIN, order_id)["enteredStatusAt"]
+        == moved["enteredStatusAt"]
+    )
 
 
 def test_the_demo_seed_sets_it_by_the_same_moves(db: Database, store: FallbackStore) -> None:
     seed_demo(db, password="demo-password-1", orders=12, password_hash=lambda p: "x")
-    orders = json.loads(b"".join(OrderService(db, store).stream_all(ADMIN, OrderFilter())))
+    orders = json.loads(b"".join(OrderService(OrderStorage(db, store)).stream_all(ADMIN, OrderFilter())))
     assert len(orders["orders"]) == 12
     for order in orders["orders"]:
         # Seeded orders moved by the lifecycle's plans: their clock started at their newest move.
@@ -141,7 +145,7 @@ def test_a_file_of_the_previous_version_is_served_stuck_filtered_and_replayed(
     store.directory.mkdir(parents=True)
     shutil.copy(OLD_FILES / f"{OLD_ID}.json", store.directory)
     rules = parse_stuck_after("CONFIRMED=1d")
-    outage = OrderService(down, store, stuck=rules)
+    outage = OrderService(OrderStorage(down, store), stuck=rules)
     served = outage.get(ADMIN, "KRFT-654321")
     # Its clock starts at the move into CONFIRMED (from its history), not at its creation.
     assert served["enteredStatusAt"] == OLD_CONFIRMED_AT
@@ -153,9 +157,9 @@ def test_a_file_of_the_previous_version_is_served_stuck_filtered_and_replayed(
     assert [o["id"] for o in listed] == [OLD_ID]
     assert not (store.directory / "invalid").exists()
 
-    assert Replayer(db, store).run().imported == [OLD_ID]
+    assert Replayer(OrderStorage(db, store)).run().imported == [OLD_ID]
     assert _column(db, OLD_ID) == _at(OLD_CONFIRMED_AT)
-    assert OrderService(db, store).get(ADMIN, OLD_ID)["enteredStatusAt"] == OLD_CONFIRMED_AT
+    assert OrderService(OrderStorage(db, store)).get(ADMIN, OLD_ID)["enteredStatusAt"] == OLD_CONFIRMED_AT
 
 
 def test_a_file_of_the_previous_version_can_be_moved_and_is_then_written_whole(
@@ -163,7 +167,7 @@ def test_a_file_of_the_previous_version_can_be_moved_and_is_then_written_whole(
 ) -> None:
     store.directory.mkdir(parents=True)
     shutil.copy(OLD_FILES / f"{OLD_ID}.json", store.directory)
-    moved = _move(OrderService(down, store), OLD_ID, "IN_PRODUCTION")
+    moved = _move(OrderService(OrderStorage(down, store)), OLD_ID, "IN_PRODUCTION")
     _assert_entered_by_its_last_move(moved)
     on_disk = json.loads((store.directory / f"{OLD_ID}.json").read_text())
     assert on_disk["enteredStatusAt"] == moved["enteredStatusAt"]
@@ -195,7 +199,7 @@ def test_the_stored_value_is_the_stuck_rules_one_input_in_the_database(
     db: Database, store: FallbackStore
 ) -> None:
     rules = parse_stuck_after("CONFIRMED=1d")
-    service = OrderService(db, store, stuck=rules)
+    service = OrderService(OrderStorage(db, store), stuck=rules)
     old_column, old_history = _create(service), _create(service)
     for order_id in (old_column, old_history):
         _move(service, order_id, "CONFIRMED")
@@ -216,7 +220,7 @@ def test_the_stored_value_is_the_stuck_rules_one_input_in_the_fallback_index(
     down: Database, store: FallbackStore
 ) -> None:
     rules = parse_stuck_after("CONFIRMED=1d")
-    outage = OrderService(down, store, stuck=rules)
+    outage = OrderService(OrderStorage(down, store), stuck=rules)
     old_field, old_history = _create(outage), _create(outage)
     long_ago = (utcnow() - timedelta(days=3)).isoformat(timespec="microseconds")
     for order_id in (old_field, old_history):

@@ -36,6 +36,7 @@ from server.storage.migrate import upgrade
 from server.storage.models import Order, OrderNumber
 from server.storage.numbers import NumberLease
 from server.storage.replay import Replayer
+from server.storage.seam import OrderStorage
 from tests.conftest import DATABASES, database_url
 from tests.helpers import CATALOG, PASSWORD, free_port, order_body
 
@@ -82,7 +83,7 @@ def _numbers(db: Database) -> list[str]:
 
 
 def test_the_lease_skips_numbers_that_are_taken(db: Database, store: FallbackStore, monkeypatch) -> None:
-    service = OrderService(db, store, lease=NumberLease(db, block=4, low_water=1))
+    service = OrderService(OrderStorage(db, store), lease=NumberLease(db, block=4, low_water=1))
     _steer(monkeypatch, [111111])
     first = service.create(_body(), owner=None, idempotency_key=None, request_hash="a")[1]
     assert first["orderNumber"] == "KRFT-111111"
@@ -103,8 +104,8 @@ def test_an_outage_order_keeps_its_number_and_no_two_orders_share_one(
     db: Database, down: Database, store: FallbackStore, monkeypatch
 ) -> None:
     lease = NumberLease(db, block=3, low_water=1)
-    up = OrderService(db, store, lease=lease)
-    outage = OrderService(down, store, lease=lease)  # the same instance, its database gone
+    up = OrderService(OrderStorage(db, store), lease=lease)
+    outage = OrderService(OrderStorage(down, store), lease=lease)  # the same instance, its database gone
     _steer(monkeypatch, [101010, 202020, 303030])
     lease.refill()
     in_db = up.create(_body(), owner=None, idempotency_key=None, request_hash="a")[1]
@@ -115,14 +116,14 @@ def test_an_outage_order_keeps_its_number_and_no_two_orders_share_one(
 
     # Meanwhile a second instance, whose random source draws the very same numbers, takes orders.
     elsewhere = FallbackStore(store.directory.parent / "other")
-    second = OrderService(db, elsewhere, lease=NumberLease(db, block=3))
+    second = OrderService(OrderStorage(db, elsewhere), lease=NumberLease(db, block=3))
     _steer(monkeypatch, [101010, 202020, 303030, 404040, 505050, 606060, 707070])
     others = [
         second.create(_body(), owner=None, idempotency_key=None, request_hash=f"c{i}")[1] for i in range(3)
     ]
     assert queued["orderNumber"] not in {o["orderNumber"] for o in others}
 
-    report = Replayer(db, store, lease=lease).run()
+    report = Replayer(OrderStorage(db, store), lease=lease).run()
     assert report.imported == [queued["orderId"]] and report.renumbered == {}
     with db.session() as session:
         assert session.get(Order, queued["orderId"]).order_number == queued["orderNumber"]
@@ -134,16 +135,18 @@ def test_an_outage_order_keeps_its_number_and_no_two_orders_share_one(
 def test_a_dry_lease_number_that_collides_is_renumbered_and_recorded(
     db: Database, down: Database, store: FallbackStore, monkeypatch
 ) -> None:
-    up = OrderService(db, store, lease=NumberLease(db, block=2, low_water=0))
+    up = OrderService(OrderStorage(db, store), lease=NumberLease(db, block=2, low_water=0))
     _steer(monkeypatch, [424242])
     taken = up.create(_body(), owner=None, idempotency_key=None, request_hash="a")[1]
     assert taken["orderNumber"] == "KRFT-424242"
-    dry = OrderService(down, store, lease=NumberLease(down))  # an instance that never had a lease
+    dry = OrderService(
+        OrderStorage(down, store), lease=NumberLease(down)
+    )  # an instance that never had a lease
     _steer(monkeypatch, [424242] * 200)  # its failed attempt to fill a lease draws some too
     queued = dry.create(_body(), owner=None, idempotency_key=None, request_hash="b")[1]
     assert queued["orderNumber"] == "KRFT-424242"
 
-    report = Replayer(db, store).run()
+    report = Replayer(OrderStorage(db, store)).run()
     assert report.imported == [queued["orderId"]]
     new = report.renumbered["KRFT-424242"]
     order = up.get(_admin(db), queued["orderId"])
@@ -160,15 +163,15 @@ def _admin(db: Database) -> Principal:
 def test_an_unknown_design_upload_is_imported_with_a_note_and_the_price_checked(
     db: Database, down: Database, store: FallbackStore
 ) -> None:
-    outage = OrderService(down, store)
+    outage = OrderService(OrderStorage(down, store))
     body = _body(designUploadId="does-not-exist", subtotal=11.00, total=14.00, totalBs=560.00)
     queued = outage.create(body, owner=None, idempotency_key=None, request_hash="a")[1]
-    up = OrderService(db, store)
+    up = OrderService(OrderStorage(db, store))
     with pytest.raises(Invalid):  # with the database up the same body is refused at once
         up.create(body, owner=None, idempotency_key=None, request_hash="b")
 
     CatalogService(db).upsert(CatalogIn.model_validate(CATALOG))
-    report = Replayer(db, store).run()
+    report = Replayer(OrderStorage(db, store)).run()
     assert report.imported == [queued["orderId"]] and report.noted == [queued["orderId"]]
     order = up.get(_admin(db), queued["orderId"])
     assert order["items"][0]["designUploadId"] is None
@@ -212,19 +215,19 @@ def _bad_files(directory: Path, good: dict) -> dict[str, object]:  # type: ignor
 def test_files_that_are_not_orders_are_set_aside_never_served(
     db: Database, down: Database, store: FallbackStore
 ) -> None:
-    outage = OrderService(down, store)
+    outage = OrderService(OrderStorage(down, store))
     good = outage.create(_body(), owner=None, idempotency_key=None, request_hash="a")[1]
     record = json.loads((store.directory / f"{good['orderId']}.json").read_text())
     names = _bad_files(store.directory, record)
     fresh = FallbackStore(store.directory)  # a server starting over this directory
-    for service in (OrderService(db, fresh), OrderService(down, fresh)):
+    for service in (OrderService(OrderStorage(db, fresh)), OrderService(OrderStorage(down, fresh))):
         page = json.loads(service.list_page(_admin(db), _filter(), limit=50, cursor=None))
         assert [o["id"] for o in page["orders"]] == [good["orderId"]]
         streamed = json.loads(b"".join(service.stream_all(_admin(db), _filter())))
         assert [o["id"] for o in streamed["orders"]] == [good["orderId"]]
     invalid = {p.name for p in (store.directory / "invalid").iterdir()}
     assert {f"{n}.json" for n in names.values()} | {"not-json.json"} <= invalid
-    assert Replayer(db, fresh).run().imported == [good["orderId"]]
+    assert Replayer(OrderStorage(db, fresh)).run().imported == [good["orderId"]]
 
 
 def _filter() -> OrderFilter:
@@ -234,11 +237,11 @@ def _filter() -> OrderFilter:
 def test_a_post_with_the_database_up_reads_no_fallback_file_whatever_the_backlog(
     db: Database, down: Database, store: FallbackStore
 ) -> None:
-    outage = OrderService(down, store, lease=NumberLease(down))
+    outage = OrderService(OrderStorage(down, store), lease=NumberLease(down))
     for i in range(500):
         outage.create(_body(shippingCity=f"C{i}"), owner=None, idempotency_key=f"k{i}", request_hash="h")
     restarted = FallbackStore(store.directory)
-    up = OrderService(db, restarted)
+    up = OrderService(OrderStorage(db, restarted))
     assert restarted.count() == 500  # the index is built once, from the directory
     built = restarted.files_read
     assert built == 500
@@ -253,7 +256,7 @@ def test_idempotency_keys_are_scoped_to_the_caller(db: Database, store: Fallback
     bob = users.create(email="bob@x.y", password=PASSWORD, role="CLIENTE")
     as_alice = Principal(id=alice["id"], email="alice@x.y", role="CLIENTE", expires_at=utcnow())
     as_bob = Principal(id=bob["id"], email="bob@x.y", role="CLIENTE", expires_at=utcnow())
-    service = OrderService(db, store)
+    service = OrderService(OrderStorage(db, store))
     made = {
         who: service.create(_body(), owner=p, idempotency_key="same-key", request_hash="h")[1]["orderId"]
         for who, p in (("alice", as_alice), ("bob", as_bob), ("anonymous", None))
@@ -269,9 +272,9 @@ def test_a_retry_during_an_outage_of_an_order_the_database_has_returns_it(
     db: Database, down: Database, store: FallbackStore
 ) -> None:
     lease = NumberLease(db)
-    up = OrderService(db, store, lease=lease)
+    up = OrderService(OrderStorage(db, store), lease=lease)
     first = up.create(_body(), owner=None, idempotency_key="retry-me", request_hash="h")[1]
-    outage = OrderService(down, store, lease=lease)
+    outage = OrderService(OrderStorage(down, store), lease=lease)
     retry = outage.create(_body(), owner=None, idempotency_key="retry-me", request_hash="h")[1]
     assert retry == first
     assert store.count() == 0  # no second order written to the fallback
@@ -290,6 +293,7 @@ def test_a_full_disk_is_a_503_and_leaves_no_temporary_file(tmp_path: Path) -> No
         from server.domain.errors import Unavailable
         from server.storage.files import FallbackStore
         from server.orders.service import OrderService
+        from server.storage.seam import OrderStorage
         from server.domain.schemas import OrderIn
         from tests.helpers import order_body
 
@@ -297,7 +301,7 @@ def test_a_full_disk_is_a_503_and_leaves_no_temporary_file(tmp_path: Path) -> No
         store = FallbackStore(Path({str(tmp_path / "fb")!r}))
         resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024))
         try:
-            OrderService(down, store).create(
+            OrderService(OrderStorage(down, store)).create(
                 OrderIn.model_validate(order_body()), owner=None, idempotency_key=None, request_hash="h"
             )
         except Unavailable as error:
@@ -319,7 +323,9 @@ def test_a_full_disk_is_a_503_and_leaves_no_temporary_file(tmp_path: Path) -> No
 
 
 def test_fallback_files_are_private(down: Database, store: FallbackStore) -> None:
-    made = OrderService(down, store).create(_body(), owner=None, idempotency_key=None, request_hash="h")[1]
+    made = OrderService(OrderStorage(down, store)).create(
+        _body(), owner=None, idempotency_key=None, request_hash="h"
+    )[1]
     assert store.directory.stat().st_mode & 0o777 == 0o700
     assert (store.directory / f"{made['orderId']}.json").stat().st_mode & 0o777 == 0o600
 
@@ -408,13 +414,13 @@ def test_the_order_shape_round_trips_through_the_database_and_the_fallback(
         CatalogService(db).upsert(CatalogIn.model_validate(CATALOG))
         db._catalog_loaded = True  # type: ignore[attr-defined]
     body = OrderIn.model_validate(data)
-    up, outage = OrderService(db, store), OrderService(down, store)
+    up, outage = OrderService(OrderStorage(db, store)), OrderService(OrderStorage(down, store))
     direct = up.get(
         _admin(db), up.create(body, owner=None, idempotency_key=None, request_hash="a")[1]["orderId"]
     )
     queued = outage.create(body, owner=None, idempotency_key=None, request_hash="b")[1]["orderId"]
     from_file = outage.get(_admin(db), queued)
-    assert Replayer(db, store).run().imported == [queued]
+    assert Replayer(OrderStorage(db, store)).run().imported == [queued]
     replayed = up.get(_admin(db), queued)
 
     assert direct["storage"] == "database" and from_file["storage"] == "fallback"

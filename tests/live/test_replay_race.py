@@ -22,6 +22,7 @@ from server.storage.files import FallbackStore
 from server.storage.migrate import upgrade
 from server.storage.models import Order
 from server.storage.replay import Replayer
+from server.storage.seam import OrderStorage
 from tests.helpers import order_body
 
 
@@ -42,7 +43,7 @@ def test_a_move_made_while_the_replay_runs_is_imported_with_the_order(db: Databa
     record["storage"] = "fallback"
     store.write(record)
 
-    replay = threading.Thread(target=Replayer(db, store).run)
+    replay = threading.Thread(target=Replayer(OrderStorage(db, store)).run)
     with store.lock():  # a PUT is rewriting the file right now
         replay.start()
         time.sleep(0.5)  # the replay has listed the file and waits for the lock

@@ -28,6 +28,7 @@ from server.orders.service import OrderService
 from server.storage.db import Database
 from server.storage.files import FallbackStore
 from server.storage.migrate import upgrade
+from server.storage.seam import OrderStorage
 from tests.helpers import order_body
 
 API_MD = Path(__file__).resolve().parents[2] / "docs" / "API.md"
@@ -112,12 +113,12 @@ def test_an_order_that_cannot_be_stored_is_not_stored_not_a_status_conflict(tmp_
     url = f"sqlite:///{tmp_path / 'k.db'}"
     upgrade(url)
     db = Database(url, pool_size=2)
-    service = OrderService(db, FallbackStore(tmp_path / "fallback"))
+    service = OrderService(OrderStorage(db, FallbackStore(tmp_path / "fallback")))
 
     def always_taken(*_: object, **__: object) -> None:
         raise IntegrityError("INSERT", None, Exception("UNIQUE constraint failed"))
 
-    service.database.insert = always_taken  # type: ignore[method-assign]
+    service.storage.database.insert = always_taken  # type: ignore[method-assign]
     try:
         with pytest.raises(NotStored) as refused:
             service.create(

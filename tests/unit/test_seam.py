@@ -8,19 +8,31 @@ waiting (the replay, the live feed) — asks the seam (`attempt`, `unavailable`)
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 from sqlalchemy.exc import IntegrityError
 
 from server.accounts.sessions import Sessions
+from server.domain.changes import OrderChange
+from server.domain.filter import OrderFilter
 from server.domain.principal import Principal
+from server.domain.schemas import OrderIn
 from server.domain.shape import utcnow
+from server.orders.service import OrderService
+from server.services import Services
+from server.settings import Settings
 from server.storage.db import Database
-from server.storage.seam import attempt, unavailable
-from tests.helpers import free_port
+from server.storage.files import FallbackStore
+from server.storage.hooks import OrderHooks
+from server.storage.migrate import upgrade
+from server.storage.replay import Replayer
+from server.storage.seam import OrderStorage, attempt, unavailable
+from tests.helpers import free_port, order_body
 
 SERVER = Path(__file__).resolve().parents[2] / "server"
 # Where "down" is decided: the driver-level test (db.py, which also reports failed writes for health)
@@ -48,8 +60,10 @@ def test_no_module_but_the_seam_decides_that_the_database_is_down() -> None:
 
 
 @pytest.fixture
-def dead() -> Database:
-    return Database(f"postgresql://root@127.0.0.1:{free_port()}/nothing", pool_size=1)
+def dead() -> Iterator[Database]:
+    database = Database(f"postgresql://root@127.0.0.1:{free_port()}/nothing", pool_size=1)
+    yield database
+    database.dispose()
 
 
 def test_a_database_nobody_listens_for_is_down_and_other_errors_are_not(dead: Database) -> None:
@@ -58,7 +72,6 @@ def test_a_database_nobody_listens_for_is_down_and_other_errors_are_not(dead: Da
     with pytest.raises(IntegrityError):
         attempt(lambda: _raise(IntegrityError("INSERT", None, Exception("UNIQUE"))))
     assert not unavailable(ValueError("not a database error"))
-    dead.dispose()
 
 
 def test_the_live_feeds_own_psycopg_connection_counts_as_down_too() -> None:
@@ -79,8 +92,84 @@ def test_sessions_ask_the_seam_and_judge_a_token_from_memory_while_the_database_
     assert sessions.resolve(token) == token
     sessions.revoke(token)  # kept in memory until the database answers
     assert sessions.resolve(token) is None
-    dead.dispose()
 
 
 def _raise(error: Exception) -> None:
     raise error
+
+
+# ---- every order operation goes through the one seam ---------------------------------------------------
+
+
+class _Recorder(OrderHooks):
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str, bool]] = []
+
+    def in_transaction(self, conn: Any, change: OrderChange) -> None:
+        self.seen.append(("in_transaction", change.kind, change.replayed))
+
+    def after_commit(self, change: OrderChange) -> None:
+        self.seen.append(("after_commit", change.kind, change.replayed))
+
+    def after_fallback(self, change: OrderChange) -> None:
+        self.seen.append(("after_fallback", change.kind, change.replayed))
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+    url = f"sqlite:///{tmp_path / 'k.db'}"
+    upgrade(url)
+    database = Database(url, pool_size=2)
+    yield database
+    database.dispose()
+
+
+def _create(service: OrderService) -> str:
+    body = OrderIn.model_validate(order_body())
+    return str(service.create(body, owner=None, idempotency_key=None, request_hash="h")[1]["orderId"])
+
+
+def test_the_service_and_the_replay_share_one_seam(tmp_path: Path) -> None:
+    services = Services.build(Settings(data_dir=tmp_path / "data"))
+    try:
+        assert services.replayer.storage is services.orders.storage
+        assert services.orders.storage.files is services.store
+    finally:
+        services.db.dispose()
+
+
+def test_a_replayed_order_is_inserted_by_the_database_store_with_its_hooks(
+    sqlite_db: Database, dead: Database, tmp_path: Path
+) -> None:
+    hooks = _Recorder()
+    store = FallbackStore(tmp_path / "fallback", hooks)
+    taken = _create(OrderService(OrderStorage(dead, store)))
+    report = Replayer(OrderStorage(sqlite_db, store)).run()
+    assert report.imported == [taken]
+    # The store's own insert: the change logged in the transaction, and announced after the commit.
+    assert hooks.seen == [
+        ("after_fallback", "order.created", False),
+        ("in_transaction", "order.created", True),
+        ("after_commit", "order.created", True),
+    ]
+
+
+def test_a_list_takes_each_stores_share_from_the_seam(
+    sqlite_db: Database, dead: Database, tmp_path: Path
+) -> None:
+    store = FallbackStore(tmp_path / "fallback")
+    in_database = _create(OrderService(OrderStorage(sqlite_db, store)))
+    pending = _create(OrderService(OrderStorage(dead, store)))
+
+    down = OrderStorage(dead, store).listing(
+        OrderFilter(), None, None, lambda database: database.page(OrderFilter(), None, 10)
+    )
+    assert (down.answered, down.database, [o["id"] for o in down.files]) == (False, [], [pending])
+
+    # The replay commits the pending order but has not archived its file yet: it must not show twice.
+    up = OrderStorage(sqlite_db, store)
+    Replayer(up).run()
+    (store.directory / "imported" / f"{pending}.json").rename(store.directory / f"{pending}.json")
+    share = up.listing(OrderFilter(), None, None, lambda database: database.page(OrderFilter(), None, 10))
+    assert share.answered and share.files == []
+    assert sorted(o["id"] for o in share.database) == sorted([in_database, pending])
