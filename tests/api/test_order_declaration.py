@@ -194,6 +194,15 @@ def test_every_declared_field_has_its_column_and_every_column_its_field(part: Pa
     assert undeclared == set(), f"columns of {part.table} with no Field(...) in the declaration"
 
 
+# Migration 0008 adds a pg_trgm index where the database can have it (PostgreSQL with the extension):
+# one model index cannot say "only there", so the models leave it out (see models.Order).
+DATABASE_ONLY_INDEXES = {"ix_orders_search_trgm"}
+
+
+def _modelled(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    return not (type_ == "index" and name in DATABASE_ONLY_INDEXES)
+
+
 @pytest.mark.parametrize("backend", DATABASES)
 def test_the_migrations_build_the_tables_the_models_describe(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
@@ -203,7 +212,8 @@ def test_the_migrations_build_the_tables_the_models_describe(
     engine = create_engine(normalize_url(url))
     try:
         with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            options = {"compare_type": True, "include_object": _modelled}
+            context = MigrationContext.configure(conn, opts=options)
             assert compare_metadata(context, Base.metadata) == []
     finally:
         engine.dispose()
