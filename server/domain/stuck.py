@@ -23,7 +23,6 @@ __all__ = [
     "DEFAULT_STUCK_AFTER",
     "StuckAfterError",
     "StuckRules",
-    "format_duration",
     "parse_stuck_after",
 ]
 
@@ -72,12 +71,6 @@ class StuckRules:
         """The rules as published to clients: seconds per ruled status (`{}` when off)."""
         return {s.value: int(d.total_seconds()) for s, d in self.after.items()}
 
-    def describe(self) -> str:
-        """The rules as `KRAFTA_STUCK_AFTER` would spell them (for logs and help texts)."""
-        if not self.after:
-            return "none"
-        return ",".join(f"{s.value}={format_duration(d)}" for s, d in self.after.items())
-
 
 def _time(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
@@ -87,16 +80,6 @@ def _time(value: Any) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def format_duration(value: timedelta) -> str:
-    """`timedelta(days=2)` → `2d`, `timedelta(hours=36)` → `36h`, `timedelta(minutes=90)` → `90m`."""
-    minutes = int(value.total_seconds() // 60)
-    if minutes % (24 * 60) == 0:
-        return f"{minutes // (24 * 60)}d"
-    if minutes % 60 == 0:
-        return f"{minutes // 60}h"
-    return f"{minutes}m"
 
 
 def _duration(status: str, text: str) -> timedelta:

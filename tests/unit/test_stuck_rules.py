@@ -12,7 +12,6 @@ from server.domain.records import entered_from_history, upgrade
 from server.domain.stuck import (
     DEFAULT_STUCK_AFTER,
     StuckAfterError,
-    format_duration,
     parse_stuck_after,
 )
 
@@ -38,7 +37,6 @@ def test_the_issue_example_parses() -> None:
         Status.IN_PRODUCTION: timedelta(days=2),
         Status.READY: timedelta(days=1),
     }
-    assert rules.describe() == "CONFIRMED=1d,IN_PRODUCTION=2d,READY=1d"
 
 
 @pytest.mark.parametrize("unset", [None, "", "   "])
@@ -168,6 +166,5 @@ def test_cutoffs_match_is_stuck() -> None:
     ("delta", "text"),
     [(timedelta(days=2), "2d"), (timedelta(hours=36), "36h"), (timedelta(minutes=90), "90m")],
 )
-def test_format_duration_round_trips(delta: timedelta, text: str) -> None:
-    assert format_duration(delta) == text
+def test_each_unit_reads_as_its_duration(delta: timedelta, text: str) -> None:
     assert parse_stuck_after(f"READY={text}").limit("READY") == delta
