@@ -6,7 +6,7 @@ error answers the one handler in `errors.py` produces, and the success answers s
 may rely on. The order's schemas (`Order`, `OrderItem`, `Payment`, `HistoryEntry`) are generated from
 the order's declaration (`server/domain/shape.py`): a declared field is described without a line
 here. The fuzz test
-(`tests/api/test_fuzz_openapi.py`) generates requests from this description and checks the
+(`tests/live/test_fuzz_openapi.py`) generates requests from this description and checks the
 answers against it, so a drift between the two fails a test.
 """
 

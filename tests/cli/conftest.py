@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import started
 from tests.helpers import PASSWORD
 from tests.servers import Server, ThreadedServer, krafta_exe
 
@@ -139,16 +140,15 @@ def assert_error(run: Run, code: int, *fragments: str) -> str:
 
 
 @pytest.fixture(scope="package")
-def sqlite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadedServer]:
+def sqlite_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ThreadedServer]:
     """One server for all of tests/cli (instead of one per module, as tests/conftest.py has it).
 
     Every CLI test makes its own orders and users and asserts only on those, so they can share
     a server.
     """
-    base = tmp_path_factory.mktemp("cli-server")
-    shop = ThreadedServer(f"sqlite:///{base / 'krafta.db'}", base)
-    shop.start()
-    shop.bootstrap()
+    shop = started(ThreadedServer, "sqlite", request, tmp_path_factory)
     yield shop
     shop.stop()
 

@@ -9,34 +9,26 @@ them gets its own cluster.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATABASES, database_url
+from tests.conftest import DATABASES, started
 from tests.pgcluster import OwnPostgres
 from tests.servers import LiveServer
 
 
-def _started(db_url: str, base_dir: Path) -> LiveServer:
-    live = LiveServer(db_url, base_dir)
-    live.start()
-    live.bootstrap()
-    return live
-
-
 @pytest.fixture(scope="module", params=DATABASES)
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    base = tmp_path_factory.mktemp(f"{request.param}-server")
-    live = _started(database_url(request.param, base, request), base)
+    live = started(LiveServer, request.param, request, tmp_path_factory)
     yield live
     live.stop()
 
 
 @pytest.fixture(scope="module")
-def sqlite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    base = tmp_path_factory.mktemp("sqlite-server")
-    live = _started(f"sqlite:///{base / 'krafta.db'}", base)
+def sqlite_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    live = started(LiveServer, "sqlite", request, tmp_path_factory)
     yield live
     live.stop()
 

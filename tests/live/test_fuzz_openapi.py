@@ -1,17 +1,16 @@
-"""Fuzzing from the server's own OpenAPI description (schemathesis), against the app in a thread on
-SQLite and PostgreSQL: generated requests, valid and invalid, to every operation; no answer may be a 5xx,
+"""Fuzzing from the server's own OpenAPI description (schemathesis), against a live server on SQLite
+and PostgreSQL: generated requests, valid and invalid, to every operation; no answer may be a 5xx,
 and every answer must be one the description lists, with the media type and shape it gives.
 
 Sized for CI: up to `EXAMPLES` cases per operation (12 operations, so a few hundred per database),
 derandomized so CI sees the same cases every run. To search further by hand:
-`KRAFTA_FUZZ_EXAMPLES=500 KRAFTA_FUZZ_RANDOM=1 pytest tests/api/test_fuzz_openapi.py`.
+`KRAFTA_FUZZ_EXAMPLES=500 KRAFTA_FUZZ_RANDOM=1 pytest tests/live/test_fuzz_openapi.py`.
 The event stream is left out: it never ends by design (its own tests are test_live_*.py).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,26 +23,15 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from tests.conftest import DATABASES, started
-from tests.servers import ThreadedServer
+from tests.servers import LiveServer
 
 EXAMPLES = int(os.environ.get("KRAFTA_FUZZ_EXAMPLES", "25"))
 RANDOM = bool(os.environ.get("KRAFTA_FUZZ_RANDOM"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
-@pytest.fixture(scope="module", params=DATABASES)
-def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ThreadedServer]:
-    """The app in a thread, over HTTP: schemathesis' own ASGI client would start the app a second time."""
-    shop = started(ThreadedServer, request.param, request, tmp_path_factory)
-    yield shop
-    shop.stop()
-
-
 @pytest.fixture(scope="module")
-def api_schema(server: ThreadedServer) -> Any:
+def api_schema(server: LiveServer) -> Any:
     return schemathesis.openapi.from_url(f"{server.url}/openapi.json")
 
 
@@ -54,7 +42,7 @@ schema = schemathesis.pytest.from_fixture("api_schema").exclude(path="/api/order
 @settings(
     max_examples=EXAMPLES, deadline=None, derandomize=not RANDOM, suppress_health_check=list(HealthCheck)
 )
-def test_no_5xx_and_answers_match_the_description(case: Any, server: ThreadedServer) -> None:
+def test_no_5xx_and_answers_match_the_description(case: Any, server: LiveServer) -> None:
     # As the admin, so the staff operations are reached beyond their 401; except logout, which would
     # end the admin's session for every case after it.
     token = {} if case.path == "/api/auth/logout" else {"Authorization": f"Bearer {server.admin_token}"}
