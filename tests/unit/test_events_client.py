@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from krafta_cli.client import RESYNC, KraftaClient, NotLoggedIn, OrderEvent
-from krafta_cli.client._events import parse_sse
+from krafta_cli.client._events import parse_sse, sse_lines
 
 ORDER = {"id": "o1", "orderNumber": "KRFT-000001", "status": "CONFIRMED"}
 
@@ -33,6 +33,29 @@ def test_parser_follows_the_sse_rules() -> None:
     assert (frames[2].event, frames[2].data) == ("resync", '{"type":"resync"}')
     assert frames[3].id is None  # an id holding NUL is ignored, as the standard says
     assert len(frames) == 4
+
+
+@pytest.mark.parametrize("cut", [1, 2, 3, 7, 64])
+def test_lines_end_at_crlf_cr_or_lf_only_however_the_chunks_fall(cut: int) -> None:
+    text = "a\r\nb\rc\nd\u2028e\x85f\x1cg\r\n\r\nh\r"
+    chunks = [text[i : i + cut] for i in range(0, len(text), cut)]
+
+    assert list(sse_lines(chunks)) == ["a", "b", "c", "d\u2028e\x85f\x1cg", "", "h"]
+
+
+def test_a_customers_line_separator_does_not_cut_the_event() -> None:
+    # The server's JSON carries U+2028 and NEL as they are; httpx's iter_lines would end a line there.
+    order = {**ORDER, "shippingAddress": "Calle 1\u2028Casa 2\x85Piso 3"}
+    data = json.dumps({"type": "order.created", "order": order}, ensure_ascii=False)
+    body = f"retry: 2000\r\n\r\nid: 1\r\nevent: order.created\r\ndata: {data}\r\n\r\n"
+    payload = body.encode()
+    chunks = [payload[i : i + 5] for i in range(0, len(payload), 5)]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=iter(chunks))
+
+    with _client(httpx.MockTransport(handler)) as client, client.events() as stream:
+        assert list(stream) == [OrderEvent("1", "order.created", order)]
 
 
 def _client(handler: httpx.MockTransport) -> KraftaClient:
