@@ -115,7 +115,7 @@ class Live:
     heartbeat_seconds, db = 15.0, None
     def __init__(self):
         self.hub = Hub(capacity=1000)
-    def render(self, order, viewer):
+    def shown_to(self, order, viewer):
         return order
 
 async def main():
