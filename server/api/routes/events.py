@@ -15,11 +15,12 @@ The response is written here, not with sse-starlette (issue 20 asked for it wher
 slower): as an `EventSourceResponse` subclass, a frame cost 7.42 µs of CPU against 6.82 µs here
 (1.09x; medians of 9 alternating rounds, 7.12–8.35 against 6.52–6.92; one stream fed 20,000
 pre-encoded frames by its hub, ASGI `send` a no-op: `FRAMES` in bench/libs_ab.py). End to end the
-difference is below what a shared 2-core box resolves (a 1,999-event backlog through a real server,
-4 reads per figure, 9 rounds: 66.3 µs of server CPU per event either way). Its own drain on SIGTERM
-also polls every 0.5 s: alone, it made stopping with 3 open streams 576 ms instead of 265 (the
-hub's close, which `create_app` chains in front of uvicorn's handlers). The swap is on the branch
-`libs-sse-swap`.
+box's noise blurs it: a 1,999-event backlog read from both servers up at once, 4 reads per figure,
+9 rounds, cost 66.3 µs of server CPU per event either way; bench/results/libs-ab.md (7 rounds, one
+server at a time) has 1.10x on the backlog and 1.20x on a 20-subscriber fan-out. Its own drain
+on SIGTERM also polls every 0.5 s: alone, it made stopping with 3 open streams 576 ms instead of 265
+(the hub's close, which `create_app` chains in front of uvicorn's handlers). The swap is on the
+branch `libs-sse-swap`.
 """
 
 from __future__ import annotations
