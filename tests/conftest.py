@@ -66,7 +66,8 @@ def pg_admin_url() -> Iterator[str]:
         return
     from tests.pgcluster import OwnPostgres
 
-    cluster = OwnPostgres()
+    # Room for every server of the run at once (scale-out tests run three, each with its pool).
+    cluster = OwnPostgres(max_connections=300)
     cluster.start()
     try:
         yield cluster.url
