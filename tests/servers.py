@@ -14,6 +14,7 @@ key, replay every 0.5 s.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import shutil
 import subprocess
@@ -113,7 +114,8 @@ class Server:
             assert http.put("/api/catalog", json=CATALOG).status_code == 200
 
     def _settings(self) -> Any:
-        """The `Settings` `krafta serve` would read from BASE_ENV + `extra_env` (and nothing else)."""
+        """The `Settings` `krafta serve` would read, with BASE_ENV and `extra_env` over this environment;
+        the database migrated, as `krafta serve` does before it starts."""
         from server.operator import load_settings, migrate
 
         env = {**BASE_ENV, "KRAFTA_DATA_DIR": str(self.data_dir), "KRAFTA_DATABASE_URL": self.db_url}
@@ -138,6 +140,7 @@ def _headers(token: str | None, kwargs: dict[str, Any]) -> dict[str, str]:
     return headers
 
 
+@functools.cache
 def _app_client_class() -> type[httpx.Client]:
     from fastapi.testclient import TestClient
 
