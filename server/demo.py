@@ -19,11 +19,12 @@ from sqlalchemy import select
 from server.accounts.auth import hash_password
 from server.accounts.users import user_json
 from server.catalog import CatalogService
+from server.domain.edits import apply_edit, move_edit
 from server.domain.handover import delivery_of
 from server.domain.lifecycle import PIPELINE, Status, plan_move
 from server.domain.numbers import draw_number
 from server.domain.principal import Principal
-from server.domain.records import PriceInfo, apply_plan, build_record
+from server.domain.records import PriceInfo, build_record
 from server.domain.schemas import CatalogIn, OrderIn
 from server.domain.shape import utcnow
 from server.storage.database import insert_rows
@@ -256,4 +257,4 @@ def _walk(
             tracking = None if int(number) % 5 == 0 else f"{number}{i:02d}77"
             extra = {"delivery": delivery_of(_COURIERS[int(number) % len(_COURIERS)], tracking, at)}
         plan = plan_move(record["status"], to, actor.role, note=note, extra=extra)
-        apply_plan(record, plan, actor, at)
+        apply_edit(record, move_edit(plan, actor, at, record))

@@ -2,7 +2,8 @@
 
 Creating an order builds this record first; the database path inserts it, the fallback path writes
 it to a file, and the replay inserts the file's record later. The fields come from the one
-declaration in `domain/shape.py`; what a move changes comes from `lifecycle.plan_move`.
+declaration in `domain/shape.py`; what a move changes comes from `lifecycle.plan_move`, applied by
+every store as an edit (`domain/edits.py`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from server.domain.shape import HISTORY, ITEM, ORDER, PAYMENT, Part, iso, money,
 __all__ = [
     "Idem",
     "PriceInfo",
-    "apply_plan",
     "apply_price",
     "build_record",
     "entered_from_history",
@@ -108,16 +108,6 @@ def moved(plan: MovePlan, at: datetime) -> dict[str, Any]:
         if name in plan.extra:
             fields[name] = plan.extra[name]
     return fields
-
-
-def apply_plan(record: dict[str, Any], plan: MovePlan, actor: Principal | None, at: datetime) -> None:
-    """Apply a move to a record in memory (the fallback's and the demo seed's side of a move)."""
-    record.update(moved(plan, at))
-    record["history"].append(move_entry(plan, actor, at))
-    if plan.confirms_payments:
-        for p in record["payments"]:
-            if p["status"] == "REPORTED":
-                p.update(status="CONFIRMED", reviewedAt=iso(at), reviewedBy=reviewer(actor))
 
 
 def reviewer(actor: Principal | None) -> str | None:

@@ -1,4 +1,4 @@
-"""The database side of the order storage seam: insert, get, page, apply a move — SQLAlchemy Core.
+"""The database side of the order storage seam: insert, get, page, change — SQLAlchemy Core.
 
 One transaction per write on one Core connection (no ORM unit of work, no session per request);
 reads turn Core rows into records through the shape's declaration (`domain/shape.py`). The hooks of
@@ -16,13 +16,14 @@ from typing import Any
 from sqlalchemy import Connection, func, select, update
 
 from server.domain.changes import ChangeKind, OrderChange
+from server.domain.edits import Decide, OrderEdit, apply_edit, move_edit
 from server.domain.errors import ErrorCode
 from server.domain.filter import After, OrderFilter
 from server.domain.lifecycle import MovePlan, MoveRefused, Status
 from server.domain.principal import Principal
-from server.domain.records import Idem, PriceInfo, move_entry, moved, reviewer
+from server.domain.records import Idem, PriceInfo
 from server.domain.search import search_text
-from server.domain.shape import CHILDREN, HISTORY, ORDER, Part
+from server.domain.shape import CHILDREN, HISTORY, ORDER, PAYMENT, Part
 from server.storage.db import Database
 from server.storage.hooks import OrderHooks
 from server.storage.models import (
@@ -36,9 +37,7 @@ from server.storage.models import (
 from server.storage.order_json import as_utc, json_by_ids, page_ids
 from server.storage.queries import where
 
-__all__ = ["DatabaseOrders", "insert_rows", "order_changes", "records_for_rows"]
-
-TABLES = {part.key: part.table for part in CHILDREN}
+__all__ = ["DatabaseOrders", "insert_rows", "part_changes", "records_for_rows", "write_edit"]
 
 
 def _table(part: Part) -> Any:
@@ -82,10 +81,10 @@ def records_for_rows(conn: Connection, rows: Sequence[Mapping[Any, Any]]) -> lis
     return out
 
 
-def order_changes(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Column values for the order fields `fields` names (wire names, groups as objects)."""
+def part_changes(part: Part, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Column values for the fields of `part` that `fields` names (wire names, groups as objects)."""
     values: dict[str, Any] = {}
-    for f in ORDER.fields:
+    for f in part.fields:
         if f.group and f.group in fields:
             value = (fields[f.group] or {}).get(f.wire)
         elif not f.group and f.wire in fields:
@@ -94,9 +93,6 @@ def order_changes(fields: Mapping[str, Any]) -> dict[str, Any]:
             continue
         values[f.column] = f.kind.to_column(value) if f.kind.to_column and value is not None else value
     return values
-
-
-_SEARCHED = frozenset(f.column for f in ORDER.fields if f.searched)
 
 
 class DatabaseOrders:
@@ -208,51 +204,74 @@ class DatabaseOrders:
         with self.db.read_conn() as conn:
             return set(conn.scalars(select(orders_t.c.id).where(orders_t.c.id.in_(list(ids)))))
 
-    def apply_move(
-        self, order_id: str, decide: Callable[[str], MovePlan], actor: Principal, at: datetime
-    ) -> dict[str, Any] | None:
-        """Apply the plan `decide(current status)` returns; None when the order is not in the database."""
+    def change(self, order_id: str, decide: Decide, actor_id: str | None) -> dict[str, Any] | None:
+        """Apply the edit `decide(current record)` returns (`domain/edits.py`) in one transaction; the
+        order as it left it, or None when the database does not hold it.
+
+        The record `decide` reads is the one this transaction writes over: its row is locked until
+        the commit on PostgreSQL (SQLite serialises writers already), and the UPDATE is guarded by
+        the status read besides, so a change made around the lock is a conflict, never lost.
+        """
         with self.db.order_write() as conn:
-            current = conn.scalar(select(orders_t.c.status).where(orders_t.c.id == order_id))
-            if current is None:
+            query = select(orders_t).where(orders_t.c.id == order_id)
+            if not self.db.is_sqlite:
+                query = query.with_for_update()
+            found = records_for_rows(conn, conn.execute(query).mappings().all())
+            if not found:
                 return None
-            plan = decide(current)
-            changes = order_changes(moved(plan, at))
-            # The WHERE on the old status is the guard: of two concurrent advances only one matches.
-            result = conn.execute(
-                update(orders_t)
-                .where(orders_t.c.id == order_id, orders_t.c.status == current)
-                .values(**changes)
-            )
-            if result.rowcount != 1:
-                now = conn.scalar(select(orders_t.c.status).where(orders_t.c.id == order_id)) or current
-                raise MoveRefused(
-                    f"order was moved to {now} by someone else", code=ErrorCode.CONFLICT, current=Status(now)
-                )
-            history = _table(HISTORY)
-            seq = conn.scalar(
-                select(func.coalesce(func.max(history.c.seq), 0)).where(history.c.order_id == order_id)
-            )
-            entry = move_entry(plan, actor, at)
-            conn.execute(
-                history.insert().values(**HISTORY.to_row(entry), order_id=order_id, seq=(seq or 0) + 1)
-            )
-            if plan.confirms_payments:
-                payments = Order.metadata.tables[TABLES["payments"]]
-                conn.execute(
-                    update(payments)
-                    .where(payments.c.order_id == order_id, payments.c.status == "REPORTED")
-                    .values(status="CONFIRMED", reviewed_at=at, reviewed_by=reviewer(actor))
-                )
-            record = records_for_rows(
-                conn, conn.execute(select(orders_t).where(orders_t.c.id == order_id)).mappings().all()
-            )[0]
-            if _SEARCHED & changes.keys():
-                # A move's extra data changed a searched field: the search column follows it.
-                conn.execute(
-                    update(orders_t).where(orders_t.c.id == order_id).values(search_text=search_text(record))
-                )
-            change = OrderChange.of("order.status_changed", record, plan.from_status.value, actor_id=actor.id)
+            record = found[0]
+            before = record["status"]
+            edit = decide(record)
+            apply_edit(record, edit)
+            write_edit(conn, record, before, edit)
+            change = OrderChange.of(edit.kind, record, before, actor_id=actor_id)
             self.hooks.in_transaction(conn, change)
         self.hooks.after_commit(change)
         return record
+
+    def apply_move(
+        self, order_id: str, decide: Callable[[str], MovePlan], actor: Principal, at: datetime
+    ) -> dict[str, Any] | None:
+        """A move: the plan `decide(current status)` returns, as an edit."""
+        return self.change(
+            order_id, lambda record: move_edit(decide(record["status"]), actor, at, record), actor.id
+        )
+
+
+def write_edit(conn: Connection, record: Mapping[str, Any], before: str, edit: OrderEdit) -> None:
+    """The statements of one edit, generated from the declaration: the order's columns in one UPDATE
+    guarded by the status read (its storage-only columns recomputed from the edited `record`),
+    history rows at the next positions, payments set by id, new payments inserted."""
+    order_id = record["id"]
+    values = {**part_changes(ORDER, edit.fields), "search_text": search_text(record)}
+    result = conn.execute(
+        update(orders_t).where(orders_t.c.id == order_id, orders_t.c.status == before).values(**values)
+    )
+    if result.rowcount != 1:
+        now = conn.scalar(select(orders_t.c.status).where(orders_t.c.id == order_id)) or before
+        raise MoveRefused(
+            f"order was moved to {now} by someone else", code=ErrorCode.CONFLICT, current=Status(now)
+        )
+    if edit.entries:
+        history = _table(HISTORY)
+        seq = conn.scalar(
+            select(func.coalesce(func.max(history.c.seq), 0)).where(history.c.order_id == order_id)
+        )
+        conn.execute(
+            history.insert(),
+            [
+                {**HISTORY.to_row(entry), "order_id": order_id, "seq": (seq or 0) + n}
+                for n, entry in enumerate(edit.entries, start=1)
+            ],
+        )
+    payments = _table(PAYMENT)
+    for payment_id, fields in edit.payments.items():
+        conn.execute(
+            update(payments)
+            .where(payments.c.id == payment_id, payments.c.order_id == order_id)
+            .values(**part_changes(PAYMENT, fields))
+        )
+    if edit.new_payments:
+        conn.execute(
+            payments.insert(), [{**PAYMENT.to_row(p), "order_id": order_id} for p in edit.new_payments]
+        )

@@ -36,11 +36,12 @@ from typing import Any
 import orjson
 
 from server.domain.changes import OrderChange
+from server.domain.edits import Decide, apply_edit, move_edit
 from server.domain.errors import Unavailable
 from server.domain.filter import After, OrderFilter
 from server.domain.lifecycle import MovePlan
 from server.domain.principal import Principal
-from server.domain.records import Idem, apply_plan, upgrade
+from server.domain.records import Idem, upgrade
 from server.domain.search import search_text
 from server.domain.shape import problems
 from server.storage.hooks import OrderHooks
@@ -368,22 +369,28 @@ class FallbackStore:
                 out.append(served(record, self.name))
         return out
 
-    def apply_move(
-        self, order_id: str, decide: Callable[[str], MovePlan], actor: Principal, at: datetime
-    ) -> dict[str, Any] | None:
+    def change(self, order_id: str, decide: Decide, actor_id: str | None) -> dict[str, Any] | None:
+        """Apply the edit `decide(current record)` returns, under the lock; None when no file holds it."""
         with self.lock():
             record = self.read(order_id)
             if record is None:
                 return None
-            plan = decide(record["status"])
-            apply_plan(record, plan, actor, at)
+            before = record["status"]
+            edit = decide(served(record, self.name))
+            apply_edit(record, edit)
             self.write(record)
         self.hooks.after_fallback(
-            OrderChange.of(
-                "order.status_changed", record, plan.from_status.value, actor_id=actor.id, storage="fallback"
-            )
+            OrderChange.of(edit.kind, record, before, actor_id=actor_id, storage="fallback")
         )
         return served(record, self.name)
+
+    def apply_move(
+        self, order_id: str, decide: Callable[[str], MovePlan], actor: Principal, at: datetime
+    ) -> dict[str, Any] | None:
+        """A move: the plan `decide(current status)` returns, as an edit."""
+        return self.change(
+            order_id, lambda record: move_edit(decide(record["status"]), actor, at, record), actor.id
+        )
 
 
 def _fsync_dir(directory: Path) -> None:

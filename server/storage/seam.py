@@ -3,7 +3,8 @@ is the one place that decides "database unavailable → files" for every one of 
 
     insert(record, …)                         a new order
     get(order_id=… | number=…)                one order's record, or None
-    apply_move(order_id, decide, actor, at)   apply the plan `decide(current status)` returns
+    change(order_id, decide, actor_id)        apply the edit `decide(current record)` returns
+                                              (`domain/edits.py`); `apply_move` is a move's
 
 `attempt` is the error translation (in the spirit of httpx's `map_exceptions`): an operation on the
 database either answers, or reports that the database is unavailable — never both, never a
@@ -43,6 +44,8 @@ class Store(Protocol):
     name: str
 
     def get(self, *, order_id: str | None = None, number: str | None = None) -> dict[str, Any] | None: ...
+
+    def change(self, order_id: str, decide: Any, actor_id: str | None) -> dict[str, Any] | None: ...
 
     def apply_move(self, order_id: str, decide: Any, actor: Any, at: Any) -> dict[str, Any] | None: ...
 

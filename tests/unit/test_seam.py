@@ -8,21 +8,25 @@ waiting (the replay, the live feed) — asks the seam (`attempt`, `unavailable`)
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from server.accounts.sessions import Sessions
 from server.domain.changes import OrderChange
+from server.domain.edits import OrderEdit
 from server.domain.filter import OrderFilter
+from server.domain.lifecycle import MoveRefused
 from server.domain.principal import Principal
+from server.domain.records import history_entry
 from server.domain.schemas import OrderIn
-from server.domain.shape import utcnow
+from server.domain.shape import new_id, utcnow
 from server.orders.service import OrderService
 from server.services import Services
 from server.settings import Settings
@@ -30,6 +34,7 @@ from server.storage.db import Database
 from server.storage.files import FallbackStore
 from server.storage.hooks import OrderHooks
 from server.storage.migrate import upgrade
+from server.storage.models import orders_t
 from server.storage.replay import Replayer
 from server.storage.seam import OrderStorage, attempt, unavailable
 from tests.helpers import free_port, order_body
@@ -173,3 +178,69 @@ def test_a_list_takes_each_stores_share_from_the_seam(
     share = up.listing(OrderFilter(), None, None, lambda database: database.page(OrderFilter(), None, 10))
     assert share.answered and share.files == []
     assert sorted(o["id"] for o in share.database) == sorted([in_database, pending])
+
+
+def _an_edit(record: Mapping[str, Any]) -> OrderEdit:
+    """A bit of everything an edit may do: order fields, two entries, a payment set, one added."""
+    first = record["payments"][0]
+    entries = tuple(
+        history_entry(from_status="REPORTED", to_status="REPORTED", actor=None, note=n) for n in ("a", "b")
+    )
+    added = {**first, "id": new_id(), "reference": "999", "status": "REPORTED"}
+    return OrderEdit(
+        "order.status_changed",
+        fields={"status": "PENDING", "shippingCity": "Mérida", "delivery": None},
+        entries=entries,
+        payments={first["id"]: {"status": "REJECTED", "reviewedBy": "x@y.zz"}},
+        new_payments=(added,),
+    )
+
+
+def _without_ids(record: Mapping[str, Any]) -> dict[str, Any]:
+    # The two orders differ in what each store makes (ids, number, storage, times): compare the rest.
+    skip = {"id", "orderNumber", "storage", "createdAt", "updatedAt", "enteredStatusAt", "guestId", "at"}
+    skip |= {"reportedAt"}
+    return {
+        k: [{kk: vv for kk, vv in row.items() if kk not in skip} for row in v] if isinstance(v, list) else v
+        for k, v in record.items()
+        if k not in skip
+    }
+
+
+def test_both_stores_apply_one_edit_alike(sqlite_db: Database, dead: Database, tmp_path: Path) -> None:
+    store = FallbackStore(tmp_path / "fallback")
+    in_database = _create(OrderService(OrderStorage(sqlite_db, store)))
+    in_files = _create(OrderService(OrderStorage(dead, store)))
+    database = OrderStorage(sqlite_db, store).database
+
+    by_database = database.change(in_database, _an_edit, None)
+    by_files = store.change(in_files, _an_edit, None)
+    assert by_database is not None and by_files is not None
+    assert _without_ids(by_database) == _without_ids(by_files)
+    assert [p["status"] for p in by_database["payments"]] == ["REJECTED", "REPORTED"]
+    assert [e["note"] for e in by_database["history"]][-2:] == ["a", "b"]
+    # What each store answered is what it stored.
+    assert database.get(order_id=in_database) == by_database
+    assert store.get(order_id=in_files) == by_files
+    # Neither store holds the other's order.
+    assert database.change(in_files, _an_edit, None) is None
+    assert store.change(in_database, _an_edit, None) is None
+
+
+def test_an_edit_decided_on_a_status_that_changed_meanwhile_is_a_conflict(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    storage = OrderStorage(sqlite_db, FallbackStore(tmp_path / "fallback"))
+    order_id = _create(OrderService(storage))
+
+    def behind(record: Mapping[str, Any]) -> OrderEdit:
+        # Another writer moves the order between this edit's read and its write (the guard's case:
+        # on PostgreSQL the row lock prevents it, on SQLite the writers' lock).
+        with sqlite_db.engine.begin() as conn:
+            conn.execute(update(orders_t).where(orders_t.c.id == order_id).values(status="CANCELLED"))
+        return _an_edit(record)
+
+    with pytest.raises(MoveRefused) as refused:
+        storage.database.change(order_id, behind, None)
+    assert refused.value.current == "CANCELLED"
+    assert storage.database.get(order_id=order_id)["payments"][0]["status"] == "REPORTED"  # type: ignore[index]

@@ -1,0 +1,66 @@
+"""An order edit: what one operation does to one order, in the record's own terms.
+
+An operation on an existing order is a plan applied to it: `decide(record) -> OrderEdit`, a pure
+function of the order's current staff record (wire shape, read only) that returns the edit, or
+raises the refusal (`MoveRefused`, an `ApiError`). Every store applies the same edit: the database's
+the SQL inside the transaction that read the record (`storage/database.py`), the fallback and
+the demo seed in memory (`apply_edit`). So an operation is written once, as its `decide`, and is
+stored the same way wherever the order lives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from server.domain.changes import ChangeKind
+from server.domain.lifecycle import MovePlan
+from server.domain.principal import Principal
+from server.domain.records import move_entry, moved, reviewer
+from server.domain.shape import iso
+
+__all__ = ["Decide", "OrderEdit", "apply_edit", "move_edit"]
+
+
+@dataclass(frozen=True)
+class OrderEdit:
+    """What one operation changes on one order (wire names throughout).
+
+    `fields`: order fields set (a group, like `delivery`, by its name as an object); `entries`:
+    history entries appended (`records.history_entry`); `payments`: fields set on existing payments,
+    by payment id; `new_payments`: payment records added. `kind` is the change the live stream
+    announces.
+    """
+
+    kind: ChangeKind
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    entries: tuple[Mapping[str, Any], ...] = ()
+    payments: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    new_payments: tuple[Mapping[str, Any], ...] = ()
+
+
+Decide = Callable[[Mapping[str, Any]], OrderEdit]
+
+
+def apply_edit(record: dict[str, Any], edit: OrderEdit) -> None:
+    """Apply an edit to a record in memory (the fallback's, the demo seed's, the writer's answer)."""
+    record.update(edit.fields)
+    record["history"].extend(dict(entry) for entry in edit.entries)
+    for payment in record["payments"]:
+        if payment["id"] in edit.payments:
+            payment.update(edit.payments[payment["id"]])
+    record["payments"].extend(dict(payment) for payment in edit.new_payments)
+
+
+def move_edit(plan: MovePlan, actor: Principal | None, at: datetime, record: Mapping[str, Any]) -> OrderEdit:
+    """A status change: the fields a move sets, its history entry, and — when it confirms the order —
+    every payment still REPORTED confirmed by the mover."""
+    confirmed = {"status": "CONFIRMED", "reviewedAt": iso(at), "reviewedBy": reviewer(actor)}
+    payments = (
+        {p["id"]: confirmed for p in record["payments"] if p["status"] == "REPORTED"}
+        if plan.confirms_payments
+        else {}
+    )
+    return OrderEdit("order.status_changed", moved(plan, at), (move_entry(plan, actor, at),), payments)
