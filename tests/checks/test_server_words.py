@@ -15,7 +15,8 @@ import re
 from pathlib import Path
 
 SERVER = Path(__file__).resolve().parents[2] / "server"
-WORDS = re.compile(r"event|view|render", re.IGNORECASE)
+# A design's preview (the image of what will be printed) is a word of its own, not a "view".
+WORDS = re.compile(r"event|(?<!pre)view|render", re.IGNORECASE)
 # Names that hold the words in the one meaning they keep, or belong to the libraries we call.
 ALLOWED = {
     # the SSE stream: its route module, its service, its settings
