@@ -185,6 +185,14 @@ def order_parts(order: Mapping[str, Any], now: datetime) -> list[Section | Grid]
             ("State", order.get("shippingState")),
         ],
     )
+    # Who receives the parcel, when the order says (orders from before it was asked do not).
+    for label, key in (
+        ("Recipient", "recipientName"),
+        ("Phone", "recipientPhone"),
+        ("ID number", "recipientIdNumber"),
+    ):
+        if order.get(key):
+            shipping.rows.append((label, order.get(key)))
     items = Grid(
         "Items",
         ["ITEM", "QTY", "UNIT USD", "PREVIEW"],

@@ -18,7 +18,7 @@ from server.domain.lifecycle import MovePlan, Status
 from server.domain.numbers import draw_number
 from server.domain.principal import Principal
 from server.domain.schemas import OrderIn
-from server.domain.shape import HISTORY, ITEM, ORDER, PAYMENT, Part, iso, money, new_id, utcnow
+from server.domain.shape import CHILDREN, HISTORY, ITEM, ORDER, PAYMENT, Part, iso, money, new_id, utcnow
 
 __all__ = [
     "Idem",
@@ -216,12 +216,44 @@ def _instant(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo is not None else None
 
 
+def _nulls(part: Part, row: Any) -> None:
+    if isinstance(row, dict):
+        for f in part.fields:
+            if f.nullable and f.group is None:
+                row.setdefault(f.wire, None)
+
+
 def upgrade(record: Any) -> Any:
-    """A record written by an earlier version, completed in place with the fields it could not have
-    (`enteredStatusAt`, from its history). Anything else, and complete records, are left as they are:
-    the shape check (`shape.problems`) judges them afterwards."""
-    if isinstance(record, dict) and "enteredStatusAt" not in record:
+    """A record written by an earlier version, completed in place with the fields it could not have:
+    `enteredStatusAt` (from its history), and, in a whole order (one with its `items`), null for
+    every nullable field it lacks — a field declared later is nullable (or gets its own line here),
+    so a file written before it existed reads as "not given". Anything else, and complete records,
+    are left as they are: the shape check (`shape.problems`) judges them afterwards."""
+    if not isinstance(record, dict):
+        return record
+    if "enteredStatusAt" not in record:
         entered = entered_from_history(record)
         if entered is not None:
             record["enteredStatusAt"] = entered
+    if isinstance(record.get("items"), list):
+        _nulls(ORDER, record)
+        for part in CHILDREN:
+            rows = record.get(part.key or "")
+            for row in rows if isinstance(rows, list) else ():
+                _nulls(part, row)
+    return record
+    if "enteredStatusAt" not in record:
+        entered = entered_from_history(record)
+        if entered is not None:
+            record["enteredStatusAt"] = entered
+    for f in ORDER.fields:
+        if f.nullable and f.group is None:
+            record.setdefault(f.wire, None)
+    for part in CHILDREN:
+        rows = record.get(part.key or "")
+        for row in rows if isinstance(rows, list) else ():
+            if isinstance(row, dict):
+                for f in part.fields:
+                    if f.nullable and f.group is None:
+                        row.setdefault(f.wire, None)
     return record

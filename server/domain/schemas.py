@@ -30,6 +30,7 @@ from pydantic.alias_generators import to_camel
 from server.domain.errors import Invalid, validation_to_invalid
 from server.domain.handover import Courier, TrackingNumber
 from server.domain.lifecycle import Role, Status
+from server.domain.recipient import RecipientIdNumber, RecipientName, RecipientPhone
 
 __all__ = [
     "AdvanceIn",
@@ -200,6 +201,9 @@ class OrderIn(_Wire):
         | None
     ) = None
     payment: PaymentIn
+    recipient_name: RecipientName | None = None
+    recipient_phone: RecipientPhone | None = None
+    recipient_id_number: RecipientIdNumber | None = None
 
     def check_totals(self) -> None:
         """Money that does not add up is refused: the admin verifies payments against these figures."""

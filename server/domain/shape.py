@@ -212,6 +212,10 @@ ORDER = Part(
         # stuck rule (`server.domain.stuck`). Files of earlier versions lack it (`records.upgrade`).
         Field("enteredStatusAt", "entered_status_at", TIME),
         # Set by the move to HANDED_TO_DELIVERY (`handover.delivery_of`); `delivery: null` before.
+        # Who receives the parcel (`recipient.py`): optional when the order is placed.
+        Field("recipientName", "recipient_name", nullable=True, source="recipient_name"),
+        Field("recipientPhone", "recipient_phone", nullable=True, source="recipient_phone"),
+        Field("recipientIdNumber", "recipient_id_number", nullable=True, source="recipient_id_number"),
         Field("courier", "delivery_courier", nullable=True, group="delivery"),
         Field("trackingNumber", "delivery_tracking_number", nullable=True, group="delivery"),
         Field("handedAt", "delivery_handed_at", TIME, nullable=True, group="delivery"),

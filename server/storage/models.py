@@ -148,6 +148,10 @@ class Order(Base):
     # `q` looks here: the order's searched fields folded (`server.domain.search.search_text`),
     # written with the order (`database.insert_rows`) and whenever a searched field changes.
     search_text: Mapped[str] = mapped_column(Text)
+    # Who receives the parcel (server/domain/recipient.py): optional, for the courier's form.
+    recipient_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    recipient_phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    recipient_id_number: Mapped[str | None] = mapped_column(String(20), nullable=True)
     # Set by the move to HANDED_TO_DELIVERY (courier and tracking number are optional, as in the seed).
     delivery_courier: Mapped[str | None] = mapped_column(String(40), nullable=True)
     delivery_tracking_number: Mapped[str | None] = mapped_column(String(64), nullable=True)
