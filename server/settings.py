@@ -27,14 +27,16 @@ import os
 import secrets
 import stat
 from dataclasses import dataclass, field, replace
+from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 
 from server.domain.stuck import StuckAfterError, StuckRules, parse_stuck_after
 
-__all__ = ["ConfigError", "Settings", "load_jwt_secret", "private_dir"]
+__all__ = ["ConfigError", "Settings", "load_jwt_secret", "machine_zone", "parse_timezone", "private_dir"]
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 # HS256 with a shorter key is guessable offline from one token; RFC 7518 asks for at least the hash size.
@@ -60,6 +62,34 @@ def _number(env: dict[str, str] | os._Environ[str], name: str, default: str, kin
     if value < 0:
         raise ConfigError(f"{name}={raw!r} must not be negative")
     return value
+
+
+def _zone(name: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name.strip()) if name.strip() else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def machine_zone() -> tzinfo:
+    """The server machine's IANA time zone: `TZ`, Debian's /etc/timezone, or where /etc/localtime
+    points; UTC when none of them names one."""
+    names = [os.environ.get("TZ", "").lstrip(":")]
+    with contextlib.suppress(OSError):
+        names.append(Path("/etc/timezone").read_text())
+    with contextlib.suppress(OSError):
+        names.append(os.readlink("/etc/localtime").partition("zoneinfo/")[2])
+    return next((zone for name in names if (zone := _zone(name)) is not None), UTC)
+
+
+def parse_timezone(value: str | None) -> tzinfo:
+    """KRAFTA_TIMEZONE: an IANA name (`America/Caracas`); unset or empty is the machine's zone."""
+    if value is None or not value.strip():
+        return machine_zone()
+    zone = _zone(value)
+    if zone is None:
+        raise ConfigError(f"KRAFTA_TIMEZONE={value!r} is not a time zone name (like America/Caracas)")
+    return zone
 
 
 @dataclass(frozen=True)
@@ -100,6 +130,8 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     # How long an order may sit in each status before staff see it marked `stuck` (KRAFTA_STUCK_AFTER).
     stuck_rules: StuckRules = field(default_factory=lambda: parse_stuck_after(None))
+    # The shop's time zone: a manifest's day runs from its midnight to the next, tickets print its times.
+    timezone: tzinfo = field(default_factory=machine_zone)
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -128,6 +160,7 @@ class Settings:
             events_heartbeat_seconds=_number(env, "KRAFTA_EVENTS_HEARTBEAT", "15", float),
             events_queue_size=int(_number(env, "KRAFTA_EVENTS_QUEUE", "1000")),
             stuck_rules=stuck_rules,
+            timezone=parse_timezone(env.get("KRAFTA_TIMEZONE")),
         )
         clean: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **clean) if clean else settings

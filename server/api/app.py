@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from server.api.errors import install_handlers
 from server.api.middleware import BodyDeadline, SecurityHeaders
 from server.api.openapi import install_openapi
-from server.api.routes import auth, catalog, events, health, orders, users
+from server.api.routes import auth, catalog, events, health, orders, tickets, users
 from server.services import Services
 from server.settings import Settings
 from server.storage.migrate import upgrade
@@ -82,7 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyDeadline, seconds=settings.body_timeout_seconds)
     app.add_middleware(SecurityHeaders)
     # events first: `/api/orders/events` must not be taken for an order named "events".
-    for module in (events, orders, auth, users, catalog, health):
+    for module in (events, orders, tickets, auth, users, catalog, health):
         app.include_router(module.router)
     return app
 

@@ -36,6 +36,7 @@ __all__ = [
     "NewOrderBody",
     "OptionalUser",
     "ServicesDep",
+    "StaffReader",
     "StaffUser",
     "bad_text_field",
     "body_hash",
@@ -128,6 +129,17 @@ async def admin_user(user: CurrentUser) -> Principal:
 
 
 AdminUser = Annotated[Principal, Depends(admin_user)]
+
+
+async def staff_reader(user: CurrentUser) -> Principal:
+    # For staff-only reads (tickets, manifests): no session is a plain 401 here, unlike the seed's
+    # 403 on `PUT /api/orders` that `StaffUser` keeps.
+    if user.role not in (Role.ADMIN, Role.TALLER):
+        raise Forbidden(f"Only ADMIN or TALLER staff may do this; you are {user.role}.")
+    return user
+
+
+StaffReader = Annotated[Principal, Depends(staff_reader)]
 
 
 # Caps on what one body may hold, beyond its bytes: a 4.8 MB `{"x":[[],[],…]}` is 1.6 million lists.

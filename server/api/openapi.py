@@ -37,6 +37,12 @@ BODIES: dict[tuple[str, str], type[BaseModel]] = {
 
 # (method, path) → the media type of a streamed 200 answer.
 STREAMS = {("get", "/api/orders/events"): "text/event-stream"}
+# (method, path) → the media types of a 200 answer that is a file (tickets, the manifest).
+FILES = {
+    ("get", "/api/orders/{ident}/ticket"): ("application/pdf",),
+    ("get", "/api/tickets"): ("application/pdf",),
+    ("get", "/api/manifest"): ("application/pdf", "text/csv"),
+}
 
 
 def _obj(required: dict[str, Any], **optional: Any) -> dict[str, Any]:
@@ -207,6 +213,12 @@ def _describe(app: FastAPI) -> dict[str, Any]:
                 responses[status] = {
                     "description": "Success",
                     "content": {"application/json": {"schema": schema}},
+                }
+            if (method, path) in FILES:
+                binary = {"schema": {"type": "string", "format": "binary"}}
+                responses["200"] = {
+                    "description": "A file",
+                    "content": dict.fromkeys(FILES[method, path], binary),
                 }
             if (method, path) in STREAMS:
                 responses["200"] = {"description": "An event stream", "content": {STREAMS[method, path]: {}}}
