@@ -14,7 +14,7 @@ from typer.core import TyperGroup
 
 from krafta_cli import __version__
 from krafta_cli.client import KraftaError
-from krafta_cli.commands import auth, board, catalog, orders, server_admin, users
+from krafta_cli.commands import auth, board, catalog, orders, paper, server_admin, users
 from krafta_cli.config import ConfigError
 from krafta_cli.errors_cli import InputError, describe, print_error
 from krafta_cli.exit_codes import ExitCode
@@ -88,6 +88,7 @@ def root(
 board.register(app)
 auth.register(app)
 orders.register(app)
+paper.register(app)
 users.register(app)
 catalog.register(app)
 server_admin.register(app)

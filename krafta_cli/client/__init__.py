@@ -4,7 +4,7 @@
 
 * `KraftaClient` (`_client.py`): login/logout/me/health, `list_orders` (an `OrderPage`, with the
   server's stuck rules), `iter_pages`, `iter_orders`, `get_order`, `advance`, `cancel`,
-  `create_order`, users and catalog — every call one method.
+  `create_order`, `tickets` and `manifest` (as `Paper`), users and catalog — every call one method.
 * The errors it raises (`_exceptions.py`, whose docstring draws the tree): `KraftaError` at the
   root, `Unreachable` and `ApiError` below it, then `NotLoggedIn`, `Forbidden`, `NotFound`,
   `Conflict`, `ValidationFailed`, `RateLimited`, `ServerError`.
@@ -23,6 +23,7 @@ from krafta_cli.client._client import (
     LoginResult,
     Order,
     OrderPage,
+    Paper,
 )
 from krafta_cli.client._events import CREATED, RESYNC, STATUS_CHANGED, EventStream, OrderEvent
 from krafta_cli.client._exceptions import (
@@ -69,6 +70,7 @@ __all__ = [
     "Order",
     "OrderEvent",
     "OrderPage",
+    "Paper",
     "RateLimited",
     "Role",
     "ServerError",

@@ -8,6 +8,7 @@ exactly what the server sent.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from krafta_cli.client._exceptions import (
 )
 from krafta_cli.client._vocabulary import Status
 
-__all__ = ["DEFAULT_TIMEOUT", "TOKEN_COOKIE", "KraftaClient", "LoginResult", "Order", "OrderPage"]
+__all__ = ["DEFAULT_TIMEOUT", "TOKEN_COOKIE", "KraftaClient", "LoginResult", "Order", "OrderPage", "Paper"]
 
 Order = dict[str, Any]
 """One order exactly as the API returns it (see docs/API.md, "Order")."""
@@ -95,6 +96,26 @@ def _stuck_rules(value: object) -> dict[str, timedelta] | None:
         for status, seconds in value.items()
         if isinstance(seconds, int | float) and not isinstance(seconds, bool) and 0 <= seconds < _LONGEST_RULE
     }
+
+
+@dataclass(frozen=True)
+class Paper:
+    """A printable answer (tickets, a manifest): its bytes, the server's file name for it, and
+    how many tickets it holds (None for a manifest)."""
+
+    content: bytes
+    filename: str | None
+    count: int | None = None
+
+
+_FILENAME = re.compile(r'filename="([A-Za-z0-9._-]{1,100})"')
+
+
+def _filename(disposition: str) -> str | None:
+    # Only a plain name is kept: the server's suggestion must never name another folder.
+    match = _FILENAME.search(disposition)
+    name = match[1] if match else None
+    return name if name and not name.startswith(".") else None
 
 
 # --------------------------------------------------------------------------- client
@@ -376,6 +397,38 @@ class KraftaClient:
 
     def cancel(self, order_id: str, *, expected: str, note: str) -> Order:
         return self.advance(order_id, Status.CANCELLED, expected=expected, note=note)
+
+    # -- paper -------------------------------------------------------------------------------
+
+    def tickets(self, refs: Sequence[str] = (), *, status: str | None = None, size: str = "a6") -> Paper:
+        """Job tickets as one PDF, a page per order: for these order numbers (or ids), or every
+        order in `status`."""
+        params: dict[str, Any] = {"size": size}
+        if refs:
+            params["number"] = list(refs)
+        if status:
+            params["status"] = status
+        return self._paper("/api/tickets", params, "application/pdf")
+
+    def manifest(self, *, day: str | None = None, courier: str | None = None, fmt: str = "pdf") -> Paper:
+        """The courier's manifest of `day` (YYYY-MM-DD; the shop's today when None) as a PDF or CSV."""
+        params = {k: v for k, v in {"date": day, "courier": courier, "format": fmt}.items() if v}
+        return self._paper("/api/manifest", params, "text/csv" if fmt == "csv" else "application/pdf")
+
+    def _paper(self, path: str, params: Mapping[str, Any], media_type: str) -> Paper:
+        response = self._send("GET", path, params=params, headers={"Accept": media_type})
+        if response.headers.get("Content-Type", "").split(";")[0].strip() != media_type:
+            raise ApiError(
+                f"the server at {self.base_url} sent {response.headers.get('Content-Type', 'nothing')!r}, "
+                f"not {media_type}",
+                status_code=response.status_code,
+            )
+        count = response.headers.get("X-Ticket-Count", "")
+        return Paper(
+            response.content,
+            _filename(response.headers.get("Content-Disposition", "")),
+            int(count) if count.isdigit() else None,
+        )
 
     def create_order(self, body: Mapping[str, Any], *, idempotency_key: str | None = None) -> dict[str, Any]:
         """Submit an order as a customer would; returns `{orderId, orderNumber, status, …}`."""

@@ -7,12 +7,16 @@
   one by one (`send_move`, `send_moves`: one `MoveOutcome` each, never raising); the CLI's
   `look_up` and `order_refs` for orders named on the command line or stdin.
 * Production batches (`_batches.py`): `production_batches`, what the workshop prints together.
+* The scan station (`_station.py`): `Station`, one scan at a time moving its order one step
+  (`krafta scan` and the board's `:`); `scanned_reference` reads the order out of a scan.
+* Paper (`_paper.py`): `save_new` (tickets and manifests to a dated file that never replaces
+  another), `save_to`, `tickets_name`.
 * The detail panel (`_detail.py`): `order_parts` (what the panel of one order holds), drawn by
   `panels` (rich) or `plain` (a pipe); `order_panel` for both at once.
 
-No Typer, no Textual, no I/O beyond the `KraftaClient` passed in; the words come from
-`krafta_cli.view`. The board (`tui`) may import from `krafta_cli` only `client`, `view` and this
-package (an import-linter contract). The private modules may move; import from here.
+No Typer, no Textual, no I/O beyond the `KraftaClient` passed in and the file paper is saved to;
+the words come from `krafta_cli.view`. The board (`tui`) may import from `krafta_cli` only
+`client`, `view` and this package (an import-linter contract). The private modules may move; import from here.
 """
 
 from krafta_cli.workflows._batches import BATCH_STATUSES, Batch, BatchOrder, batches_json, production_batches
@@ -44,6 +48,8 @@ from krafta_cli.workflows._moves import (
     send_move,
     send_moves,
 )
+from krafta_cli.workflows._paper import save_new, save_to, tickets_name
+from krafta_cli.workflows._station import ScanLine, Station, scanned_reference
 
 __all__ = [
     "BATCH_STATUSES",
@@ -57,8 +63,10 @@ __all__ = [
     "Movable",
     "MoveOutcome",
     "MoveRequest",
+    "ScanLine",
     "Section",
     "Seen",
+    "Station",
     "Styled",
     "advance_target",
     "batches_json",
@@ -72,7 +80,11 @@ __all__ = [
     "plan_move",
     "plan_moves",
     "production_batches",
+    "save_new",
+    "save_to",
+    "scanned_reference",
     "send_move",
     "send_moves",
     "status_text",
+    "tickets_name",
 ]
