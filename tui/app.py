@@ -34,7 +34,7 @@ from krafta_cli.client import KraftaClient, LoginResult, Unreachable
 from tui.connection import ConnectFailed
 from tui.errors import notice_for
 from tui.loading import CLOSED_LIMIT
-from tui.messages import ClientFailed, MovesDone, OrderMoved, ServerAnswered
+from tui.messages import ClientFailed, MovesDone, OrderMoved, ServerAnswered, TicketsSaved
 from tui.screens.board import BoardScreen
 from tui.screens.login import LoginScreen
 
@@ -187,6 +187,11 @@ class BoardApp(App[BoardSummary | None]):
             view.moved_line(message.number, message.source, message.order, labels=True), title="Moved"
         )
         self.board.request_refresh()
+
+    @on(TicketsSaved)
+    def _tickets_saved(self, message: TicketsSaved) -> None:
+        noun = "ticket" if message.count == 1 else "tickets"
+        self.notify(f"{message.count} {noun} → {message.path}", title="Tickets")
 
     @on(MovesDone)
     def _moves_done(self, message: MovesDone) -> None:

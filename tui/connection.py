@@ -3,9 +3,9 @@
 `BoardConnection` is an invisible widget the board screen mounts. It runs the network in thread
 workers and reports by messages ("attributes down, messages up"): `Loaded` (an answer to show),
 `LiveEvent` (an order changed), `StreamChanged` (the stream came or went), and for the app
-`ServerAnswered`, `ClientFailed`, `OrderMoved` and `MovesDone` (`tui.messages`), which bubble up
-through the screen. What each load fetches is `tui.loading.LoadPolicy`'s decision; it never runs
-two loads at once (a refresh asked meanwhile runs right after).
+`ServerAnswered`, `ClientFailed`, `OrderMoved`, `MovesDone` and `TicketsSaved` (`tui.messages`),
+which bubble up through the screen. What each load fetches is `tui.loading.LoadPolicy`'s
+decision; it never runs two loads at once (a refresh asked meanwhile runs right after).
 
 Live: a worker follows the server's event stream (`KraftaClient.follow_events`); the refresh
 timer polls only while the stream is unavailable.
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from textual import on, work
@@ -23,10 +24,10 @@ from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
 from krafta_cli.client import EventStream, Forbidden, KraftaClient, KraftaError, NotLoggedIn, OrderEvent
-from krafta_cli.workflows import MoveOutcome, MoveRequest, send_move, send_moves
+from krafta_cli.workflows import MoveOutcome, MoveRequest, save_new, send_move, send_moves
 from tui.board_model import BoardModel
 from tui.loading import CLOSED_LIMIT, BoardData, LoadKind, LoadPolicy, OpenOrders, load_board
-from tui.messages import ClientFailed, MovesDone, ServerAnswered, moved_or_failed
+from tui.messages import ClientFailed, MovesDone, ServerAnswered, TicketsSaved, moved_or_failed
 
 __all__ = ["BoardConnection", "ConnectFailed"]
 
@@ -177,10 +178,22 @@ class BoardConnection(Widget):
     def _move_many(self, requests: list[MoveRequest]) -> tuple[MoveOutcome, ...]:
         return tuple(send_moves(self.client, requests))
 
+    # -- paper ---------------------------------------------------------------------------------
+
+    def save_tickets(self, numbers: list[str], folder: Path, name: str) -> None:
+        """Job tickets for `numbers`, written to a new file `name` in `folder` (`-2`… when taken);
+        the app hears `TicketsSaved` or `ClientFailed`."""
+        self._save_tickets(numbers, folder, name)
+
+    @work(thread=True, group="tickets", exit_on_error=False)
+    def _save_tickets(self, numbers: list[str], folder: Path, name: str) -> TicketsSaved:
+        paper = self.client.tickets(numbers)
+        return TicketsSaved(save_new(paper.content, name, folder), paper.count or len(numbers))
+
     @on(Worker.StateChanged)
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
-        if not worker.is_finished or worker.group not in ("refresh", "move"):
+        if not worker.is_finished or worker.group not in ("refresh", "move", "tickets"):
             return
         if worker.group == "refresh":
             self._refreshing = False
@@ -193,8 +206,11 @@ class BoardConnection(Widget):
                 self.post_message(moved_or_failed(result))
             elif isinstance(result, tuple):
                 self.post_message(MovesDone(result))
+            elif isinstance(result, TicketsSaved):
+                self.post_message(result)
         elif event.state is WorkerState.ERROR and worker.error is not None:
-            self.post_message(ClientFailed(worker.error, doing=worker.group))
+            doing = "print tickets" if worker.group == "tickets" else worker.group
+            self.post_message(ClientFailed(worker.error, doing=doing))
         if worker.group == "refresh" and self._refresh_again:
             self.request_refresh()
 

@@ -7,13 +7,14 @@ answered again — it posts one of these, and `BoardApp` decides what the user s
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from textual.message import Message
 
 from krafta_cli.workflows import MoveOutcome
 
-__all__ = ["ClientFailed", "MovesDone", "OrderMoved", "ServerAnswered", "moved_or_failed"]
+__all__ = ["ClientFailed", "MovesDone", "OrderMoved", "ServerAnswered", "TicketsSaved", "moved_or_failed"]
 
 
 class ClientFailed(Message):
@@ -50,6 +51,15 @@ class MovesDone(Message):
     @property
     def failed(self) -> list[MoveOutcome]:
         return [o for o in self.outcomes if o.order is None]
+
+
+class TicketsSaved(Message):
+    """Job tickets were written to a file (the board's `p`): `count` of them, at `path`."""
+
+    def __init__(self, path: Path, count: int) -> None:
+        super().__init__()
+        self.path = path
+        self.count = count
 
 
 class ServerAnswered(Message):

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 
 from textual import on
 from textual.app import ComposeResult
@@ -29,7 +30,7 @@ from textual.widgets import Footer, Header, Input, Static
 
 from krafta_cli import view
 from krafta_cli.client import RESYNC, KraftaClient
-from krafta_cli.workflows import plan_move, plan_moves
+from krafta_cli.workflows import plan_move, plan_moves, tickets_name
 from tui.board_model import BoardModel
 from tui.connection import BoardConnection
 from tui.loading import CLOSED_LIMIT, BoardData, LoadPolicy
@@ -40,6 +41,7 @@ from tui.screens.cancel_note import CancelDialog
 from tui.screens.detail import DetailScreen
 from tui.screens.handover import CourierMemory, confirm_moves
 from tui.screens.help import HelpScreen
+from tui.screens.scan import ScanScreen
 from tui.widgets.banner import OfflineBanner
 from tui.widgets.column import OrderColumn
 
@@ -129,6 +131,23 @@ class BoardScreen(Screen[None]):
             tooltip="Clear the filter, else unmark every marked card",
         ),
         Binding("r", "refresh", "Refresh", id="board.refresh", tooltip="Fetch the orders now"),
+        Binding(
+            "p",
+            "print_tickets",
+            "Tickets",
+            id="board.tickets",
+            tooltip="Job tickets (PDF) for the marked cards, else this one, to a file in this folder",
+            # In the help, not the footer: at 80 columns the footer keeps the moving keys.
+            show=False,
+        ),
+        Binding(
+            "colon",
+            "scan",
+            "Scan",
+            id="board.scan",
+            tooltip="A scan field: each scan moves that order one step, as `krafta scan` does",
+            show=False,
+        ),
         Binding(
             "t",
             "toggle_closed",
@@ -499,6 +518,17 @@ class BoardScreen(Screen[None]):
             return
         self.model.marks.toggle(order.id)
         self._show()
+
+    def action_print_tickets(self) -> None:
+        chosen = self.marked_orders() or ([self.selected] if self.selected is not None else [])
+        if not chosen:
+            self._say_empty()
+            return
+        name = tickets_name(self.clock().date())
+        self.connection.save_tickets([o.number for o in chosen], Path.cwd(), name)
+
+    def action_scan(self) -> None:
+        self.app.push_screen(ScanScreen(self.client, courier=self.courier_memory.courier))
 
     def action_batches(self) -> None:
         def chosen(order_ids: tuple[str, ...] | None) -> None:
