@@ -2,7 +2,8 @@
 
 Shared by `krafta scan` and the board's scan field; no printing, no Typer, no Textual here. A scan
 is one line as a scanner types it: a ticket's QR payload (`KRFT-482031|RUSH|…`: its first field
-counts), its barcode, or a number typed by hand (`KRFT-482031`, `krft-482031`, `482031`).
+counts), its barcode, or a number typed by hand (`KRFT-482031`, `krft-482031`): the text is handed to
+the server as the order's number, so whatever the server accepts for one, a scan may say.
 
 * Each scan looks the order up and moves it to its next step (the server's first offered move
   that is not a cancellation), or to `to` when that is its next step, sending the status it was
