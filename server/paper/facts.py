@@ -43,9 +43,15 @@ def pieces(order: Order) -> int:
 
 
 def due_date(order: Order, zone: tzinfo) -> date | None:
-    """The day the order is due, in the shop's time zone."""
-    due = _time(order.get("dueAt"))
-    return due.astimezone(zone).date() if due else None
+    """The day the order is due, in the shop's time zone (`dueAt` an instant, or already a day)."""
+    raw = order.get("dueAt")
+    due = _time(raw)
+    if due is not None:
+        return due.astimezone(zone).date()
+    try:
+        return date.fromisoformat(raw) if isinstance(raw, str) and len(raw) == 10 else None
+    except ValueError:
+        return None
 
 
 def rush(order: Order) -> bool:

@@ -133,6 +133,13 @@ def test_qr_payload_carries_number_rush_due_date_and_items_in_ascii() -> None:
     assert decoded == [payload]
 
 
+@pytest.mark.parametrize(
+    ("due", "day"), [("2026-12-09", "2026-12-09"), ("2026-12-09T03:00:00+00:00", "2026-12-08")]
+)
+def test_a_due_day_or_instant_prints_as_the_shops_day(due: str, day: str) -> None:
+    assert qr_payload(order(dueAt=due), CARACAS).split("|")[1] == f"due {day}"
+
+
 def test_qr_payload_stays_short_and_says_how_many_items_it_left_out() -> None:
     many = order(items=[{"productName": f"Producto número {n}", "quantity": n} for n in range(1, 30)])
 
