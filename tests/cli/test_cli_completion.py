@@ -36,6 +36,8 @@ def test_completion_offers_commands_options_and_statuses(tmp_path: Path) -> None
         "cancel",
         "create",
         "watch",
+        "ticket",
+        "manifest",
     ]
     assert complete_bash(krafta, "krafta orders list --st") == ["--status", "--stuck"]
     assert complete_bash(krafta, "krafta orders advance KRFT-000001 HAN") == ["HANDED_TO_DELIVERY"]
