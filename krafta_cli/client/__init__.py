@@ -11,7 +11,9 @@
 * Live events (`_events.py`): `KraftaClient.events()` opens the stream once (`EventStream`),
   `KraftaClient.follow_events()` keeps it open across drops; both give `OrderEvent`s.
 * The API's vocabulary (`_vocabulary.py`): `Status`, `Role`, the pipeline, the open and closed
-  statuses — the clients' one copy of the server's names, tied to them by a test.
+  statuses — the clients' one copy of the server's names, tied to them by a test — and the one
+  reading of what people type: `order_ref` (`246177` is `KRFT-246177`), `parse_status`
+  (`in production`), `parse_role`, with "did you mean" in `UnknownName`.
 
 The private modules may move; import from here.
 """
@@ -35,6 +37,7 @@ from krafta_cli.client._exceptions import (
     NotLoggedIn,
     RateLimited,
     ServerError,
+    UnknownName,
     Unreachable,
     ValidationFailed,
     error_from_response,
@@ -46,6 +49,9 @@ from krafta_cli.client._vocabulary import (
     STATUS_MEANINGS,
     Role,
     Status,
+    order_ref,
+    parse_role,
+    parse_status,
 )
 
 __all__ = [
@@ -75,7 +81,11 @@ __all__ = [
     "Role",
     "ServerError",
     "Status",
+    "UnknownName",
     "Unreachable",
     "ValidationFailed",
     "error_from_response",
+    "order_ref",
+    "parse_role",
+    "parse_status",
 ]

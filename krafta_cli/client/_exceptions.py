@@ -1,6 +1,6 @@
 """Every error `KraftaClient` raises, and the one function that reads them off an HTTP answer.
 
-The tree (every error is a `KraftaError`; context is passed by keyword)::
+The tree (every error of a request is a `KraftaError`; context is passed by keyword)::
 
     KraftaError
     ├── Unreachable(url=, reason=)        connection refused, DNS failure, timeout, dropped connection
@@ -12,6 +12,7 @@ The tree (every error is a `KraftaError`; context is passed by keyword)::
         ├── ValidationFailed(fields=)     400 / 413 / 415 / 422: bad input, `fields` names each culprit
         ├── RateLimited(retry_after=)     429: too many attempts
         └── ServerError                   5xx (503 "unavailable": the database is down)
+    UnknownName(value=, closest=)         a ValueError of parse_status / parse_role, never of a request
 
 Errors are mapped by the body's `code` first, then by the HTTP status, because the seed makes
 `PUT /api/orders` answer 403 for a missing session, where the status alone would say "forbidden".
@@ -37,6 +38,7 @@ __all__ = [
     "NotLoggedIn",
     "RateLimited",
     "ServerError",
+    "UnknownName",
     "Unreachable",
     "ValidationFailed",
     "error_from_response",
@@ -174,6 +176,16 @@ _BY_STATUS: dict[int, type[ApiError]] = {
     422: ValidationFailed,
     429: RateLimited,
 }
+
+
+class UnknownName(ValueError):
+    """A status or role nobody has; `str()` names the closest one ("did you mean …?") and all of them."""
+
+    def __init__(self, value: str, what: str, names: Sequence[str], closest: str | None) -> None:
+        self.value = value
+        self.closest = closest
+        hint = f"did you mean {closest}? " if closest else ""
+        super().__init__(f"{value!r} is not a {what}: {hint}use one of {', '.join(names)}")
 
 
 def _status_phrase(status_code: int) -> str:

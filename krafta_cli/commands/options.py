@@ -1,8 +1,10 @@
 """Options shared by several command groups, declared once so their flags and help read the same.
 
-Statuses and roles are parsed here rather than by Typer's enum choices: Typer shows and reports
-choices lower-case ("'foo' is not one of 'pending', 'reported', …"), while the API — and our
-README, errors and tables — write them upper-case. Any case is accepted on input.
+Statuses and roles are parsed by the client's one reading of them (`krafta_cli.client.parse_status`)
+rather than by Typer's enum choices: Typer shows and reports choices lower-case ("'foo' is not one
+of 'pending', 'reported', …"), while the API — and our README, errors and tables — write them
+upper-case. Input is taken as people type it (`in production`, `in-production`) and a typo gets
+"did you mean".
 """
 
 from collections.abc import Sequence
@@ -11,7 +13,9 @@ from typing import Annotated
 
 import typer
 
-from krafta_cli.client import STATUS_MEANINGS, Role, Status
+from krafta_cli.client import STATUS_MEANINGS, Role, Status, UnknownName
+from krafta_cli.client import parse_role as _role
+from krafta_cli.client import parse_status as _status
 from krafta_cli.render import OutputFormat
 
 __all__ = [
@@ -39,24 +43,25 @@ def _names(kind: type[StrEnum]) -> str:
     return ", ".join(member.value for member in kind)
 
 
-def _parse(kind: type[StrEnum], value: str, what: str) -> str:
-    name = value.strip().upper()
-    if name not in kind.__members__.values():
-        raise typer.BadParameter(f"{value!r} is not a {what}: use one of {_names(kind)}")
-    return name
-
-
 def parse_status(value: str | None) -> str | None:
-    """A status name in any case → the API's upper-case name; a usage error names them all."""
-    return None if value is None else _parse(Status, value, "status")
+    """A status as typed → the API's name; a usage error names the closest and all of them."""
+    if value is None:
+        return None
+    try:
+        return _status(value).value
+    except UnknownName as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 def _parse_statuses(values: Sequence[str] | None) -> list[str]:
-    return [_parse(Status, v, "status") for v in values or ()]
+    return [name for v in values or () if (name := parse_status(v))]
 
 
 def parse_role(value: str) -> str:
-    return _parse(Role, value, "role")
+    try:
+        return _role(value).value
+    except UnknownName as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 def _complete_status(incomplete: str) -> list[str]:
@@ -80,7 +85,7 @@ StatusesOption = Annotated[
         metavar="STATUS",
         callback=_parse_statuses,
         autocompletion=_complete_status,
-        help=f"Only this status (repeatable, any case): {_names(Status)}.",
+        help=f"Only this status (repeatable; as typed: `in production`, `in-production`): {_names(Status)}.",
     ),
 ]
 StatusArgument = Annotated[

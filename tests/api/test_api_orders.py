@@ -397,6 +397,19 @@ def test_get_one_by_uuid_and_by_number(server: Server, admin: httpx.Client) -> N
     assert listed[created["orderId"]] == by_id
 
 
+def test_get_one_by_the_number_as_people_type_it(server: Server, admin: httpx.Client) -> None:
+    created = create_order(server)
+    digits = created["orderNumber"].removeprefix("KRFT-")
+    by_id = _get(admin, created["orderId"])
+    for typed in (digits, f"krft-{digits}", f"KRFT {digits}", f" {digits} "):
+        assert _get(admin, typed) == by_id, typed
+    # A number nobody has is said back as the number it was read as.
+    taken = {o["orderNumber"] for o in _list(admin)}
+    free = next(f"{n:06d}" for n in range(1_000_000) if f"KRFT-{n:06d}" not in taken)
+    response = admin.get(f"/api/orders/{free}")
+    assert response.status_code == 404 and f"KRFT-{free}" in response.json()["error"], response.text
+
+
 def test_get_unknown_order_is_404(server: Server, admin: httpx.Client) -> None:
     taken = {o["orderNumber"] for o in _list(admin)}
     free_number = next(f"KRFT-{n:06d}" for n in range(1_000_000) if f"KRFT-{n:06d}" not in taken)
