@@ -11,6 +11,7 @@
 | 6 | the server cannot be reached |
 | 7 | forbidden: your role may not do this |
 | 8 | invalid input: a bad field (named in the message) or an unreadable / non-JSON input file |
+| 130 | interrupted: Ctrl-C (at a prompt nothing changed; in a bulk move, what moved stays moved) |
 """
 
 from __future__ import annotations
@@ -31,3 +32,5 @@ class ExitCode(IntEnum):
     UNREACHABLE = 6
     FORBIDDEN = 7
     INVALID = 8
+    # 128 + SIGINT, as shells report a process ended by Ctrl-C.
+    INTERRUPTED = 130

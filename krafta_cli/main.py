@@ -79,7 +79,7 @@ def root(
     Server and token come from `krafta login` (saved per server), or from KRAFTA_URL and
     KRAFTA_TOKEN. Statuses: REPORTED → CONFIRMED → IN_PRODUCTION → READY → HANDED_TO_DELIVERY →
     COMPLETED, or CANCELLED. Exit codes: 0 ok, 1 error, 2 usage, 3 auth, 4 not found, 5 conflict,
-    6 server unreachable, 7 forbidden, 8 invalid input.
+    6 server unreachable, 7 forbidden, 8 invalid input, 130 interrupted (Ctrl-C).
     """
 
 
@@ -102,6 +102,16 @@ def _usage_error(exc: Any) -> int:
     hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
     print_error(exc.format_message() + hint)
     return int(exc.exit_code)
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Was this Ctrl-C? Click raises Abort from the KeyboardInterrupt (as cause or as context)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _discard_stdout() -> None:
@@ -133,7 +143,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(int(ExitCode.OK))
     except _ClickException as exc:
         sys.exit(_usage_error(exc))
-    except typer.Abort:
+    except typer.Abort as exc:
+        if _interrupted(exc):
+            # Click turns Ctrl-C (in a prompt or anywhere in a command) into Abort: still Ctrl-C.
+            sys.stderr.write("\n")
+            sys.exit(int(ExitCode.INTERRUPTED))
         print_error("aborted, nothing changed")
         sys.exit(int(ExitCode.ERROR))
     except (KraftaError, ConfigError, InputError) as exc:
@@ -142,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(int(code))
     except KeyboardInterrupt:
         sys.stderr.write("\n")
-        sys.exit(130)
+        sys.exit(int(ExitCode.INTERRUPTED))
     except Exception as exc:
         if os.environ.get("KRAFTA_DEBUG"):
             raise

@@ -15,7 +15,9 @@ from krafta_cli.exit_codes import ExitCode
 
 __all__ = [
     "MIN_PASSWORD",
+    "ask_courier",
     "ask_email",
+    "ask_tracking",
     "confirm",
     "read_new_password",
     "read_password",
@@ -66,6 +68,26 @@ def ask_email(given: str | None) -> str:
     if not stdin_is_tty():
         fail("stdin is not a terminal, so the e-mail cannot be asked: pass --email", ExitCode.USAGE)
     return str(typer.prompt("E-mail")).strip()
+
+
+def ask_courier(given: str | None) -> str | None:
+    """The courier of a hand-over, asked at a terminal (what `--courier` said is the default)."""
+    answer = str(typer.prompt("Courier (MRW, Zoom, …)", default=given or "", show_default=bool(given)))
+    return answer.strip() or None
+
+
+def ask_tracking(number: str) -> str:
+    """`number`'s own tracking number, asked until one is typed: couriers give one per parcel, and
+    an empty answer must not hand a parcel over without one (`--no-tracking` says so on purpose)."""
+    while True:
+        answer = str(typer.prompt(f"Tracking number for {number}", default="", show_default=False)).strip()
+        if answer:
+            return answer
+        typer.echo(
+            "A hand-over needs this parcel's tracking number (Ctrl-C stops; --no-tracking hands over "
+            "without one).",
+            err=True,
+        )
 
 
 def require_yes_without_tty(*, assume_yes: bool, action: str) -> None:

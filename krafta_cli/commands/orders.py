@@ -4,6 +4,7 @@ Which move is allowed is never decided here: `advance` takes the order's `nextSt
 server, always sends `expectedStatus`, and reports the server's 403/409 as they come.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -11,7 +12,9 @@ import select
 import stat
 import sys
 import threading
-from typing import Annotated, Any
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -27,9 +30,12 @@ from krafta_cli.client import (
     NotFound,
     Order,
     Status,
+    UnknownName,
     Unreachable,
     ValidationFailed,
+    order_ref,
 )
+from krafta_cli.client import parse_status as parse_status_as_typed
 from krafta_cli.commands.options import (
     FormatOption,
     JsonOption,
@@ -40,7 +46,7 @@ from krafta_cli.commands.options import (
 from krafta_cli.errors_cli import InputError, describe, fail, print_error
 from krafta_cli.exit_codes import ExitCode
 from krafta_cli.json_file import read_json_file
-from krafta_cli.prompts import confirm, require_yes_without_tty
+from krafta_cli.prompts import ask_courier, ask_tracking, confirm, require_yes_without_tty, stdin_is_tty
 from krafta_cli.session import connect
 from krafta_cli.workflows import HANDOVER, Handover, MoveOutcome, MoveRequest
 
@@ -55,7 +61,9 @@ orders_app = typer.Typer(
     no_args_is_help=True,
 )
 
-OrderRef = Annotated[str, typer.Argument(metavar="NUMBER", help="Order number (KRFT-482031) or uuid.")]
+OrderRef = Annotated[
+    str, typer.Argument(metavar="NUMBER", help="Order number (KRFT-482031, or just 482031) or uuid.")
+]
 YesOption = Annotated[
     bool,
     typer.Option("--yes", "-y", help="Do not ask for confirmation (required when stdin is not a terminal)."),
@@ -65,10 +73,10 @@ DEFAULT_LIMIT = 50
 
 
 def _checked_ref(ref: str) -> str:
-    """The order reference, stripped; an empty one is a usage error before any request."""
+    """The order as typed (`482031` is `KRFT-482031`); an empty one is a usage error before any request."""
     if not ref.strip():
         fail("NUMBER is empty: give an order number (KRFT-482031) or uuid", ExitCode.USAGE)
-    return ref.strip()
+    return order_ref(ref)
 
 
 def _fetch(client: KraftaClient, ref: str) -> Order:
@@ -162,7 +170,7 @@ def advance(
         list[str],
         typer.Argument(
             metavar="NUMBER... [STATUS]",
-            help="Order numbers (KRFT-482031) or uuids, `-` to read them from stdin; "
+            help="Order numbers (KRFT-482031, or just 482031) or uuids, `-` to read them from stdin; "
             "then the target status (default: each order's next one the server offers).",
             show_default=False,
             autocompletion=_complete_status,
@@ -178,56 +186,133 @@ def advance(
     ] = None,
     tracking: Annotated[
         str | None,
-        typer.Option("--tracking", help="Hand-over: the courier's tracking number."),
+        typer.Option(
+            "--tracking",
+            help="Hand-over of ONE order: its tracking number (several orders: NUMBER<TAB>TRACKING lines on "
+            "stdin).",
+        ),
     ] = None,
+    no_tracking: Annotated[
+        bool,
+        typer.Option("--no-tracking", help="Hand over without a tracking number, on purpose."),
+    ] = False,
     yes: YesOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Move orders to their next pipeline status (or to STATUS), each with the status it had.
 
+    A hand-over (HANDED_TO_DELIVERY) takes each parcel's own tracking number: asked at a terminal,
+    `--tracking` for one order, `NUMBER<TAB>TRACKING` lines on stdin for several. Without one it
+    needs `--no-tracking`: nothing is handed over without a tracking number by accident.
+
     \b
     Examples:
-      krafta orders advance KRFT-482031   →   KRFT-482031: CONFIRMED → IN_PRODUCTION
+      krafta orders advance 482031        →   KRFT-482031: CONFIRMED → IN_PRODUCTION
+      krafta orders advance 482031 in production --yes
       krafta orders advance KRFT-482031 --courier MRW --tracking 1234567890
-      krafta orders list -S READY | cut -f1 | krafta orders advance - --courier MRW --yes
+      cut -f1,3 parcels.tsv | krafta orders advance - --courier MRW --yes
     """
     numbers, target = _split_target(refs)
     if force and not (note and note.strip()):
         fail("--force needs a --note saying why", ExitCode.USAGE)
-    handover = Handover(courier=courier, tracking_number=tracking)
-    if not handover.empty:
-        if target is None:
-            target = HANDOVER
-        elif target != HANDOVER:
-            fail(f"--courier and --tracking go with a move to {HANDOVER}, not {target}", ExitCode.USAGE)
-    # Checked before stdin is read or any request is made: a script that forgot --yes changes nothing.
+    if tracking is not None and not tracking.strip():
+        fail("--tracking is empty: give the parcel's tracking number, or --no-tracking", ExitCode.USAGE)
+    if tracking and no_tracking:
+        fail("--tracking and --no-tracking contradict each other: give one", ExitCode.USAGE)
+    handover = Handover(courier=(courier or "").strip() or None, tracking_number=tracking)
     reads_stdin = any(n.strip() == "-" for n in numbers)
+    if tracking and (reads_stdin or len(numbers) > 1):
+        fail(
+            "--tracking is one parcel's number, and these are several orders: give each its own as "
+            "NUMBER<TAB>TRACKING lines on stdin (`-`)",
+            ExitCode.USAGE,
+        )
+    target = _handover_target(target, implied=not handover.empty)
+    # Checked before stdin is read or any request is made: a script that forgot --yes changes nothing.
     if reads_stdin and not yes:
         fail("the order numbers come from stdin, so the move cannot be confirmed: pass --yes", ExitCode.USAGE)
     require_yes_without_tty(assume_yes=yes, action="move")
-    wanted = workflows.order_refs(numbers, sys.stdin.read)
+    if target == HANDOVER and yes and not (tracking or no_tracking or reads_stdin):
+        _no_tracking_error(numbers)
+    try:
+        wanted = workflows.order_refs(numbers, sys.stdin.read)
+    except ValueError as exc:
+        fail(str(exc), ExitCode.USAGE)
     if not wanted:
         fail("no order numbers given" + (" on stdin" if reads_stdin else ""), ExitCode.USAGE)
+    target = _handover_target(target, implied=any(w.tracking_number for w in wanted))
+    moving = _Moving(target, note=note, handover=handover, no_tracking=no_tracking, yes=yes)
     if len(wanted) == 1 and not reads_stdin:
-        _advance_one(wanted[0], target, note=note, force=force, handover=handover, yes=yes, as_json=as_json)
+        _advance_one(wanted[0].ref, moving, force=force, as_json=as_json)
     else:
-        _advance_many(wanted, target, note=note, handover=handover, yes=yes, as_json=as_json)
+        _advance_many(wanted, moving, as_json=as_json)
+
+
+def _handover_target(target: str | None, *, implied: bool) -> str | None:
+    """A courier or a tracking number means a hand-over: the target, unless another was named."""
+    if not implied or target == HANDOVER:
+        return target
+    if target is None:
+        return HANDOVER
+    fail(
+        f"--courier, --tracking and stdin tracking numbers go with a move to {HANDOVER}, not {target}",
+        ExitCode.USAGE,
+    )
+
+
+def _no_tracking_error(numbers: Sequence[str]) -> NoReturn:
+    """A hand-over asked for without a tracking number, where nobody can be asked: nothing moves."""
+    named = ", ".join(view.text(order_ref(n)) for n in numbers[:5]) + (", …" if len(numbers) > 5 else "")
+    fail(
+        f"{named}: a hand-over needs each parcel's tracking number: --tracking for one order, "
+        "NUMBER<TAB>TRACKING lines on stdin for several, or --no-tracking to hand over without one; "
+        "nothing moved",
+        ExitCode.USAGE,
+    )
+
+
+@dataclass(frozen=True)
+class _Moving:
+    """What the operator asked of every order of one `advance`."""
+
+    target: str | None
+    note: str | None
+    handover: Handover
+    no_tracking: bool
+    yes: bool
+
+    @property
+    def can_ask(self) -> bool:
+        return not self.yes and stdin_is_tty()
+
+    def plan(
+        self, seen: workflows.Seen, ref: str, *, tracking: str | None = None, force: bool = False
+    ) -> MoveRequest:
+        handover = replace(self.handover, tracking_number=tracking) if tracking else self.handover
+        return workflows.plan_move(seen, self.target, note=self.note, handover=handover, force=force, ref=ref)
 
 
 _ORDER_REF = re.compile(r"^(KRFT-\d{6}|[0-9a-fA-F-]{32,36}|-)$", re.IGNORECASE)
+# "handed to delivery" is three words when typed unquoted.
+_LONGEST_STATUS_WORDS = 3
 
 
 def _split_target(refs: list[str]) -> tuple[list[str], str | None]:
     """`KRFT-1 KRFT-2 ready` → (["KRFT-1", "KRFT-2"], "READY"): a last word naming a status is the target.
 
+    The target may be typed as people type statuses, unquoted words included (`… in production`).
     A last word that is neither a status nor looks like an order (`shipped`) is a usage error naming
-    the statuses, before any request, rather than an order number nobody has.
+    the closest status, before any request, rather than an order number nobody has.
     """
+    for words in range(min(_LONGEST_STATUS_WORDS, len(refs) - 1), 1, -1):
+        with contextlib.suppress(UnknownName):
+            status = parse_status_as_typed(" ".join(refs[-words:]))
+            return refs[:-words], status.value
     if len(refs) >= 2:
         last = refs[-1].strip()
-        if last.upper() in Status.__members__ or not _ORDER_REF.match(last):
+        if _is_status(last) or not _ORDER_REF.match(order_ref(last)):
             return refs[:-1], parse_status(last)
-    if len(refs) == 1 and refs[0].strip().upper() in Status.__members__:
+    if len(refs) == 1 and _is_status(refs[0]):
         fail(f"{refs[0]} is a status: give the order number(s) before it", ExitCode.USAGE)
     for ref in refs:
         if not ref.strip():
@@ -235,21 +320,20 @@ def _split_target(refs: list[str]) -> tuple[list[str], str | None]:
     return refs, None
 
 
-def _advance_one(
-    ref: str,
-    to: str | None,
-    *,
-    note: str | None,
-    force: bool,
-    handover: Handover,
-    yes: bool,
-    as_json: bool,
-) -> None:
+def _is_status(word: str) -> bool:
+    try:
+        parse_status_as_typed(word)
+    except UnknownName:
+        return False
+    return True
+
+
+def _advance_one(ref: str, moving: _Moving, *, force: bool, as_json: bool) -> None:
     with connect() as client:
         order = _fetch(client, ref)
         seen = workflows.Seen.of(order)
         number, current = view.text(seen.number), view.text(seen.status)
-        request = workflows.plan_move(seen, to, note=note, handover=handover, force=force, ref=ref)
+        request = moving.plan(seen, ref, force=force)
         if request.target is None:
             if current in CLOSED_STATUSES:
                 fail(f"{number} is {current}: it has no next status", ExitCode.CONFLICT)
@@ -259,7 +343,12 @@ def _advance_one(
                 f"forbidden: {number} is {current} and your role may not move it (no move is offered to you)",
                 ExitCode.FORBIDDEN,
             )
-        confirm(f"Move {number} from {current} to {request.target}?", assume_yes=yes, action="move")
+        if request.is_handover and not (request.handover.tracking_number or moving.no_tracking):
+            if not moving.can_ask:
+                _no_tracking_error([seen.number])
+            courier = ask_courier(request.handover.courier)
+            request = request.with_handover(Handover(courier, ask_tracking(number)))
+        confirm(f"Move {_plan_line(request)}?", assume_yes=moving.yes, action="move")
         updated = _move(client, request)
     if as_json:
         render.print_json(updated)
@@ -267,25 +356,37 @@ def _advance_one(
         render.print_line(view.moved_line(number, current, updated))
 
 
-def _advance_many(
-    refs: list[str], to: str | None, *, note: str | None, handover: Handover, yes: bool, as_json: bool
-) -> None:
+def _plan_line(request: MoveRequest) -> str:
+    """`KRFT-1 from READY to HANDED_TO_DELIVERY (MRW · tracking 123)`: what a confirmation asks about."""
+    line = f"{view.text(request.number)} from {view.text(request.source)} to {request.target or '?'}"
+    if request.is_handover:
+        h = request.handover
+        parts = [view.text(h.courier) if h.courier else "no courier"]
+        parts.append(
+            f"tracking {view.text(h.tracking_number)}" if h.tracking_number else "no tracking number"
+        )
+        line += f" ({' · '.join(parts)})"
+    return line
+
+
+def _advance_many(wanted: list[workflows.Wanted], moving: _Moving, *, as_json: bool) -> None:
     with connect() as client:
         planned: list[MoveRequest | MoveOutcome] = []
-        for ref in refs:
-            seen = workflows.look_up(client, ref)
+        for item in wanted:
+            seen = workflows.look_up(client, item.ref)
             if isinstance(seen, MoveOutcome):
                 # Nothing has moved yet: an unreachable server is the whole command's error, not N lines.
                 if isinstance(seen.error, Unreachable):
                     raise seen.error
                 planned.append(seen)
             else:
-                planned.append(workflows.plan_move(seen, to, note=note, handover=handover, ref=ref))
-        if not yes:
+                planned.append(moving.plan(seen, item.ref, tracking=item.tracking_number))
+        planned = _with_tracking(planned, moving)
+        if not moving.yes:
             requests = [r for r in planned if isinstance(r, MoveRequest)]
-            lines = [f"  {r.number}: {r.source} → {r.target or '?'}" for r in requests]
+            lines = [f"  {_plan_line(r)}" for r in requests]
             typer.echo("\n".join(lines), err=True)
-            confirm(f"Move these {len(lines)} orders?", assume_yes=yes, action="move")
+            confirm(f"Move these {len(lines)} orders?", assume_yes=moving.yes, action="move")
         outcomes = []
         for outcome in workflows.send_moves(client, planned):
             outcomes.append(outcome)
@@ -296,6 +397,26 @@ def _advance_many(
     failed = [o for o in outcomes if not o.moved]
     if failed:
         raise typer.Exit(int(describe(failed[0].error)[1]) if failed[0].error else int(ExitCode.ERROR))
+
+
+def _with_tracking(
+    planned: list[MoveRequest | MoveOutcome], moving: _Moving
+) -> list[MoveRequest | MoveOutcome]:
+    """Every hand-over with its own tracking number: asked per parcel at a terminal; else, when any
+    lacks one (a READY order in a mixed bulk move), nothing moves, unless `--no-tracking` said so."""
+    lacking = [
+        r for r in planned if isinstance(r, MoveRequest) and r.is_handover and not r.handover.tracking_number
+    ]
+    if not lacking or moving.no_tracking:
+        return planned
+    if not moving.can_ask:
+        _no_tracking_error([r.number for r in lacking])
+    courier = ask_courier(moving.handover.courier)
+    asked = {id(r): Handover(courier, ask_tracking(view.text(r.number))) for r in lacking}
+    return [
+        item.with_handover(asked[id(item)]) if id(item) in asked and isinstance(item, MoveRequest) else item
+        for item in planned
+    ]
 
 
 def _why_not(outcome: MoveOutcome) -> str:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from krafta_cli import view
-from krafta_cli.client import Conflict, KraftaClient, KraftaError, Order, Status
+from krafta_cli.client import Conflict, KraftaClient, KraftaError, Order, Status, order_ref
 
 __all__ = [
     "HANDOVER",
@@ -31,6 +31,7 @@ __all__ = [
     "MoveOutcome",
     "MoveRequest",
     "Seen",
+    "Wanted",
     "advance_target",
     "can_cancel",
     "look_up",
@@ -249,18 +250,47 @@ def look_up(client: KraftaClient, ref: str) -> Seen | MoveOutcome:
         return MoveOutcome(MoveRequest("", ref, None, None, ref=ref), error=error)
 
 
-def order_refs(args: Sequence[str], stdin: Callable[[], str]) -> list[str]:
-    """The order references in `args`, where `-` stands for the numbers read from stdin.
+@dataclass(frozen=True)
+class Wanted:
+    """An order named on the command line or stdin, with the tracking number its line gave, if any."""
 
-    Stdin holds numbers separated by white space, or tab-separated rows whose first column is the
-    number (what `krafta orders list` prints when piped), so the list can be piped straight in.
-    Repeats are dropped (first one kept): moving an order twice in one run would take it two steps.
+    ref: str
+    tracking_number: str | None = None
+
+
+def order_refs(args: Sequence[str], stdin: Callable[[], str]) -> list[Wanted]:
+    """The orders named in `args`, where `-` stands for the lines read from stdin.
+
+    Numbers are read as people type them (`order_ref`: `246177` is `KRFT-246177`). A stdin line
+    of exactly two tab-separated fields is `NUMBER<TAB>TRACKING` (what `cut -f1,3`, a spreadsheet's
+    two columns or a scanner's tab hand over): that parcel's own tracking number. Any other line
+    holds numbers separated by white space, or is a longer tab-separated row whose first column is
+    the number (what `krafta orders list` prints when piped), so the list can be piped straight in.
+    Repeats are dropped (first one kept: moving an order twice in one run would take it two steps);
+    one order given two different tracking numbers is a ValueError, as nobody can tell which is right.
     """
-    refs: list[str] = []
+    found: dict[str, Wanted] = {}
+
+    def add(word: str, tracking: str | None = None) -> None:
+        ref = order_ref(word)
+        earlier = found.setdefault(ref, Wanted(ref, tracking))
+        if tracking and earlier.tracking_number and earlier.tracking_number != tracking:
+            raise ValueError(
+                f"{ref} is given two tracking numbers ({earlier.tracking_number} and {tracking}): "
+                "one parcel has one"
+            )
+        if tracking and not earlier.tracking_number:
+            found[ref] = Wanted(ref, tracking)
+
     for arg in args:
         if arg.strip() == "-":
             for line in stdin().splitlines():
-                refs.extend(_WORD.findall(line.split("\t", 1)[0] if "\t" in line else line))
+                fields = line.split("\t")
+                if len(fields) == 2 and fields[0].strip():
+                    add(fields[0], fields[1].strip() or None)
+                else:
+                    for word in _WORD.findall(fields[0]):
+                        add(word)
         elif arg.strip():
-            refs.append(arg.strip())
-    return list(dict.fromkeys(refs))
+            add(arg)
+    return list(found.values())

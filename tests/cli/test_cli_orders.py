@@ -275,12 +275,13 @@ def test_taller_advances_through_production(taller: Krafta, sqlite_server: Serve
     order = new_order(sqlite_server, "CONFIRMED")
     number = order["orderNumber"]
 
-    steps = [taller("orders", "advance", number, "--yes") for _ in range(4)]
+    steps = [taller("orders", "advance", number, "--no-tracking", "--yes") for _ in range(4)]
 
     assert [s.out for s in steps] == [
         f"{number}: CONFIRMED {ARROW} IN_PRODUCTION\n",
         f"{number}: IN_PRODUCTION {ARROW} READY\n",
-        # A hand-over without --courier/--tracking is allowed, and the line says what is missing.
+        # A hand-over without a courier and tracking is allowed when said (--no-tracking); the line
+        # says what is missing.
         f"{number}: READY {ARROW} HANDED_TO_DELIVERY (courier missing · tracking number missing)\n",
         f"{number}: HANDED_TO_DELIVERY {ARROW} COMPLETED\n",
     ], steps

@@ -65,28 +65,18 @@ def test_the_first_kind_of_failure_sets_the_exit_code(admin: Krafta, sqlite_serv
 def test_numbers_from_stdin_with_a_handover(admin: Krafta, sqlite_server: Server) -> None:
     orders = [new_order(sqlite_server, "CONFIRMED", "IN_PRODUCTION", "READY") for _ in range(2)]
     numbers = [o["orderNumber"] for o in orders]
-    listing = "".join(f"{n}\n" for n in numbers) + f"{numbers[0]}\n\n"  # a repeat moves once
+    # One tracking number per parcel, NUMBER<TAB>TRACKING; a repeat moves once.
+    listing = "".join(f"{n}\tT-{i}\n" for i, n in enumerate(numbers)) + f"{numbers[0]}\n\n"
 
-    run = admin(
-        "orders",
-        "advance",
-        "-",
-        "HANDED_TO_DELIVERY",
-        "--courier",
-        "MRW",
-        "--tracking",
-        "T-1",
-        "--yes",
-        input=listing,
-    )
+    run = admin("orders", "advance", "-", "HANDED_TO_DELIVERY", "--courier", "MRW", "--yes", input=listing)
 
     assert run.code == 0, run
     assert run.out.splitlines() == [
-        f"{n}: READY {ARROW} HANDED_TO_DELIVERY (MRW · tracking T-1)" for n in numbers
+        f"{n}: READY {ARROW} HANDED_TO_DELIVERY (MRW · tracking T-{i})" for i, n in enumerate(numbers)
     ], run
-    for number in numbers:
+    for i, number in enumerate(numbers):
         delivery = api_order(sqlite_server, number, sqlite_server.admin_token)["delivery"]
-        assert delivery["courier"] == "MRW" and delivery["trackingNumber"] == "T-1"
+        assert delivery["courier"] == "MRW" and delivery["trackingNumber"] == f"T-{i}"
 
 
 def test_the_pipeline_from_list_to_advance(admin: Krafta, sqlite_server: Server) -> None:
@@ -97,7 +87,7 @@ def test_the_pipeline_from_list_to_advance(admin: Krafta, sqlite_server: Server)
     column = "".join(line.split("\t")[0] + "\n" for line in listed.out.splitlines())
     assert ready <= set(column.split())
 
-    run = admin("orders", "advance", "-", "--courier", "Zoom", "--yes", input=column)
+    run = admin("orders", "advance", "-", "--courier", "Zoom", "--no-tracking", "--yes", input=column)
 
     assert run.code == 0, run
     assert ready <= {line.split(":")[0] for line in run.out.splitlines()}
@@ -107,7 +97,7 @@ def test_the_pipeline_from_list_to_advance(admin: Krafta, sqlite_server: Server)
 def test_handover_without_tracking_says_it_is_missing(admin: Krafta, sqlite_server: Server) -> None:
     number = new_order(sqlite_server, "CONFIRMED", "IN_PRODUCTION", "READY")["orderNumber"]
 
-    run = admin("orders", "advance", number, "--yes")
+    run = admin("orders", "advance", number, "--no-tracking", "--yes")
 
     assert run.code == 0, run
     assert (
@@ -124,7 +114,8 @@ def test_handover_options_and_usage_errors(admin: Krafta, sqlite_server: Server)
     # A misspelt STATUS is not taken for an order number: a usage error naming the statuses.
     assert_error(admin("orders", "advance", number, "shipped", "--yes"), 2, "is not a status", "READY")
     # --courier implies the hand-over, which a CONFIRMED order cannot make: the server's 409.
-    assert_error(admin("orders", "advance", number, "--courier", "MRW", "--yes"), 5, "HANDED_TO_DELIVERY")
+    handover = admin("orders", "advance", number, "--courier", "MRW", "--tracking", "T-1", "--yes")
+    assert_error(handover, 5, "HANDED_TO_DELIVERY")
     bad = admin("orders", "advance", number, "HANDED_TO_DELIVERY", "--tracking", "x" * 65, "--yes")
     assert_error(bad, 8, "trackingNumber")
     assert _status(sqlite_server, number) == "CONFIRMED"

@@ -111,14 +111,24 @@ def test_send_move_never_raises() -> None:
 
 def test_order_refs_reads_stdin_for_dash_and_drops_repeats() -> None:
     # Words, or the first column of tab-separated rows (`krafta orders list` piped).
-    stdin = "KRFT-000002\nKRFT-000003\tREADY\tBarquisimeto, Lara\n\n KRFT-000001 \n"
-    assert workflows.order_refs(["KRFT-000001", "-", " ", "KRFT-000004"], lambda: stdin) == [
-        "KRFT-000001",
-        "KRFT-000002",
-        "KRFT-000003",
-        "KRFT-000004",
-    ]
+    stdin = "KRFT-000002\nKRFT-000003\tREADY\tBarquisimeto, Lara\tx\n\n KRFT-000001 \n"
+    wanted = workflows.order_refs(["KRFT-000001", "-", " ", "KRFT-000004"], lambda: stdin)
+    assert [w.ref for w in wanted] == ["KRFT-000001", "KRFT-000002", "KRFT-000003", "KRFT-000004"]
+    assert {w.tracking_number for w in wanted} == {None}
     assert workflows.order_refs([], lambda: "") == []
+
+
+def test_order_refs_reads_a_tracking_number_per_parcel_and_numbers_as_typed() -> None:
+    stdin = "000002\tZ-2\nkrft-000003\t Z-3 \nKRFT-000004\t\n000002\n"
+    wanted = workflows.order_refs(["-", "000001"], lambda: stdin)
+    assert wanted == [
+        workflows.Wanted("KRFT-000002", "Z-2"),
+        workflows.Wanted("KRFT-000003", "Z-3"),
+        workflows.Wanted("KRFT-000004", None),
+        workflows.Wanted("KRFT-000001", None),
+    ]
+    with pytest.raises(ValueError, match="two tracking numbers"):
+        workflows.order_refs(["-"], lambda: "000002\tZ-2\n000002\tZ-9\n")
 
 
 # ------------------------------------------------------------------ the detail panel
