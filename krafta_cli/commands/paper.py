@@ -91,7 +91,10 @@ def ticket(
     size = size.lower()
     if size not in ("a6", "80mm"):
         fail(f"--size {size!r}: use a6 or 80mm", ExitCode.USAGE)
-    numbers = order_refs(refs or [], lambda: sys.stdin.read())
+    try:
+        numbers = [wanted.ref for wanted in order_refs(refs or [], lambda: sys.stdin.read())]
+    except ValueError as exc:
+        fail(str(exc), ExitCode.USAGE)
     if not numbers and status is None:
         fail("say which tickets: order numbers (or `-` for stdin), or --status STATUS", ExitCode.USAGE)
     if numbers and status is not None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from krafta_cli.client import Conflict, Forbidden, KraftaClient, NotFound, ValidationFailed
+from krafta_cli.client import Conflict, Forbidden, KraftaClient, NotFound, ValidationFailed, order_ref
 from krafta_cli.view import moved_line, reason, sanitize
 from krafta_cli.workflows._moves import (
     HANDOVER,
@@ -42,8 +42,9 @@ _CLOSED = frozenset({"COMPLETED", "CANCELLED"})
 
 
 def scanned_reference(line: str) -> str:
-    """The order reference in a scan: the QR payload's first field, or the whole line."""
-    return line.split(PAYLOAD_SEPARATOR, 1)[0].strip()
+    """The order reference in a scan: the QR payload's first field, or the whole line, read as people
+    type numbers (`order_ref`: a scanned or typed `482031` is `KRFT-482031`)."""
+    return order_ref(line.split(PAYLOAD_SEPARATOR, 1)[0])
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,16 @@ def test_tickets_for_several_numbers_come_one_page_each_in_the_order_asked(
     assert [p.code128 for p in decode_pages(pdf, 203)] == [[n] for n in asked]
 
 
+def test_one_order_typed_two_ways_is_one_ticket(server: Server, admin: httpx.Client) -> None:
+    number = create_order(server)["orderNumber"]
+    digits = number.removeprefix("KRFT-")
+
+    answer = admin.get("/api/tickets", params={"number": [digits, number, f"krft-{digits}"]})
+
+    assert answer.headers["x-ticket-count"] == "1"
+    assert [p.code128 for p in decode_pages(_pdf(answer), 203)] == [[number]]
+
+
 def test_tickets_by_status_print_every_order_in_it_oldest_first(server: Server, admin: httpx.Client) -> None:
     created = [create_order(server) for _ in range(2)]
     for order in created:

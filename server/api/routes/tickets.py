@@ -21,6 +21,7 @@ from server.domain.errors import Invalid, NotFound, Unavailable
 from server.domain.filter import OrderFilter
 from server.domain.lifecycle import Status
 from server.domain.localday import day_span, local_today
+from server.domain.numbers import parse_number
 from server.domain.principal import Principal
 from server.services import Services
 
@@ -86,7 +87,9 @@ def batch_tickets(
         orders.reverse()
         name = f"tickets-{wanted.value}.pdf"
     elif number:
-        orders = [services.orders.get(user, ref.strip()) for ref in dict.fromkeys(number)]
+        # One order typed two ways (`482031`, `KRFT-482031`) is one ticket.
+        refs = dict.fromkeys(parse_number(ref) or ref.strip() for ref in number)
+        orders = [services.orders.get(user, ref) for ref in refs]
         name = "tickets.pdf"
     else:
         raise Invalid(
