@@ -69,14 +69,33 @@ def safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def migrate(url: str) -> None:
-    """Bring the schema up to date; `DatabaseUnreachable` when the database does not answer."""
+def migrate(target: Settings | str) -> None:
+    """Bring the schema up to date (of `settings.db_url`, or of a URL).
+
+    `DatabaseUnreachable` when the database does not answer (refused, timed out, down): a server may
+    start on the fallback then. `OperatorError` when it answers but refuses us (no such role or
+    database, a wrong password) or a SQLite file's folder does not exist: a setting to fix, which
+    waiting would not heal. The default data dir (the SQLite file's folder when no URL is set) is
+    made here, private.
+    """
+    from server.settings import private_dir
+    from server.storage.db import MissingFolder, refusal
     from server.storage.migrate import upgrade
     from server.storage.seam import unavailable
 
+    if isinstance(target, Settings):
+        if not target.database_url:
+            private_dir(target.data_dir)
+        url = target.db_url
+    else:
+        url = target
     try:
         upgrade(url)
+    except MissingFolder as error:
+        raise OperatorError(f"{error} (check the database URL: {safe_url(url)})") from None
     except Exception as error:
+        if (reason := refusal(error)) is not None:
+            raise OperatorError(f"the database {safe_url(url)} refuses the connection: {reason}") from None
         if not unavailable(error):
             raise
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
@@ -123,7 +142,7 @@ def create_user(settings: Settings, *, email: str, password: str, role: str) -> 
     except Invalid as error:
         field, problem = next(iter(error.fields.items()), ("input", error.message))
         raise OperatorError(problem, field=field) from None
-    migrate(settings.db_url)
+    migrate(settings)
     database = Database(settings.db_url, pool_size=1)
     try:
         return UserService(database).create(email=new.email, password=new.password, role=new.role)
@@ -160,7 +179,7 @@ def fallback_sync(settings: Settings) -> ReplayReport:
     from server.storage.replay import Replayer
     from server.storage.seam import OrderStorage
 
-    migrate(settings.db_url)
+    migrate(settings)
     database = Database(settings.db_url, pool_size=2)
     try:
         report = Replayer(OrderStorage(database, FallbackStore(settings.orders_fallback_dir))).run()

@@ -133,6 +133,11 @@ class OwnPostgres:
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
+    def authenticate(self, hba: str) -> None:
+        """Replace the cluster's pg_hba.conf with `hba` and reload it."""
+        (self.data / "pg_hba.conf").write_text(hba)
+        self._run("pg_ctl", "-D", str(self.data), "reload")
+
     def destroy(self) -> None:
         with contextlib.suppress(RuntimeError):
             self.stop()

@@ -49,12 +49,16 @@ def _settings(db: str | None, data_dir: Path | None, **extra: object):  # type: 
         fail(f"cannot start: {error}", ExitCode.USAGE)
 
 
-def _migrate(url: str, *, may_wait: bool = False) -> bool:
-    """Run the migrations; False when the database is down and `may_wait` (the server starts anyway)."""
+def _migrate(settings, *, may_wait: bool = False) -> bool:  # type: ignore[no-untyped-def]
+    """Run the migrations; False when the database is down and `may_wait` (the server starts anyway).
+
+    A database that refuses us (no such role or database, a wrong password) or a SQLite folder that
+    does not exist is exit 1: only a database that does not answer is waited for.
+    """
     from server import operator
 
     try:
-        operator.migrate(url)
+        operator.migrate(settings)
         return True
     except operator.DatabaseUnreachable as error:
         if not may_wait:
@@ -65,6 +69,8 @@ def _migrate(url: str, *, may_wait: bool = False) -> bool:
             err=True,
         )
         return False
+    except operator.OperatorError as error:
+        fail(str(error), ExitCode.ERROR)
 
 
 def serve(
@@ -106,7 +112,7 @@ def serve(
         fail(f"cannot listen on {settings.host} port {settings.port}: {reason}", ExitCode.ERROR)
     with listener:
         # A shop's server must take orders even when the database is down at start: the fallback is for that.
-        if not _migrate(settings.db_url, may_wait=not demo):
+        if not _migrate(settings, may_wait=not demo):
             settings = operator.with_migrate_later(settings)
         if demo:
             seeded = operator.seed_demo(
@@ -209,7 +215,7 @@ def admin_create(
 def db_upgrade(db: DbOption = None, data_dir: DataDirOption = None) -> None:
     """Apply the database migrations (krafta serve does this at start too)."""
     settings = _settings(db, data_dir)
-    _migrate(settings.db_url)
+    _migrate(settings)
     from server import operator
 
     typer.echo(f"database {operator.safe_url(settings.db_url)} is up to date")
@@ -254,6 +260,8 @@ def fallback_sync(
         report = operator.fallback_sync(settings)
     except operator.DatabaseUnreachable as error:
         fail(str(error), ExitCode.UNREACHABLE)
+    except operator.OperatorError as error:
+        fail(str(error), ExitCode.ERROR)
     typer.echo(
         f"imported {report.imported}, already in the database {report.already}, "
         f"still pending {report.pending}"

@@ -20,7 +20,14 @@ from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["Database", "is_unavailable", "normalize_url", "private_sqlite_file"]
+__all__ = [
+    "Database",
+    "MissingFolder",
+    "is_unavailable",
+    "normalize_url",
+    "private_sqlite_file",
+    "refusal",
+]
 
 # SQLite has no native decimal; SQLAlchemy quantizes to the column's scale on the way out.
 warnings.filterwarnings("ignore", message=r".*does \*not\* support Decimal objects natively.*")
@@ -49,6 +56,37 @@ def is_unavailable(error: BaseException) -> bool:
     if isinstance(error, exc.OperationalError | exc.InterfaceError | exc.TimeoutError):
         return True
     return isinstance(error, exc.DBAPIError) and bool(error.connection_invalidated)
+
+
+# What PostgreSQL answers when it refuses *this client* rather than being down: a role that does not
+# exist, a wrong or missing password, no pg_hba.conf line for us, an unknown database, no CONNECT
+# right. Waiting does not heal these, so `krafta serve` stops on them instead of starting on the
+# fallback. libpq reports a failed connection without its SQLSTATE, so the server's own sentence
+# (after "FATAL:") is matched; a server that does not speak English is taken for an outage.
+_REFUSALS = (
+    "does not exist",
+    "password authentication failed",
+    "authentication failed for user",
+    "no password supplied",
+    "no pg_hba.conf entry",
+    "permission denied for database",
+)
+
+
+def refusal(error: BaseException) -> str | None:
+    """Why the database refuses us for good when `error` says so (see `_REFUSALS`), else None."""
+    if not isinstance(error, exc.OperationalError | exc.InterfaceError):
+        return None
+    text = str(getattr(error, "orig", None) or error)
+    _, fatal, reason = text.partition("FATAL:")
+    reason = (reason if fatal else text).strip().splitlines()[0] if text.strip() else ""
+    if any(phrase in reason for phrase in _REFUSALS):
+        return reason
+    return None
+
+
+class MissingFolder(FileNotFoundError):
+    """The folder a SQLite database file should be in does not exist (a typo in its URL, most likely)."""
 
 
 class Database:
@@ -150,16 +188,19 @@ class Database:
 
 
 def private_sqlite_file(database: str) -> None:
-    """Create the SQLite file 0600 (its folder 0700 when we make it), and tighten an existing one.
+    """Create the SQLite file 0600, and tighten an existing one; `MissingFolder` when its folder is
+    not there.
 
     It holds password hashes, addresses and payment details. SQLite gives its -wal and -shm files
-    the database file's mode, so those follow.
+    the database file's mode, so those follow. A missing folder is not made: a typo in the URL
+    would otherwise start a new, empty shop there (the default data dir is made by its owner,
+    `settings.private_dir`).
     """
     from pathlib import Path
 
     path = Path(database)
-    if not path.parent.exists():
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.parent.is_dir():
+        raise MissingFolder(f"the folder {path.parent} of the SQLite database does not exist")
     try:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     except OSError:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import Krafta, assert_error
+from tests.helpers import free_port
 
 
 @pytest.fixture
@@ -63,3 +64,27 @@ def test_krafta_port_outside_the_range_is_a_usage_error(offline: Krafta, tmp_pat
     run = offline("serve", "--data-dir", str(tmp_path / "d"), KRAFTA_PORT="70000")
 
     assert_error(run, 2, "port 70000 is not in 1-65535", "KRAFTA_PORT")
+
+
+@pytest.mark.parametrize("command", [("serve", "--port", "0"), ("db", "upgrade"), ("fallback", "sync")])
+def test_a_sqlite_url_whose_folder_does_not_exist_stops_the_command_and_makes_nothing(
+    offline: Krafta, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    missing = tmp_path / "shop-typo" / "krafta.db"
+    args = [a if a != "0" else str(free_port()) for a in command]
+
+    run = offline(*args, "--db", f"sqlite:///{missing}", "--data-dir", str(tmp_path / "d"))
+
+    # Before: the folder was made and a new, empty shop started in it.
+    assert_error(run, 1, f"the folder {missing.parent} of the SQLite database does not exist")
+    assert not missing.parent.exists()
+
+
+def test_without_a_database_url_the_default_data_dir_is_made_private(offline: Krafta, tmp_path: Path) -> None:
+    data = tmp_path / "new" / "data"
+
+    run = offline("db", "upgrade", "--data-dir", str(data))
+
+    assert run.code == 0, run
+    assert (data / "krafta.db").is_file()
+    assert data.stat().st_mode & 0o777 == 0o700
