@@ -201,13 +201,13 @@ class BoardApp(App[BoardSummary | None]):
             lines = [view.moved_line(o.number, o.source, o.order or {}, labels=True) for o in moved]
             self.notify("\n".join(lines), title=f"Moved {len(moved)}")
         if failed:
-            lines = [f"{view.sanitize(o.number)}: {view.text(str(o.error))}" for o in failed]
-            self.notify(
-                "\n".join(lines),
-                title=f"{len(failed)} not moved (still marked)",
-                severity="warning",
-                timeout=15,
-            )
+            unmarked = " — unmarked: moved by someone else"
+            lines = [
+                f"{view.sanitize(o.number)}: {view.text(str(o.error))}"
+                + (unmarked if o.number in message.unmarked else " — still marked")
+                for o in failed
+            ]
+            self.notify("\n".join(lines), title=f"{len(failed)} not moved", severity="warning", timeout=15)
             unreachable = next((o.error for o in failed if isinstance(o.error, Unreachable)), None)
             if unreachable is not None:
                 self.report_error(unreachable)

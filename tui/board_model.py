@@ -17,12 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
+from rich.cells import cell_len
+
 from krafta_cli import view
-from krafta_cli.client import CLOSED_STATUSES, OPEN_STATUSES
-from krafta_cli.workflows import advance_target, can_cancel
+from krafta_cli.client import CLOSED_STATUSES, OPEN_STATUSES, Conflict
+from krafta_cli.workflows import MoveOutcome, advance_target, can_cancel
 from tui.loading import BoardData, OpenOrders, viewer_of
 from tui.presentation import (
     OrderSummary,
@@ -33,10 +35,21 @@ from tui.presentation import (
     summarize,
 )
 
-__all__ = ["BoardModel", "BoardView", "Column", "Marks", "StuckRules", "stuck_first"]
+__all__ = [
+    "BoardModel",
+    "BoardView",
+    "Column",
+    "DroppedMark",
+    "Marks",
+    "StuckRules",
+    "column_order",
+    "fit_parts",
+    "stuck_first",
+]
 
 _OPEN_NAMES = tuple(s.value for s in OPEN_STATUSES)
 _CLOSED_NAMES = tuple(s.value for s in CLOSED_STATUSES)
+_EPOCH = datetime.min.replace(tzinfo=UTC)
 
 T = TypeVar("T")
 
@@ -59,56 +72,139 @@ class StuckRules:
         return due is not None and now >= due
 
 
-class _Identified(Protocol):
+class _Marked(Protocol):
     @property
     def id(self) -> str: ...
+    @property
+    def number(self) -> str: ...
+    @property
+    def status(self) -> str: ...
 
 
-M = TypeVar("M", bound=_Identified)
+M = TypeVar("M", bound=_Marked)
+
+
+@dataclass(frozen=True)
+class DroppedMark:
+    """A marked order that moved meanwhile: unmarked, and said so (never retargeted)."""
+
+    number: str
+    status: str | None
+    """Its status now; None when it left the board (closed, or no longer shown to this user)."""
+
+    @property
+    def line(self) -> str:
+        now = f"now {view.status_label(self.status)}" if self.status else "no longer on the board"
+        return f"{self.number}: moved by someone else: {now}"
 
 
 class Marks:
-    """The marked order ids (`space`), in the order they were marked.
+    """The marked orders (`space`), in the order they were marked, each with the status it had then.
 
-    Ids, so marks survive refreshes and column changes; an id whose order left the board (moved by
-    someone else, filtered out) simply does not count until it is back.
+    A mark is a promise about one status: "move this CONFIRMED order on". An order that moved
+    meanwhile (someone else confirmed it, cancelled it) is unmarked and listed by `check`, never
+    moved one step further than its operator meant. Ids, so marks survive refreshes and column
+    changes. The moves this board sends itself are not "someone else": between `sending` and
+    `settle` they are not judged.
     """
 
     def __init__(self) -> None:
-        self._ids: dict[str, None] = {}
+        self._marked: dict[str, tuple[str, str]] = {}
+        """id → (number, status when marked)."""
+        self._sending: set[str] = set()
 
     def __contains__(self, order_id: object) -> bool:
-        return order_id in self._ids
+        return order_id in self._marked
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return len(self._marked)
 
     @property
     def ids(self) -> frozenset[str]:
-        return frozenset(self._ids)
+        return frozenset(self._marked)
 
-    def toggle(self, order_id: str) -> bool:
+    def toggle(self, order: _Marked) -> bool:
         """Mark or unmark one order; True when it is marked afterwards."""
-        if order_id in self._ids:
-            del self._ids[order_id]
+        if order.id in self._marked:
+            del self._marked[order.id]
             return False
-        self._ids[order_id] = None
+        self._marked[order.id] = (order.number, order.status)
         return True
 
-    def replace(self, order_ids: Iterable[str]) -> None:
-        self._ids = dict.fromkeys(order_ids)
+    def replace(self, orders: Iterable[_Marked]) -> None:
+        self._marked = {o.id: (o.number, o.status) for o in orders}
 
     def discard(self, order_ids: Iterable[str]) -> None:
         for order_id in order_ids:
-            self._ids.pop(order_id, None)
+            self._marked.pop(order_id, None)
 
     def clear(self) -> None:
-        self._ids.clear()
+        self._marked.clear()
 
     def on_board(self, orders: Iterable[M]) -> list[M]:
         """The marked orders among `orders`, in the order they were marked."""
-        found = {o.id: o for o in orders if o.id in self._ids}
-        return [found[i] for i in self._ids if i in found]
+        found = {o.id: o for o in orders if o.id in self._marked}
+        return [found[i] for i in self._marked if i in found]
+
+    def sending(self, order_ids: Iterable[str]) -> None:
+        """This board is moving these orders: their next status is ours, not someone else's."""
+        self._sending.update(order_ids)
+
+    def settle(self, outcomes: Iterable[MoveOutcome]) -> list[DroppedMark]:
+        """The moves this board sent are done: a moved order is unmarked; one the server refused
+        because it had moved meanwhile (a 409 naming another status) is unmarked and returned; any
+        other failure stays marked for a second look."""
+        dropped = []
+        for outcome in outcomes:
+            order_id = outcome.request.order_id
+            self._sending.discard(order_id)
+            if outcome.moved:
+                self._marked.pop(order_id, None)
+                continue
+            error = outcome.error
+            now = error.current_status if isinstance(error, Conflict) else None
+            if order_id in self._marked and now and now != self._marked[order_id][1]:
+                del self._marked[order_id]
+                dropped.append(DroppedMark(outcome.number, now))
+        return dropped
+
+    def check(self, orders: Mapping[str, M], *, complete: bool) -> list[DroppedMark]:
+        """Unmark and return the marked orders whose status is no longer the one they were marked in.
+
+        `orders`: every order the board knows now, by id. An order missing from them counts as
+        moved only when they are `complete` (not a first-paint preview).
+        """
+        dropped = []
+        for order_id, (number, status) in list(self._marked.items()):
+            if order_id in self._sending:
+                continue
+            order = orders.get(order_id)
+            if order is not None and order.status == status:
+                continue
+            if order is None and not complete:
+                continue
+            del self._marked[order_id]
+            dropped.append(DroppedMark(number, order.status if order else None))
+        return dropped
+
+
+def column_order(status: str, orders: Iterable[OrderSummary]) -> list[OrderSummary]:
+    """A column's cards top to bottom.
+
+    Open columns: oldest first, by when the order entered the status (`enteredStatusAt`), so the
+    job waiting longest is on top and never sinks below the new ones; an order without that time
+    goes last. Closed columns: newest first, as the server lists them (the latest are what one
+    looks for there).
+    """
+    listed = list(orders)
+    if status in _CLOSED_NAMES:
+        return listed
+    return sorted(listed, key=_oldest_first)
+
+
+def _oldest_first(order: OrderSummary) -> tuple[bool, datetime, datetime, str]:
+    entered = order.entered_status_at
+    return (entered is None, entered or _EPOCH, order.created_at or _EPOCH, order.id)
 
 
 def stuck_first(orders: Sequence[T], stuck: Iterable[bool]) -> list[T]:
@@ -151,10 +247,13 @@ class BoardModel:
 
     def __init__(self) -> None:
         self.user: dict[str, Any] = {}
+        self.moves: dict[str, tuple[str, ...]] | None = None
+        """What the user's role may do from each status, as the server published it (None: unknown)."""
         self.rules = StuckRules()
         self.open_orders: OpenOrders | None = None
         """The open orders as of the last load plus the live events since (None before a load)."""
         self.by_status: dict[str, list[OrderSummary]] = {}
+        """Each column's cards in their order (`column_order`)."""
         self.actionable: dict[str, bool] = {}
         self.truncated: frozenset[str] = frozenset()
         self.show_closed = False
@@ -166,6 +265,8 @@ class BoardModel:
         self.stuck_first = False
         self.live_events = 0
         """How many live events were applied (tests wait on it)."""
+        self._arrived: OrderSummary | None = None
+        """The card the last live event brought (judged by `check_marks` even if it left the board)."""
 
     # -- what arrives --------------------------------------------------------------------------
 
@@ -175,9 +276,10 @@ class BoardModel:
         if viewer_of(data.user) != viewer_of(self.user):
             self.actionable = {}  # another user or role: what they may do is judged afresh
         self.user = data.user
+        self.moves = data.moves
         if data.show_closed != self.show_closed:
             return False
-        self.by_status = data.by_status
+        self.by_status = _in_column_order(data.by_status)
         self.actionable.update(actionable_statuses(o for s in _OPEN_NAMES for o in data.by_status.get(s, [])))
         self.truncated = data.truncated
         if data.open_orders is not None:
@@ -201,11 +303,24 @@ class BoardModel:
             for status in _CLOSED_NAMES:
                 closed = [o for o in self.by_status.get(status, []) if o.id != card.id]
                 by_status[status] = [card, *closed] if card.status == status else closed
-        self.by_status = by_status
+        self.by_status = _in_column_order(by_status)
         self.actionable.update(actionable_statuses([card]))
         self.updated = now
         self.live_events += 1
+        self._arrived = card
         return True
+
+    def check_marks(self) -> list[DroppedMark]:
+        """Unmark the marked orders that moved since they were marked, and say which (see `Marks`).
+
+        Asked after every load and live event: a card a live event took out of the open columns
+        is judged by the status the event gave it.
+        """
+        known: dict[str, OrderSummary] = {o.id: o for o in self._orders()}
+        arrived, self._arrived = self._arrived, None
+        if arrived is not None and arrived.id not in known:
+            known[arrived.id] = arrived
+        return self.marks.check(known, complete=self.complete)
 
     # -- what the operator changes ------------------------------------------------------------
 
@@ -223,11 +338,17 @@ class BoardModel:
     @property
     def columns(self) -> tuple[str, ...]:
         """The statuses that get a column, in pipeline order (see `column_statuses`)."""
-        return column_statuses(self.actionable, show_closed=self.show_closed)
+        return column_statuses(self.actionable, show_closed=self.show_closed, moves=self.moves)
 
     @property
     def open_count(self) -> int:
-        return sum(len(v) for k, v in self.by_status.items() if k not in _CLOSED_NAMES)
+        """The open orders in the columns shown: what the columns' counts add up to."""
+        return sum(len(self.by_status.get(s, [])) for s in self.columns if s not in _CLOSED_NAMES)
+
+    @property
+    def may_cancel(self) -> bool:
+        """May this user cancel at all (the server's `moves` for their role)? True when unknown."""
+        return self.moves is None or any(can_cancel(targets) for targets in self.moves.values())
 
     def _orders(self) -> Iterable[OrderSummary]:
         return (o for orders in self.by_status.values() for o in orders)
@@ -266,29 +387,52 @@ class BoardModel:
             return True
         return selected is not None and can_cancel(selected.next_statuses)
 
-    def status_line(self, shown: int, *, live: bool, streaming: bool, refresh_interval: float | None) -> str:
-        """`admin@… (ADMIN) · 42 open orders · filter “lara”: 3 shown · 2 marked · … · live`."""
-        parts: list[str] = []
+    def status_line(
+        self, shown: int, *, live: bool, streaming: bool, refresh_interval: float | None, width: int = 0
+    ) -> str:
+        """`admin@… (ADMIN) · 42 open orders · filter “lara”: 3 shown · 2 marked · … · live`.
+
+        `width` (cells; 0: no limit): the parts that matter least give way first — the "updated"
+        time, then who is logged in (the header says it too), then the sort; the count, the
+        filter, the marks and how the board keeps up (`live`) stay.
+        """
+        parts: list[tuple[int, str]] = []  # (priority: lower gives way first, text)
         if self.user:
-            parts.append(f"{view.text(self.user.get('email'))} ({view.text(self.user.get('role'))})")
+            parts.append((1, f"{view.text(self.user.get('email'))} ({view.text(self.user.get('role'))})"))
+        count = self.open_count
+        orders = f"{count} open order{'' if count == 1 else 's'}"
         if not self.loaded:
-            parts.append("loading…")
+            parts.append((9, "loading…"))
         elif not self.complete:
-            parts.append(f"newest {self.open_count} open orders shown, loading the rest…")
+            parts.append((9, f"newest {orders} shown, loading the rest…"))
         else:
-            parts.append(f"{self.open_count} open orders")
+            parts.append((9, orders))
         if self.filter:
-            parts.append(f"filter “{view.sanitize(self.filter)}”: {shown} shown")
+            parts.append((7, f"filter “{view.sanitize(self.filter)}”: {shown} shown"))
         marked = len(self.marked())
         if marked:
-            parts.append(f"{marked} marked")
+            parts.append((8, f"{marked} marked"))
         if self.stuck_first:
-            parts.append("stuck first")
+            parts.append((2, "stuck first"))
         if self.updated:
-            parts.append(f"updated {self.updated:%H:%M:%S}")
+            parts.append((0, f"updated {self.updated:%H:%M:%S}"))
         if live and streaming:
-            parts.append("live")
+            parts.append((9, "live"))
         elif refresh_interval:
             why = " (live stream unavailable)" if live else ""
-            parts.append(f"polling every {refresh_interval:g} s{why}")
-        return " · ".join(parts)
+            parts.append((9, f"polling every {refresh_interval:g} s{why}"))
+        return fit_parts(parts, width)
+
+
+def fit_parts(parts: Sequence[tuple[int, str]], width: int, separator: str = " · ") -> str:
+    """`parts` joined by `separator`, leaving out the lowest-priority ones (the latest of equals
+    first) until the line fits `width` cells (0: no limit). What is kept keeps its place."""
+    kept = list(parts)
+    while width and len(kept) > 1 and cell_len(separator.join(text for _, text in kept)) > width:
+        lowest = min(range(len(kept)), key=lambda i: (kept[i][0], -i))
+        del kept[lowest]
+    return separator.join(text for _, text in kept)
+
+
+def _in_column_order(by_status: Mapping[str, Sequence[OrderSummary]]) -> dict[str, list[OrderSummary]]:
+    return {status: column_order(status, orders) for status, orders in by_status.items()}

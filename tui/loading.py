@@ -196,6 +196,8 @@ class BoardData:
     """How the open orders were loaded (told to the `LoadPolicy` once on screen)."""
     stuck_rules: dict[str, timedelta] | None = None
     """The stuck rules the server published with this answer (`OrderPage.stuck_rules`)."""
+    moves: dict[str, tuple[str, ...]] | None = None
+    """What the user's role may do from each status, as the server published it (`Viewer.moves`)."""
 
     @property
     def total(self) -> int:
@@ -217,7 +219,8 @@ def load_board(
     full answer is returned. Blocks on the network: call it in a worker thread.
     """
     # Asked every time: a role changed by an admin shows on the board within one refresh.
-    user = client.me()
+    me = client.viewer()
+    user = me.user
     viewer = viewer_of(user)
     rules = _Rules()
     if kind is LoadKind.CHANGES and known is not None and known.usable_for(viewer):
@@ -228,7 +231,7 @@ def load_board(
         if kind is LoadKind.CHANGES:
             kind = LoadKind.FULL
         if kind is LoadKind.PREVIEW and on_preview is not None:
-            on_preview(_preview(client, user, show_closed))
+            on_preview(replace(_preview(client, user, show_closed), moves=me.moves))
         # Summarised page by page, so the full JSON of 5,000 orders never lives all at once.
         pages = client.iter_pages(status=_OPEN_NAMES, page_size=PAGE_SIZE)
         orders = [summarize(o) for page in pages for o in rules.of(page).orders]
@@ -250,6 +253,7 @@ def load_board(
         open_orders=open_orders,
         kind=kind,
         stuck_rules=rules.latest,
+        moves=me.moves,
     )
 
 

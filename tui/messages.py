@@ -43,6 +43,8 @@ class MovesDone(Message):
     def __init__(self, outcomes: tuple[MoveOutcome, ...]) -> None:
         super().__init__()
         self.outcomes = outcomes
+        self.unmarked: frozenset[str] = frozenset()
+        """Numbers of the failed ones the board unmarked: someone else had moved them meanwhile."""
 
     @property
     def moved(self) -> list[MoveOutcome]:

@@ -54,18 +54,28 @@ def actionable_statuses(orders: Iterable[OrderSummary]) -> dict[str, bool]:
     return verdict
 
 
-def column_statuses(actionable: Mapping[str, bool], *, show_closed: bool) -> tuple[str, ...]:
+def column_statuses(
+    actionable: Mapping[str, bool],
+    *,
+    show_closed: bool,
+    moves: Mapping[str, Sequence[str]] | None = None,
+) -> tuple[str, ...]:
     """The statuses that get a column, in pipeline order.
 
-    The pipeline's first statuses are left out while the orders seen there offer the user no move
-    at all: that work has not reached them yet (for a TALLER, REPORTED — the admin's payment
-    check). The server's `nextStatuses` decide, not a role rule kept here. From the first status
-    that is actionable (or never seen) on, every open status gets a column, so an odd order
-    further down the pipeline is never hidden.
+    The pipeline's first statuses are left out while the user has no move there: that work has not
+    reached them yet (for a TALLER, REPORTED — the admin's payment check). The server decides, not
+    a role rule kept here: `moves` is what it publishes for the user's role (`GET /api/auth/me`),
+    so the columns are the same with or without orders in them and never appear or vanish under
+    the cursor. From a server that publishes none, the orders' own `nextStatuses` (`actionable`)
+    decide. From the first status with a move (or never seen) on, every open status gets a column,
+    so an odd order further down the pipeline is never hidden.
     """
     open_statuses = [s.value for s in OPEN_STATUSES]
-    while open_statuses and actionable.get(open_statuses[0]) is False:
-        open_statuses.pop(0)
+    if moves is not None:
+        first = next((i for i, s in enumerate(open_statuses) if moves.get(s)), 0)
+    else:
+        first = next((i for i, s in enumerate(open_statuses) if actionable.get(s) is not False), 0)
+    del open_statuses[:first]
     if show_closed:
         open_statuses.extend(s.value for s in CLOSED_STATUSES)
     return tuple(open_statuses)

@@ -2,8 +2,8 @@
 
     from krafta_cli.client import KraftaClient, Conflict, Status
 
-* `KraftaClient` (`_client.py`): login/logout/me/health, `list_orders` (an `OrderPage`, with the
-  server's stuck rules), `iter_pages`, `iter_orders`, `get_order`, `advance`, `cancel`,
+* `KraftaClient` (`_client.py`): login/logout/me/viewer/health, `list_orders` (an `OrderPage`,
+  with the server's stuck rules), `iter_pages`, `iter_orders`, `get_order`, `advance`, `cancel`,
   `create_order`, `tickets` and `manifest` (as `Paper`), users and catalog — every call one method.
 * The errors it raises (`_exceptions.py`, whose docstring draws the tree): `KraftaError` at the
   root, `Unreachable` and `ApiError` below it, then `NotLoggedIn`, `Forbidden`, `NotFound`,
@@ -26,6 +26,7 @@ from krafta_cli.client._client import (
     Order,
     OrderPage,
     Paper,
+    Viewer,
 )
 from krafta_cli.client._events import CREATED, RESYNC, STATUS_CHANGED, EventStream, OrderEvent
 from krafta_cli.client._exceptions import (
@@ -84,6 +85,7 @@ __all__ = [
     "UnknownName",
     "Unreachable",
     "ValidationFailed",
+    "Viewer",
     "error_from_response",
     "order_ref",
     "parse_role",

@@ -74,6 +74,18 @@ class LoginResult:
 
 
 @dataclass(frozen=True)
+class Viewer:
+    """Who is looking (`GET /api/auth/me`): the user, and what the server says their role may do.
+
+    `moves` maps each status to where this user may move an order in it (what `nextStatuses` says
+    for such an order); None when the server publishes none (an older server).
+    """
+
+    user: dict[str, Any]
+    moves: dict[str, tuple[str, ...]] | None = None
+
+
+@dataclass(frozen=True)
 class OrderPage:
     """One page of `GET /api/orders`; `next_cursor` is set only when more orders match.
 
@@ -276,11 +288,25 @@ class KraftaClient:
 
     def me(self) -> dict[str, Any]:
         """The current user (`id`, `email`, `role`) plus `expiresAt` when the server sends it."""
+        return self.viewer().user
+
+    def viewer(self) -> Viewer:
+        """The current user (as `me`) and the moves their role may make from each status."""
         body = self._request("GET", "/api/auth/me")
         user = dict(self._object(body, "user"))
         if "expiresAt" in body:
             user["expiresAt"] = body["expiresAt"]
-        return user
+        moves = body.get("moves")
+        if not isinstance(moves, dict):
+            return Viewer(user)
+        return Viewer(
+            user,
+            {
+                str(status): tuple(t for t in targets if isinstance(t, str))
+                for status, targets in moves.items()
+                if isinstance(targets, list)
+            },
+        )
 
     def health(self) -> dict[str, Any]:
         return self._request("GET", "/api/health")

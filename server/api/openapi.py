@@ -133,7 +133,22 @@ SUCCESSES: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ("get", "/api/orders/{ident}"): ("200", _obj({"success": _TRUE, "order": _ORDER})),
     ("put", "/api/orders"): ("200", _obj({"success": _TRUE, "order": _ORDER})),
     ("post", "/api/auth/login"): ("200", _SESSION),
-    ("get", "/api/auth/me"): ("200", _SESSION),
+    ("get", "/api/auth/me"): (
+        "200",
+        _obj(
+            {
+                "success": _TRUE,
+                "user": _USER,
+                "expiresAt": _STR,
+                "moves": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"enum": [s.value for s in Status]}},
+                    "description": "Every status with the statuses the caller's role may move an order "
+                    "in it to (what nextStatuses says for such an order).",
+                },
+            }
+        ),
+    ),
     ("post", "/api/auth/logout"): ("200", _obj({"success": _TRUE})),
     ("get", "/api/users"): ("200", _obj({"success": _TRUE, "users": {"type": "array", "items": _USER}})),
     ("post", "/api/users"): ("201", _obj({"success": _TRUE, "user": _USER})),

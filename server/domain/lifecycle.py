@@ -24,6 +24,7 @@ __all__ = [
     "Role",
     "Status",
     "check_move",
+    "moves_of",
     "next_statuses",
     "plan_move",
 ]
@@ -100,6 +101,12 @@ def next_statuses(status: Status | str, role: Role | str | None) -> list[Status]
     if current not in CLOSED and who in _CANCELLERS:
         moves.append(Status.CANCELLED)
     return moves
+
+
+def moves_of(role: Role | str | None) -> dict[str, list[str]]:
+    """Every status with the moves `role` may make from it (`next_statuses`), as `GET /api/auth/me`
+    publishes them: a board knows which columns its user works in before any order is there."""
+    return {status.value: [to.value for to in next_statuses(status, role)] for status in Status}
 
 
 def check_move(

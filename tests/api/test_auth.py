@@ -312,3 +312,16 @@ def test_me_without_a_session_is_401(server: Server) -> None:
         response = http.get("/api/auth/me")
     assert response.status_code == 401, response.text
     assert response.json()["code"] == "not_authenticated"
+
+
+def test_me_publishes_what_the_role_may_do_from_each_status(server: Server) -> None:
+    """Issue 19, finding 6: a board knows its user's columns before any order is in them."""
+    with server.client(server.admin_token) as http:
+        admin = http.get("/api/auth/me").json()["moves"]
+    with server.client(server.taller_token) as http:
+        taller = http.get("/api/auth/me").json()["moves"]
+    assert admin["REPORTED"] == ["CONFIRMED", "CANCELLED"] and admin["COMPLETED"] == []
+    assert taller["REPORTED"] == []  # the payment check is the admin's: not a TALLER column
+    assert taller["CONFIRMED"] == ["IN_PRODUCTION"] and taller["READY"] == ["HANDED_TO_DELIVERY"]
+    statuses = {"PENDING", "REPORTED", "CONFIRMED", "IN_PRODUCTION", "READY", "HANDED_TO_DELIVERY"}
+    assert set(admin) == set(taller) == statuses | {"COMPLETED", "CANCELLED"}

@@ -241,9 +241,11 @@ class FakeShop:
         path = request.url.path
         self.requests.append((request.method, path))
         if path == "/api/auth/me":
-            return self._json(
-                200, {"success": True, "user": self.user, "expiresAt": "2026-03-03T15:00:00+00:00"}
-            )
+            # What the server publishes for the role (server/domain/lifecycle.py::moves_of).
+            offered = (self._offered({"status": s, "nextStatuses": to}) for s, to in _NEXT.items())
+            moves = {o["status"]: o["nextStatuses"] for o in offered}
+            expires = "2026-03-03T15:00:00+00:00"
+            return self._json(200, {"success": True, "user": self.user, "expiresAt": expires, "moves": moves})
         if path == "/api/orders" and request.method == "GET":
             statuses = request.url.params.get_list("status")
             found = [self._offered(o) for o in self.orders if not statuses or o["status"] in statuses]

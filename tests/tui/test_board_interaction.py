@@ -127,8 +127,8 @@ def test_a_refresh_keeps_the_selection_and_the_scroll_of_a_long_column() -> None
             assert chosen is not None and column.cursor == 20
             scrolled = column.scroll_y
             assert scrolled > 0
-            # A new order arrives on top of the column.
-            shop.orders.insert(0, make_order(99, "CONFIRMED", hours_ago=0.1))
+            # An order arrives on top of the column (it has waited in CONFIRMED longer than any).
+            shop.orders.insert(0, make_order(99, "CONFIRMED", hours_ago=300, in_status_hours=299))
             await pilot.press("r")
             await wait_until(pilot, lambda: screen.refreshes >= 2, what="refresh")
             await pilot.pause()

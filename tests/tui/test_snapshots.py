@@ -62,8 +62,9 @@ class TestBoardSnapshots:
     """Board, detail and help at 120×36; the board at 80×24 (columns scroll sideways)."""
 
     def test_board_wide(self, snap_compare: SnapCompare) -> None:
-        # Cursor on the second CONFIRMED card: an old (2 d, warning colour), stuck order.
-        assert snap_compare(make_app(), terminal_size=WIDE, run_before=after("right", "down"))
+        # Cursor on the first CONFIRMED card: an old (2 d, warning colour), stuck order — on top,
+        # as it has waited longest.
+        assert snap_compare(make_app(), terminal_size=WIDE, run_before=after("right"))
 
     def test_board_wide_with_a_scrolling_column(self, snap_compare: SnapCompare) -> None:
         # Twelve CONFIRMED orders overflow their column: its scrollbar must not cut the ages
@@ -98,7 +99,7 @@ class TestBoardSnapshots:
         assert snap_compare(
             make_app(shop=shop),
             terminal_size=WIDE,
-            run_before=after("right", "down", "down", "enter", until=fetched_one_order(shop)),
+            run_before=after("right", "enter", until=fetched_one_order(shop)),
         )
 
     def test_help(self, snap_compare: SnapCompare) -> None:

@@ -10,12 +10,13 @@ from typing import Any
 import httpx
 import pytest
 
-from krafta_cli.client import KraftaClient
+from krafta_cli.client import Conflict, KraftaClient, Unreachable
+from krafta_cli.workflows import MoveOutcome, MoveRequest
 from tests.search_cases import CASES, NEUTRAL, SearchCase
 from tests.tui.fake_shop import NOW, make_order
-from tui.board_model import BoardModel, Marks, StuckRules, stuck_first
+from tui.board_model import BoardModel, DroppedMark, Marks, StuckRules, fit_parts, stuck_first
 from tui.loading import BoardData, OpenOrders, viewer_of
-from tui.presentation import group_by_status, summarize
+from tui.presentation import OrderSummary, group_by_status, summarize
 
 OPEN = ("REPORTED", "CONFIRMED", "IN_PRODUCTION", "READY", "HANDED_TO_DELIVERY")
 CLOSED = ("COMPLETED", "CANCELLED")
@@ -49,6 +50,12 @@ def loaded(
     return model
 
 
+def cards_of(model: BoardModel) -> list[OrderSummary]:
+    """Every open order the model holds."""
+    assert model.open_orders is not None
+    return list(model.open_orders.by_id.values())
+
+
 def numbers(model: BoardModel, status: str) -> list[str]:
     column = model.view(NOW).column(status)
     return [o.number for o in column.orders] if column else []
@@ -57,14 +64,14 @@ def numbers(model: BoardModel, status: str) -> list[str]:
 # ------------------------------------------------------------------ orders by status, live events
 
 
-def test_a_load_fills_the_columns_newest_first_and_a_stale_one_is_refused() -> None:
+def test_a_load_fills_the_columns_oldest_first_and_a_stale_one_is_refused() -> None:
     a = make_order(1, "CONFIRMED", hours_ago=5)
     b = make_order(2, "CONFIRMED", hours_ago=1)
     c = make_order(3, "READY", hours_ago=2)
     model = loaded([a, b, c])
 
     assert model.columns == OPEN and model.open_count == 3 and model.loaded and model.complete
-    assert numbers(model, "CONFIRMED") == [b["orderNumber"], a["orderNumber"]]
+    assert numbers(model, "CONFIRMED") == [a["orderNumber"], b["orderNumber"]]
     assert numbers(model, "READY") == [c["orderNumber"]]
     # An answer asked for before the closed-orders toggle would fill the wrong columns.
     model.toggle_closed()
@@ -153,9 +160,9 @@ def test_stuck_first_sorts_each_column_by_the_models_verdict() -> None:
     fresh = make_order(1, "CONFIRMED", hours_ago=2, in_status_hours=1)
     stuck = make_order(2, "CONFIRMED", hours_ago=50, in_status_hours=40)
     model = loaded([fresh, stuck], RULES)
-    assert numbers(model, "CONFIRMED") == [fresh["orderNumber"], stuck["orderNumber"]]
     model.toggle_stuck_first()
     assert numbers(model, "CONFIRMED") == [stuck["orderNumber"], fresh["orderNumber"]]
+    # Stable: within each group the column's own order stays (issue 15 puts rush and due first).
     assert stuck_first(["n1", "s1", "n2", "s2"], [False, True, False, True]) == ["s1", "s2", "n1", "n2"]
     assert stuck_first([], []) == []
 
@@ -222,23 +229,124 @@ def test_the_filter_folds_as_the_servers_search(case: SearchCase) -> None:
 @dataclass(frozen=True)
 class _Card:
     id: str
+    status: str = "CONFIRMED"
+
+    @property
+    def number(self) -> str:
+        return f"KRFT-{self.id}"
 
 
 def test_marks_toggle_replace_and_follow_the_board() -> None:
     a, b, c = _Card("a"), _Card("b"), _Card("c")
     marks = Marks()
-    assert marks.toggle("b") is True and marks.toggle("a") is True
+    assert marks.toggle(b) is True and marks.toggle(a) is True
     assert len(marks) == 2 and "a" in marks
     # In marking order, and only those still on the board.
     assert marks.on_board([a, b, c]) == [b, a]
     assert marks.on_board([a]) == [a]
-    assert marks.toggle("b") is False and marks.ids == {"a"}
-    marks.replace(["c", "b"])
+    assert marks.toggle(b) is False and marks.ids == {"a"}
+    marks.replace([c, b])
     assert marks.on_board([a, b, c]) == [c, b]
     marks.discard(["c", "zzz"])
     assert marks.ids == {"b"}
     marks.clear()
     assert len(marks) == 0
+
+
+def test_a_mark_is_a_promise_about_the_status_it_was_made_in() -> None:
+    """Issue 19, finding 3: a marked order someone else moved is unmarked and listed, never retargeted."""
+    a, b, c = _Card("a"), _Card("b"), _Card("c", status="READY")
+    marks = Marks()
+    for card in (a, b, c):
+        marks.toggle(card)
+    board = {"a": _Card("a", status="IN_PRODUCTION"), "b": b, "c": c}
+    dropped = marks.check(board, complete=True)
+    assert dropped == [DroppedMark("KRFT-a", "IN_PRODUCTION")]
+    assert dropped[0].line == "KRFT-a: moved by someone else: now IN PRODUCTION"
+    assert marks.ids == {"b", "c"}
+    # Gone from the board: judged only on a complete picture (a preview holds only the newest).
+    assert marks.check({"b": b}, complete=False) == [] and marks.ids == {"b", "c"}
+    assert marks.check({"b": b}, complete=True) == [DroppedMark("KRFT-c", None)]
+    assert DroppedMark("KRFT-c", None).line == "KRFT-c: moved by someone else: no longer on the board"
+
+
+def test_the_boards_own_moves_are_not_someone_elses() -> None:
+    a, b, c = _Card("a"), _Card("b"), _Card("c")
+    marks = Marks()
+    for card in (a, b, c):
+        marks.toggle(card)
+    marks.sending(["a", "b", "c"])
+    # The live events of our own moves arrive before their answers: not judged meanwhile.
+    moved = {i: _Card(i, status="IN_PRODUCTION") for i in "abc"}
+    assert marks.check(moved, complete=True) == [] and len(marks) == 3
+
+    def outcome(
+        card: _Card, *, order: dict[str, Any] | None = None, error: Exception | None = None
+    ) -> MoveOutcome:
+        request = MoveRequest(card.id, card.number, "CONFIRMED", "IN_PRODUCTION")
+        return MoveOutcome(request, order=order, error=error)
+
+    conflict = Conflict("moved", current_status="READY")
+    dropped = marks.settle(
+        [
+            outcome(a, order={"id": "a"}),
+            outcome(b, error=conflict),
+            outcome(c, error=Unreachable("down", url="http://x")),
+        ]
+    )
+    # Moved: unmarked. Refused because someone else moved it: unmarked and said. Offline: still marked.
+    assert dropped == [DroppedMark("KRFT-b", "READY")]
+    assert marks.ids == {"c"}
+    assert marks.check({"c": _Card("c")}, complete=True) == []
+
+
+def test_a_live_event_that_closes_a_marked_order_unmarks_it_with_its_status() -> None:
+    order = make_order(1, "CONFIRMED", hours_ago=5)
+    model = loaded([order, make_order(2, "READY", hours_ago=2)])
+    model.marks.toggle(summarize(order))
+    assert model.check_marks() == []
+    assert model.apply_event({**order, "status": "CANCELLED", "nextStatuses": []}, NOW)
+    (dropped,) = model.check_marks()
+    assert dropped == DroppedMark(order["orderNumber"], "CANCELLED") and len(model.marks) == 0
+
+
+def test_open_columns_list_the_longest_waiting_first_and_closed_ones_the_newest() -> None:
+    """Issue 19, finding 8: by when the order entered its status, not when it was placed."""
+    placed_early_moved_late = make_order(1, "IN_PRODUCTION", hours_ago=50, in_status_hours=1)
+    placed_late_moved_early = make_order(2, "IN_PRODUCTION", hours_ago=10, in_status_hours=9)
+    unknown = {**make_order(3, "IN_PRODUCTION", hours_ago=90), "enteredStatusAt": None}
+    done = [make_order(n, "COMPLETED", hours_ago=100 - n, in_status_hours=50 - n) for n in (4, 5)]
+    newest_first = done[::-1]
+    model = loaded(
+        [placed_early_moved_late, placed_late_moved_early, unknown, *newest_first], show_closed=True
+    )
+    assert numbers(model, "IN_PRODUCTION") == [
+        placed_late_moved_early["orderNumber"],
+        placed_early_moved_late["orderNumber"],
+        unknown["orderNumber"],
+    ]
+    assert numbers(model, "COMPLETED") == [done[1]["orderNumber"], done[0]["orderNumber"]]
+    # A live event keeps the order: the order that just arrived in a column goes to its bottom.
+    arrived = {**make_order(6, "CONFIRMED", hours_ago=200, in_status_hours=200), "status": "IN_PRODUCTION"}
+    arrived["enteredStatusAt"] = NOW.isoformat()
+    assert model.apply_event(arrived, NOW)
+    assert numbers(model, "IN_PRODUCTION")[-2:] == [arrived["orderNumber"], unknown["orderNumber"]]
+
+
+def test_columns_are_the_roles_before_any_order_is_there() -> None:
+    """Issue 19, finding 6: a TALLER's REPORTED column neither appears nor vanishes with the orders."""
+    taller = {"id": "u-2", "email": "taller@krafta.demo", "role": "TALLER"}
+    moves: dict[str, tuple[str, ...]] = {"REPORTED": (), "CONFIRMED": ("IN_PRODUCTION",), "READY": ("X",)}
+    model = BoardModel()
+    empty = BoardData(taller, group_by_status([], OPEN), False, open_orders=OpenOrders("x"), moves=moves)
+    assert model.apply_load(empty, NOW)
+    assert model.columns == OPEN[1:]
+    reported = {**make_order(1, "REPORTED", hours_ago=5), "nextStatuses": []}
+    assert model.apply_event(reported, NOW)
+    assert model.columns == OPEN[1:]
+    # The count is what the columns hold: the REPORTED order is in none of them.
+    assert model.open_count == 0
+    assert not model.may_cancel and loaded([reported]).may_cancel
 
 
 def test_keys_are_offered_for_the_marked_cards_else_the_selected_one() -> None:
@@ -249,7 +357,7 @@ def test_keys_are_offered_for_the_marked_cards_else_the_selected_one() -> None:
 
     assert model.can_advance(first) and model.can_cancel(first)
     assert not model.can_advance(second) and not model.can_cancel(second) and not model.can_advance(None)
-    model.marks.toggle(ready["id"])
+    model.marks.toggle(first)
     assert model.marked() == [first]
     assert model.can_advance(second) and model.can_cancel(None)  # the marked card decides
     assert "1 marked" in model.status_line(2, live=True, streaming=True, refresh_interval=5.0)
@@ -269,6 +377,30 @@ def test_the_status_line_says_how_the_board_keeps_up(
     line = loaded([make_order(1, "READY", hours_ago=2)]).status_line(
         1, live=live, streaming=streaming, refresh_interval=interval
     )
-    assert line.startswith("admin@krafta.demo (ADMIN) · 1 open orders · updated ")
+    assert line.startswith("admin@krafta.demo (ADMIN) · 1 open order · updated ")
     assert line.endswith(" · " + says)
     assert BoardModel().status_line(0, live=False, streaming=False, refresh_interval=None) == "loading…"
+
+
+def test_a_narrow_status_line_keeps_the_count_the_marks_and_live() -> None:
+    """Issue 19, finding 4: at 80 columns `live` was cut off the end."""
+    model = loaded([make_order(n, "READY", hours_ago=2) for n in range(1, 3)])
+    model.marks.toggle(cards_of(model)[0])
+    model.set_filter("barquisimeto")
+    model.toggle_stuck_first()
+    wide = model.status_line(2, live=True, streaming=True, refresh_interval=5.0)
+    assert wide.startswith("admin@krafta.demo (ADMIN) · 2 open orders · filter “barquisimeto”: 2 shown")
+    assert wide.endswith("1 marked · stuck first · updated 15:00:00 · live")
+    narrow = model.status_line(2, live=True, streaming=True, refresh_interval=5.0, width=78)
+    assert len(narrow) <= 78 and narrow.endswith(" · live")
+    assert narrow == "2 open orders · filter “barquisimeto”: 2 shown · 1 marked · stuck first · live"
+    tiny = model.status_line(2, live=False, streaming=False, refresh_interval=5.0, width=44)
+    assert tiny == "2 open orders · 1 marked · polling every 5 s"
+
+
+def test_fit_parts_drops_the_least_important_first_and_keeps_the_order() -> None:
+    parts = [(1, "a" * 5), (3, "b" * 5), (0, "c" * 5), (3, "d" * 5)]
+    assert fit_parts(parts, 0) == "aaaaa · bbbbb · ccccc · ddddd"
+    assert fit_parts(parts, 23) == "aaaaa · bbbbb · ddddd"
+    assert fit_parts(parts, 13) == "bbbbb · ddddd"
+    assert fit_parts(parts, 3) == "bbbbb"

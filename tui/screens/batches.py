@@ -2,7 +2,8 @@
 
 The grouping is `krafta_cli.workflows.production_batches`, the same function `krafta orders batches`
 prints, over CONFIRMED and IN_PRODUCTION orders fetched when the screen opens. Choosing a batch
-dismisses with its orders' ids; the board marks them, so "start this batch" is `b`, `enter`, `a`.
+dismisses with its orders (id, number, status as fetched); the board marks them, so "start this
+batch" is `b`, `enter`, `a`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from textual.worker import Worker, WorkerState
 
 from krafta_cli import view
 from krafta_cli.client import KraftaClient
-from krafta_cli.workflows import BATCH_STATUSES, Batch, production_batches
+from krafta_cli.workflows import BATCH_STATUSES, Batch, BatchOrder, production_batches
 
 __all__ = ["BatchesScreen", "batch_prompt"]
 
@@ -38,8 +39,8 @@ def batch_prompt(batch: Batch) -> Text:
     )
 
 
-class BatchesScreen(ModalScreen[tuple[str, ...] | None]):
-    """Dismisses with the chosen batch's order ids (oldest first), or None."""
+class BatchesScreen(ModalScreen[tuple[BatchOrder, ...] | None]):
+    """Dismisses with the chosen batch's orders (oldest first), or None."""
 
     AUTO_FOCUS = "#batches"
 
@@ -98,7 +99,7 @@ class BatchesScreen(ModalScreen[tuple[str, ...] | None]):
 
     def _choose(self, index: int | None) -> None:
         if index is not None and 0 <= index < len(self.batches):
-            self.dismiss(self.batches[index].order_ids)
+            self.dismiss(self.batches[index].orders)
 
     @on(OptionList.OptionSelected, "#batches")
     def on_option_selected(self, event: OptionList.OptionSelected) -> None:

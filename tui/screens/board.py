@@ -30,8 +30,8 @@ from textual.widgets import Footer, Header, Input, Static
 
 from krafta_cli import view
 from krafta_cli.client import RESYNC, KraftaClient
-from krafta_cli.workflows import plan_move, plan_moves, tickets_name
-from tui.board_model import BoardModel
+from krafta_cli.workflows import BatchOrder, MoveRequest, plan_move, plan_moves, tickets_name
+from tui.board_model import BoardModel, DroppedMark
 from tui.connection import BoardConnection
 from tui.loading import CLOSED_LIMIT, BoardData, LoadPolicy
 from tui.messages import MovesDone
@@ -299,12 +299,14 @@ class BoardScreen(Screen[None]):
             )
             column.set_marked(shown.marked)
             column.set_stuck(shown.stuck)
-        self.query_one("#status", Static).update(
+        status = self.query_one("#status", Static)
+        status.update(
             self.model.status_line(
                 shown.shown,
                 live=self.connection.live,
                 streaming=self.connection.streaming,
                 refresh_interval=self.refresh_interval,
+                width=max(0, (status.size.width or self.app.size.width) - 2),
             )
         )
         self._update_keys()
@@ -374,6 +376,7 @@ class BoardScreen(Screen[None]):
                 return
             await self._build_columns()
             self._show()
+            self._say_dropped(self.model.check_marks())
         finally:
             if message.painted is not None:
                 self.call_after_refresh(message.painted.set)
@@ -394,6 +397,7 @@ class BoardScreen(Screen[None]):
         else:
             await self._build_columns()
             self._show()
+            self._say_dropped(self.model.check_marks())
 
     @on(BoardConnection.StreamChanged)
     def on_stream_changed(self, message: BoardConnection.StreamChanged) -> None:
@@ -402,9 +406,21 @@ class BoardScreen(Screen[None]):
 
     @on(MovesDone)
     def on_moves_done(self, message: MovesDone) -> None:
-        # Successes leave the marks; failures stay marked for a second look. (The app hears it too.)
-        self.model.marks.discard(o.request.order_id for o in message.moved)
+        # Successes leave the marks; an order someone else moved meanwhile is unmarked (the app's
+        # list says so); other failures stay marked for a second look. (The app hears it too.)
+        message.unmarked = frozenset(d.number for d in self.model.marks.settle(message.outcomes))
         self._show()
+
+    def _say_dropped(self, dropped: Sequence[DroppedMark]) -> None:
+        """A marked order moved by someone else is unmarked, and the operator is told which."""
+        if dropped:
+            self._show()
+            self.notify(
+                "\n".join(d.line for d in dropped),
+                title=f"{len(dropped)} unmarked",
+                severity="warning",
+                timeout=15,
+            )
 
     # -- keys ----------------------------------------------------------------------------------
 
@@ -479,12 +495,20 @@ class BoardScreen(Screen[None]):
             self._say_empty()
             return
         self.app.push_screen(
-            DetailScreen(self.client, order, clock=self.clock, courier_memory=self.courier_memory)
+            DetailScreen(
+                self.client,
+                order,
+                clock=self.clock,
+                courier_memory=self.courier_memory,
+                marks=self.model.marks,
+            )
         )
 
     def action_help(self) -> None:
         bindings = [*Binding.make_bindings(self.BINDINGS), *Binding.make_bindings(self.app.BINDINGS)]
-        self.app.push_screen(HelpScreen(bindings))
+        # Only the keys this user's role can use: a TALLER is not told that `c` cancels.
+        offered = [b for b in bindings if b.action != "cancel_order" or self.model.may_cancel]
+        self.app.push_screen(HelpScreen(offered))
 
     def action_advance(self) -> None:
         marked = self.marked_orders()
@@ -509,14 +533,19 @@ class BoardScreen(Screen[None]):
             self.notify("No move is offered to you for the marked orders.")
             return
         lines = [r.line for r in plan]
-        confirm_moves(self, requests, self.courier_memory, self.connection.move_many, lines=lines)
+        confirm_moves(self, requests, self.courier_memory, self._send_marked, lines=lines)
+
+    def _send_marked(self, requests: list[MoveRequest]) -> None:
+        """Send the moves of marked orders; until their outcomes are in, their new status is ours."""
+        self.model.marks.sending(r.order_id for r in requests)
+        self.connection.move_many(requests)
 
     def action_toggle_mark(self) -> None:
         order = self.selected
         if order is None:
             self._say_empty()
             return
-        self.model.marks.toggle(order.id)
+        self.model.marks.toggle(order)
         self._show()
 
     def action_print_tickets(self) -> None:
@@ -531,9 +560,10 @@ class BoardScreen(Screen[None]):
         self.app.push_screen(ScanScreen(self.client, courier=self.courier_memory.courier))
 
     def action_batches(self) -> None:
-        def chosen(order_ids: tuple[str, ...] | None) -> None:
-            if order_ids:
-                self.model.marks.replace(order_ids)
+        def chosen(orders: tuple[BatchOrder, ...] | None) -> None:
+            if orders:
+                # Each marked in the status the batch found it in: a mark is a promise about that one.
+                self.model.marks.replace(orders)
                 self._show()
                 count = len(self.marked_orders())
                 self.notify(f"{count} orders of the batch marked: `a` moves them all.", title="Batch")
@@ -553,7 +583,7 @@ class BoardScreen(Screen[None]):
 
             def noted_all(note: str | None) -> None:
                 if note:
-                    self.connection.move_many([replace(r, note=note) for r in cancellable])
+                    self._send_marked([replace(r, note=note) for r in cancellable])
 
             numbers = ", ".join(r.number for r in cancellable)
             self.app.push_screen(CancelDialog(f"{len(cancellable)} orders ({numbers})", "marked"), noted_all)

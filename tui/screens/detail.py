@@ -29,6 +29,7 @@ from krafta_cli.workflows import (
     plan_move,
     send_move,
 )
+from tui.board_model import Marks
 from tui.messages import ClientFailed, ServerAnswered, moved_or_failed
 from tui.presentation import OrderSummary
 from tui.screens.cancel_note import CancelDialog
@@ -58,12 +59,15 @@ class DetailScreen(Screen[None]):
         *,
         clock: Callable[[], datetime],
         courier_memory: CourierMemory | None = None,
+        marks: Marks | None = None,
     ) -> None:
+        """`marks`: the board's marks, told about the moves made here (they are not someone else's)."""
         super().__init__()
         self.client = client
         self.summary = summary
         self.clock = clock
         self.courier_memory = courier_memory or CourierMemory()
+        self.marks = marks or Marks()
         self.order: dict[str, Any] | None = None
 
     @property
@@ -128,8 +132,12 @@ class DetailScreen(Screen[None]):
     def _fetch(self, order_id: str) -> dict[str, Any]:
         return self.client.get_order(order_id)
 
+    def _move(self, request: MoveRequest) -> None:
+        self.marks.sending([request.order_id])
+        self._send(request)
+
     @work(thread=True, group="move", exit_on_error=False)
-    def _move(self, request: MoveRequest) -> MoveOutcome:
+    def _send(self, request: MoveRequest) -> MoveOutcome:
         return send_move(self.client, request)
 
     def _show(self, order: dict[str, Any]) -> None:
@@ -146,6 +154,7 @@ class DetailScreen(Screen[None]):
             self.post_message(ServerAnswered())
             result = worker.result
             if isinstance(result, MoveOutcome):
+                self.marks.settle([result])
                 self.post_message(moved_or_failed(result))
                 if result.order is not None:
                     self._show(result.order)

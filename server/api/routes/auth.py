@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from server.accounts.auth import MAX_CONCURRENT_HASHES
 from server.api.deps import TOKEN_COOKIE, ClientAddress, CurrentUser, ServicesDep, read_json, token_principal
+from server.domain.lifecycle import moves_of
 from server.domain.schemas import LoginIn, parse
 from server.domain.shape import iso
 
@@ -69,4 +70,6 @@ def me(user: CurrentUser) -> dict[str, Any]:
         "success": True,
         "user": {"id": user.id, "email": user.email, "role": user.role},
         "expiresAt": iso(user.expires_at),
+        # What this role may do from each status: a board's columns are known before its orders are.
+        "moves": moves_of(user.role),
     }
