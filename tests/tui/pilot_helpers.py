@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from textual import events
+from textual.keys import _character_to_key
 from textual.pilot import Pilot
 
 from krafta_cli.client import KraftaClient
@@ -22,6 +24,7 @@ __all__ = [
     "PIPELINE",
     "RecordingBoard",
     "board_screen",
+    "burst",
     "move",
     "place_order",
     "select_order",
@@ -98,3 +101,24 @@ async def select_order(pilot: Pilot[Any], number: str) -> None:
             assert selected is not None and selected.number == number, selected
             return
     raise AssertionError(f"{number} is on no column of the board")
+
+
+async def burst(pilot: Pilot[Any], text: str) -> None:
+    """Type `text` as a barcode scanner or a paste without brackets does: every key handed to the
+    app at once, with no wait between them (Pilot's `press` waits for each key to be handled).
+    A tab is Tab, a line end is Enter."""
+    app = pilot.app
+    driver = app._driver
+    assert driver is not None
+    for char in text:
+        if char == "\t":
+            key, character = "tab", "\t"
+        elif char in "\r\n":
+            key, character = "enter", "\r"
+        else:
+            key, character = (char if char.isalnum() else _character_to_key(char)), char
+        event = events.Key(key, character)
+        event.set_sender(app)
+        driver.send_message(event)
+    await pilot.pause()
+    await pilot.pause()

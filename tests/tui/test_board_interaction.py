@@ -149,13 +149,13 @@ def test_every_binding_has_a_description_and_an_id() -> None:
     from tui.screens.cancel_note import CancelDialog
     from tui.screens.confirm import ConfirmDialog
     from tui.screens.detail import DetailScreen as Detail
-    from tui.screens.handover import HandoverDialog
+    from tui.screens.handover import HandoverForm
     from tui.screens.help import HelpScreen
     from tui.screens.login import LoginScreen
 
     ids: list[str] = []
     owners = (BoardApp, BoardScreen, ConfirmDialog, CancelDialog, Detail, HelpScreen, LoginScreen)
-    for owner in (*owners, HandoverDialog, BatchesScreen):
+    for owner in (*owners, HandoverForm, BatchesScreen):
         for binding in owner.BINDINGS:
             assert isinstance(binding, Binding), (owner, binding)
             assert binding.description and binding.id, (owner, binding)

@@ -25,7 +25,7 @@ from tests.tui.pilot_helpers import (
 from tui.app import BoardApp
 from tui.screens.batches import BatchesScreen
 from tui.screens.confirm import ConfirmDialog
-from tui.screens.handover import HandoverDialog
+from tui.screens.handover import HandoverForm
 
 SIZE = (160, 40)
 
@@ -136,9 +136,10 @@ def test_handover_asks_courier_and_tracking_and_remembers_the_courier(sqlite_ser
                 pilot, lambda: second["orderNumber"] in screen.numbers_in("READY"), what="orders"
             )
             await select_order(pilot, first["orderNumber"])
-            await pilot.press("a")
-            await wait_until(pilot, lambda: isinstance(app.screen, HandoverDialog), what="hand-over dialog")
-            await pilot.press(*"MRW", "enter", *"MRW-778", "enter")
+            await pilot.press("a", "y")
+            await wait_until(pilot, lambda: isinstance(app.screen, HandoverForm), what="hand-over form")
+            # The form starts on the tracking number; shift+tab goes back to the courier.
+            await pilot.press("shift+tab", *"MRW", "enter", *"MRW-778", "enter", "enter")
             await wait_until(
                 pilot,
                 lambda: server_status(sqlite_server, first["orderId"]) == "HANDED_TO_DELIVERY",
@@ -149,12 +150,13 @@ def test_handover_asks_courier_and_tracking_and_remembers_the_courier(sqlite_ser
 
             await wait_until(pilot, lambda: first["orderNumber"] not in screen.numbers_in("READY"))
             await select_order(pilot, second["orderNumber"])
-            await pilot.press("a")
-            await wait_until(pilot, lambda: isinstance(app.screen, HandoverDialog), what="second dialog")
-            assert app.screen.query_one("#courier", Input).value == "MRW"  # remembered
-            app.screen.query_one("#courier", Input).value = ""
+            await pilot.press("a", "y")
+            await wait_until(pilot, lambda: isinstance(app.screen, HandoverForm), what="second form")
+            assert app.screen.query_one("#courier-0", Input).value == "MRW"  # remembered
+            app.screen.query_one("#courier-0", Input).value = ""
             await pilot.pause()
-            assert "No courier and no tracking number" in str(app.screen.query_one("#missing").render())
+            missing = str(app.screen.query_one("#missing").render())
+            assert f"No courier for {second['orderNumber']}. No tracking number for" in missing, missing
             await pilot.click("#yes")
             await wait_until(
                 pilot,
