@@ -257,13 +257,16 @@ def payment_check(payment: Mapping[str, Any]) -> Check:
 
 @dataclass(frozen=True, slots=True)
 class ItemLine:
-    """One item as people read it: the product's name with the variant id beside it."""
+    """One item as people read it: the product's name with the variant id beside it, and the
+    variant's attributes as the order kept them when it was placed (`variantLabel`, e.g.
+    "L · blanco"; None when the server sent none)."""
 
     product: str
     variant: str
     quantity: str
     unit_price: str
     preview: str
+    variant_label: str | None = None
 
     @property
     def label(self) -> str:
@@ -296,6 +299,7 @@ def item_lines(order: Order) -> list[ItemLine | None]:
                 quantity=text(item.get("quantity")),
                 unit_price=usd(item.get("unitPrice")),
                 preview=text(item.get("previewUrl") or (f"design {design}" if design else None)),
+                variant_label=text(item["variantLabel"]) if item.get("variantLabel") else None,
             )
         )
     return lines

@@ -202,6 +202,15 @@ def test_item_lines_show_the_product_name_with_the_variant_id_beside_it() -> Non
     assert view.items_summary({}) == "no items"
 
 
+def test_an_item_line_keeps_the_variant_label_the_order_was_placed_with() -> None:
+    order = make_order(1, "CONFIRMED", hours_ago=1)
+    order["items"][0]["variantLabel"] = "L · blanco\x1b[2J"
+    order["items"].append({"variantId": "var-9", "quantity": 1, "productName": "Taza", "variantLabel": None})
+    first, second = view.item_lines(order)
+    assert first is not None and first.variant_label == "L · blanco\ufffd[2J"  # sanitized like all text
+    assert second is not None and second.variant_label is None
+
+
 def test_next_statuses_ignores_junk() -> None:
     assert view.next_statuses({"nextStatuses": [None, 3, "READY"]}) == ("READY",)
     assert view.next_statuses({"nextStatuses": "READY"}) == ()
