@@ -69,19 +69,20 @@ def test_a_refresh_keeps_the_selection_and_shows_new_orders(own_server: LiveServ
             await wait_until(
                 pilot, lambda: second["orderNumber"] in screen.numbers_in("CONFIRMED"), what="paint"
             )
-            # Newest first: `second` is on top; select the older `first`.
+            # Open columns list the longest-waiting order first: `first` is on top; select `second`.
             await pilot.press("right", "down")
             selected = screen.selected
-            assert selected is not None and selected.number == first["orderNumber"]
+            assert selected is not None and selected.number == second["orderNumber"]
             third = await asyncio.to_thread(place_order, own_server, "CONFIRMED")
             await wait_until(
                 pilot, lambda: third["orderNumber"] in screen.numbers_in("CONFIRMED"), what="auto-refresh"
             )
-            # A new order arrived on top; the cursor stayed on the same order, not the same row.
+            # A new order arrived (at the bottom: it has waited least); the cursor stayed on the same
+            # order, not the same row.
             selected = screen.selected
-            assert selected is not None and selected.number == first["orderNumber"]
-            assert screen.numbers_in("CONFIRMED")[:3] == [third["orderNumber"], second["orderNumber"],
-                                                         first["orderNumber"]]  # fmt: skip
+            assert selected is not None and selected.number == second["orderNumber"]
+            assert screen.numbers_in("CONFIRMED")[-3:] == [first["orderNumber"], second["orderNumber"],
+                                                          third["orderNumber"]]  # fmt: skip
 
     asyncio.run(scenario())
 
