@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 
 from server.settings import ConfigError
 
-__all__ = ["ClientAddresses", "RateWindow"]
+__all__ = ["ClientAddresses", "RateWindow", "budget_key"]
 
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -26,6 +26,22 @@ def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return ipaddress.ip_address(text.strip())
     except ValueError:
         return None
+
+
+def budget_key(address: str) -> str:
+    """The key a client's budgets (orders, logins) are counted under: an IPv4 address as itself, an
+    IPv6 address as its /64.
+
+    One subscriber line gets a whole /64 (RFC 6177), so counting single IPv6 addresses gave one
+    machine 2^64 budgets: 70 orders from one /64 all passed a limit of 60. An IPv4-mapped IPv6
+    address (`::ffff:203.0.113.9`, a dual-stack socket) is its IPv4 address.
+    """
+    ip = _ip(address)
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return address if ip is None else str(ip)
 
 
 class ClientAddresses:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, text
@@ -19,6 +19,8 @@ from server.storage.models import LoginFailure, User
 __all__ = ["LoginLimits", "UserService", "user_json"]
 
 FAILURE_WINDOW = timedelta(minutes=1)
+# How long a failure is kept (rows older are deleted): what `_has_failed` can still see.
+FAILURE_MEMORY = 10 * FAILURE_WINDOW
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,9 @@ class LoginLimits:
 
     Per (email, client address) tight, so a guesser is stopped without locking out the real user
     elsewhere; per address, so one client cannot spray many emails; per email looser, against guessing
-    spread over many addresses. 0 turns one off.
+    spread over many addresses — and that one refuses only addresses that have failed for the email
+    (`UserService._has_failed`), so it slows guessers without locking the owner out. An IPv6 client
+    is its /64 (`limits.budget_key`). 0 turns one off.
     """
 
     per_client: int = 5
@@ -114,11 +118,32 @@ class UserService:
                 raise RateLimited("Too many failed logins for this email; wait a minute.", retry_after=60)
             if limits.per_address and failures(LoginFailure.client == client) >= limits.per_address:
                 raise RateLimited("Too many failed logins from your address; wait a minute.", retry_after=60)
-            if limits.per_email and failures(LoginFailure.email == email) >= limits.per_email:
+            if (
+                limits.per_email
+                and failures(LoginFailure.email == email) >= limits.per_email
+                and self._has_failed(session, email, client, now)
+            ):
                 raise RateLimited("Too many failed logins for this email; wait a minute.", retry_after=60)
             attempt = LoginFailure(email=email, client=client, at=now)
             session.add(attempt)
             # Keep the table small: rows older than the window no longer count for anything.
-            session.execute(delete(LoginFailure).where(LoginFailure.at < now - 10 * FAILURE_WINDOW))
+            session.execute(delete(LoginFailure).where(LoginFailure.at < now - FAILURE_MEMORY))
             session.flush()
             return attempt.id
+
+    @staticmethod
+    def _has_failed(session: Any, email: str, client: str, now: datetime) -> bool:
+        """Has `client` failed a login to `email` within the failures kept (`FAILURE_MEMORY`)?
+
+        The per-email ceiling refuses only such clients. Refusing every address let guessers spread
+        over 11 addresses lock the real owner out wherever they logged in from; this way the owner's
+        right password from an address that has not failed always gets through, while each guessing
+        address gets one guess per `FAILURE_MEMORY` once the ceiling is reached (its first failure
+        there is remembered that long, not only for the minute the other limits count).
+        """
+        recent = select(LoginFailure.id).where(
+            LoginFailure.email == email,
+            LoginFailure.client == client,
+            LoginFailure.at >= now - FAILURE_MEMORY,
+        )
+        return session.scalar(recent.limit(1)) is not None

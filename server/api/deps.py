@@ -18,6 +18,7 @@ import orjson
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
+from server.accounts.limits import budget_key
 from server.api.errors import NoStaffSession
 from server.domain.errors import Forbidden, Invalid, NotAuthenticated, TooLarge, UnsupportedMedia
 from server.domain.lifecycle import Role
@@ -63,8 +64,9 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 
 
 async def client_address(request: Request, services: ServicesDep) -> str:
+    """Who the client is, as its budgets count it: an IPv6 client is its /64 (`limits.budget_key`)."""
     peer = request.client.host if request.client else ""
-    return services.addresses.resolve(peer, request.headers.getlist("x-forwarded-for"))
+    return budget_key(services.addresses.resolve(peer, request.headers.getlist("x-forwarded-for")))
 
 
 ClientAddress = Annotated[str, Depends(client_address)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.accounts.limits import ClientAddresses, RateWindow
+from server.accounts.limits import ClientAddresses, RateWindow, budget_key
 from server.settings import ConfigError
 
 PROXIES = ClientAddresses(["127.0.0.2", "10.0.0.0/8", "2001:db8::/32"])
@@ -52,3 +52,19 @@ def test_rate_window_slides() -> None:
 def test_rate_window_zero_means_no_limit() -> None:
     window = RateWindow(0)
     assert all(window.hit("a") is None for _ in range(1000))
+
+
+@pytest.mark.parametrize(
+    ("address", "key"),
+    [
+        ("203.0.113.9", "203.0.113.9"),
+        ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"),  # one /64, one key
+        ("2001:db8:1:3::1", "2001:db8:1:3::/64"),
+        ("::ffff:203.0.113.9", "203.0.113.9"),  # a dual-stack socket's IPv4 client
+        ("2001:DB8:1:2::1", "2001:db8:1:2::/64"),  # spelled differently, the same client
+        ("testclient", "testclient"),  # not an address: itself
+    ],
+)
+def test_budget_key(address: str, key: str) -> None:
+    assert budget_key(address) == key
