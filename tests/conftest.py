@@ -29,6 +29,26 @@ from tests.servers import InProcessServer, Server, ThreadedServer
 _LIVE_ROOT = Path(__file__).parent / LIVE_DIR
 
 
+def _cheap_password_hashing() -> None:
+    """Argon2 at its cheapest parameters for the servers this process runs (api, cli, tui layers).
+
+    The shipped cost (64 MiB, 3 passes) is what makes guessing slow, and it made every login, user
+    and bootstrap of the in-process layers pay ~50 ms of CPU: ~15 s of the fast layer. The hash
+    format is the same (argon2id, parameters in the hash), so a hash made here verifies anywhere;
+    the live layer's `krafta serve` processes hash as shipped, and tests/unit checks the shipped
+    parameters themselves.
+    """
+    import argon2
+
+    from server.accounts import auth
+
+    auth._hasher = argon2.PasswordHasher.from_parameters(argon2.profiles.CHEAPEST)
+    auth._DUMMY_HASH = auth._hasher.hash("krafta-dummy-password")
+
+
+_cheap_password_hashing()
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if _LIVE_ROOT in Path(item.path).parents:

@@ -250,7 +250,10 @@ class ThreadedServer(Server):
 
     def client(self, token: str | None = None, **kwargs: Any) -> httpx.Client:
         headers = _headers(token, kwargs)
-        return httpx.Client(base_url=self.url, headers=headers, timeout=kwargs.pop("timeout", 30), **kwargs)
+        # verify=False: these servers speak plain HTTP, and the default TLS context costs ~24 ms per client.
+        return httpx.Client(
+            base_url=self.url, headers=headers, timeout=kwargs.pop("timeout", 30), verify=False, **kwargs
+        )
 
 
 class LiveServer(Server):
@@ -302,4 +305,7 @@ class LiveServer(Server):
 
     def client(self, token: str | None = None, **kwargs: Any) -> httpx.Client:
         headers = _headers(token, kwargs)
-        return httpx.Client(base_url=self.url, headers=headers, timeout=kwargs.pop("timeout", 30), **kwargs)
+        # verify=False: these servers speak plain HTTP, and the default TLS context costs ~24 ms per client.
+        return httpx.Client(
+            base_url=self.url, headers=headers, timeout=kwargs.pop("timeout", 30), verify=False, **kwargs
+        )

@@ -48,7 +48,9 @@ class Subscriber:
             headers["Authorization"] = f"Bearer {token}"
         if last_event_id is not None:
             headers["Last-Event-ID"] = last_event_id
-        self.client = httpx.Client(base_url=base_url, headers=headers, timeout=httpx.Timeout(30, read=None))
+        self.client = httpx.Client(
+            base_url=base_url, headers=headers, timeout=httpx.Timeout(30, read=None), verify=False
+        )
         self.params = params or {}
         self.events: queue.Queue[SSEEvent] = queue.Queue()
         self.comments: list[str] = []
