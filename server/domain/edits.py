@@ -56,11 +56,15 @@ def apply_edit(record: dict[str, Any], edit: OrderEdit) -> None:
 
 def move_edit(plan: MovePlan, actor: Principal | None, at: datetime, record: Mapping[str, Any]) -> OrderEdit:
     """A status change: the fields a move sets, its history entry, and — when it confirms the order —
-    every payment still REPORTED confirmed by the mover."""
-    confirmed = {"status": "CONFIRMED", "reviewedAt": iso(at), "reviewedBy": reviewer(actor)}
-    payments = (
-        {p["id"]: confirmed for p in record["payments"] if p["status"] == "REPORTED"}
-        if plan.confirms_payments
-        else {}
-    )
+    every payment still REPORTED confirmed by the mover; when it rejects the payment, the latest
+    REPORTED one rejected by the mover with the move's note as its reason (the earlier ones, if any,
+    were superseded by it and stay as they are)."""
+    verdict = {"reviewedAt": iso(at), "reviewedBy": reviewer(actor)}
+    reported = [p for p in record["payments"] if p["status"] == "REPORTED"]
+    payments: dict[str, Mapping[str, Any]] = {}
+    if plan.confirms_payments:
+        payments = {p["id"]: {"status": "CONFIRMED", **verdict} for p in reported}
+    elif plan.rejects_payment and reported:
+        latest = max(reported, key=lambda p: p["reportedAt"])
+        payments = {latest["id"]: {"status": "REJECTED", **verdict, "rejectReason": plan.note}}
     return OrderEdit("order.status_changed", moved(plan, at), (move_entry(plan, actor, at),), payments)

@@ -24,6 +24,7 @@ __all__ = [
     "Role",
     "Status",
     "check_move",
+    "check_new_payment",
     "moves_of",
     "next_statuses",
     "plan_move",
@@ -61,16 +62,20 @@ PIPELINE: tuple[Status, ...] = (
     Status.COMPLETED,
 )
 
-# Each forward step and the roles allowed to make it. Verifying a payment is an ADMIN's call;
-# production steps are the workshop's too. PENDING → REPORTED happens only when a payment is
-# submitted, never through a status change.
+# Each step and the roles allowed to make it. Verifying a payment is an ADMIN's call, and so is
+# rejecting it (REPORTED → PENDING, listed last so the pipeline step is offered first); production
+# steps are the workshop's too. PENDING → REPORTED happens only when new payment evidence is
+# submitted (`check_new_payment`), never through a status change.
 _STEPS: dict[tuple[Status, Status], frozenset[Role]] = {
     (Status.REPORTED, Status.CONFIRMED): frozenset({Role.ADMIN}),
     (Status.CONFIRMED, Status.IN_PRODUCTION): STAFF_ROLES,
     (Status.IN_PRODUCTION, Status.READY): STAFF_ROLES,
     (Status.READY, Status.HANDED_TO_DELIVERY): STAFF_ROLES,
     (Status.HANDED_TO_DELIVERY, Status.COMPLETED): STAFF_ROLES,
+    (Status.REPORTED, Status.PENDING): frozenset({Role.ADMIN}),
 }
+# A rejection is the customer's only news of what was wrong with the payment: it needs a reason.
+_REJECTION = (Status.REPORTED, Status.PENDING)
 _CANCELLERS = frozenset({Role.ADMIN})
 
 
@@ -81,11 +86,20 @@ class MoveRefused(Exception):
     possible from the order's current status, `INVALID` when the request itself is incomplete.
     """
 
-    def __init__(self, message: str, *, code: ErrorCode, current: Status | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: ErrorCode,
+        current: Status | None = None,
+        fields: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         # The order's status when the move was refused (a conflict answer carries it).
         self.current = current
+        # For `INVALID`: the request fields at fault and what is wrong with each.
+        self.fields = dict(fields or {})
 
 
 def next_statuses(status: Status | str, role: Role | str | None) -> list[Status]:
@@ -125,11 +139,21 @@ def check_move(
         if who is not Role.ADMIN:
             raise MoveRefused("only an ADMIN may force a status correction", code=ErrorCode.FORBIDDEN)
         if not (note and note.strip()):
-            raise MoveRefused("a forced correction needs a note saying why", code=ErrorCode.INVALID)
+            raise MoveRefused(
+                "a forced correction needs a note saying why",
+                code=ErrorCode.INVALID,
+                fields={"note": "required with force"},
+            )
         if frm == to:
             raise MoveRefused(f"the order is already {to}", code=ErrorCode.CONFLICT)
         return
     if to in next_statuses(frm, who):
+        if (frm, to) == _REJECTION and not (note and note.strip()):
+            raise MoveRefused(
+                "a rejected payment needs a note saying why (the customer is shown it)",
+                code=ErrorCode.INVALID,
+                fields={"note": "required when rejecting a payment"},
+            )
         return
     # Tell a role apart from a state problem: a TALLER asking for a move only an ADMIN makes is a 403,
     # a move nobody can make from here (a skipped stage, a closed order) is a 409.
@@ -160,6 +184,8 @@ class MovePlan:
     forced: bool
     # Confirming an order confirms its reported payment submissions, in the same write.
     confirms_payments: bool
+    # Rejecting a payment (REPORTED → PENDING) rejects the latest reported one, with the note.
+    rejects_payment: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -196,5 +222,21 @@ def plan_move(
         note=note or None,
         forced=force,
         confirms_payments=to is Status.CONFIRMED,
+        rejects_payment=(Status(current), to) == _REJECTION,
         extra=dict(extra or {}),
     )
+
+
+def check_new_payment(current: Status | str) -> None:
+    """Raise `MoveRefused` unless an order in `current` takes new payment evidence (PENDING → REPORTED).
+
+    Who may send it (the order's owner or its token's holder) is the caller's check; this is the
+    state's: only an order whose payment was rejected is waiting for evidence.
+    """
+    if Status(current) is not Status.PENDING:
+        raise MoveRefused(
+            f"the order is {current}: new payment evidence is taken only while it is PENDING "
+            "(after a rejected payment)",
+            code=ErrorCode.CONFLICT,
+            current=Status(current),
+        )

@@ -253,6 +253,8 @@ PAYMENT = Part(
         Field("reportedAt", "reported_at", TIME),
         Field("reviewedAt", "reviewed_at", TIME, nullable=True),
         Field("reviewedBy", "reviewed_by", nullable=True, staff_only=True),
+        # Why an ADMIN rejected this payment (the note of REPORTED → PENDING): the customer sees it.
+        Field("rejectReason", "reject_reason", nullable=True),
     ),
 )
 

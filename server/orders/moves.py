@@ -75,5 +75,5 @@ def _refusal(refused: MoveRefused, actor: Principal) -> ApiError:
             nxt = [s.value for s in next_statuses(current, actor.role)]
         return Conflict(message, current_status=current, next_statuses=nxt)
     if refused.code is ErrorCode.INVALID:
-        return Invalid(message, fields={"note": "required with force"})
+        return Invalid(message, fields=refused.fields or {"note": "required"})
     return ApiError(message, code=refused.code)

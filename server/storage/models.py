@@ -190,6 +190,7 @@ class PaymentSubmission(Base):
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     reviewed_by: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    reject_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class HistoryEntry(Base):

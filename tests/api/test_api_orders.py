@@ -287,7 +287,7 @@ def test_next_statuses_depend_on_the_caller(
     with server.client(token) as customer:
         views = {"ADMIN": admin, "TALLER": taller, "CLIENTE": customer}
         expected = {
-            ("ADMIN", reported): ["CONFIRMED", "CANCELLED"],
+            ("ADMIN", reported): ["CONFIRMED", "PENDING", "CANCELLED"],
             ("ADMIN", confirmed): ["IN_PRODUCTION", "CANCELLED"],
             ("TALLER", reported): [],
             ("TALLER", confirmed): ["IN_PRODUCTION"],

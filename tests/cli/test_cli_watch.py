@@ -92,7 +92,7 @@ def test_json_lines_into_head_print_two_events_and_exit_0(admin: Krafta, sqlite_
     for event in events:
         assert event["type"] == "order.created"
         assert event["order"]["status"] == "REPORTED"
-        assert event["order"]["nextStatuses"] == ["CONFIRMED", "CANCELLED"]
+        assert event["order"]["nextStatuses"] == ["CONFIRMED", "PENDING", "CANCELLED"]
         assert event["id"]
     assert int(events[1]["id"]) > int(events[0]["id"])
 

@@ -27,7 +27,7 @@ def _at(hours_ago: float) -> str:
 
 
 _NEXT = {
-    "REPORTED": ["CONFIRMED", "CANCELLED"],
+    "REPORTED": ["CONFIRMED", "PENDING", "CANCELLED"],
     "CONFIRMED": ["IN_PRODUCTION", "CANCELLED"],
     "IN_PRODUCTION": ["READY", "CANCELLED"],
     "READY": ["HANDED_TO_DELIVERY", "CANCELLED"],

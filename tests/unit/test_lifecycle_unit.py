@@ -12,17 +12,28 @@ import itertools
 import pytest
 
 from server.domain.errors import ErrorCode
-from server.domain.lifecycle import CLOSED, MoveRefused, Role, Status, check_move, next_statuses
+from server.domain.lifecycle import (
+    CLOSED,
+    MoveRefused,
+    Role,
+    Status,
+    check_move,
+    check_new_payment,
+    next_statuses,
+    plan_move,
+)
 
 __all__ = ["ALLOWED", "expected_next", "expected_outcome"]
 
 S = Status
 ADMIN, TALLER, CLIENTE, CREADOR = Role.ADMIN, Role.TALLER, Role.CLIENTE, Role.CREADOR
 
-# SPEC: REPORTED → CONFIRMED is ADMIN's (payment verified); the production steps are ADMIN's or
-# TALLER's; any non-terminal status → CANCELLED is ADMIN's. Nothing else, without `force`.
+# SPEC: REPORTED → CONFIRMED is ADMIN's (payment verified), and so is REPORTED → PENDING (payment
+# rejected, with a note); the production steps are ADMIN's or TALLER's; any non-terminal status →
+# CANCELLED is ADMIN's. Nothing else, without `force`.
 ALLOWED: dict[tuple[Status, Status], frozenset[Role]] = {
     (S.REPORTED, S.CONFIRMED): frozenset({ADMIN}),
+    (S.REPORTED, S.PENDING): frozenset({ADMIN}),
     (S.CONFIRMED, S.IN_PRODUCTION): frozenset({ADMIN, TALLER}),
     (S.IN_PRODUCTION, S.READY): frozenset({ADMIN, TALLER}),
     (S.READY, S.HANDED_TO_DELIVERY): frozenset({ADMIN, TALLER}),
@@ -38,7 +49,7 @@ ALLOWED: dict[tuple[Status, Status], frozenset[Role]] = {
 # What each staff role is offered next, pipeline step first and CANCELLED last (docs/API.md).
 _NEXT: dict[tuple[Status, Role], list[Status]] = {
     (S.PENDING, ADMIN): [S.CANCELLED],
-    (S.REPORTED, ADMIN): [S.CONFIRMED, S.CANCELLED],
+    (S.REPORTED, ADMIN): [S.CONFIRMED, S.PENDING, S.CANCELLED],
     (S.CONFIRMED, ADMIN): [S.IN_PRODUCTION, S.CANCELLED],
     (S.IN_PRODUCTION, ADMIN): [S.READY, S.CANCELLED],
     (S.READY, ADMIN): [S.HANDED_TO_DELIVERY, S.CANCELLED],
@@ -93,18 +104,21 @@ def test_the_expected_table_is_what_the_spec_says() -> None:
     assert expected_outcome("PENDING", "REPORTED", "ADMIN") == "conflict"
     assert expected_outcome("READY", "CANCELLED", "TALLER") == "forbidden"
     assert expected_outcome("CONFIRMED", "IN_PRODUCTION", "CLIENTE") == "forbidden"
-    assert sum(expected_outcome(*c[:2], c[2]) == "ok" for c in CASES) == 15  # 11 for ADMIN, 4 for TALLER
+    assert expected_outcome("REPORTED", "PENDING", "ADMIN") == "ok"
+    assert expected_outcome("REPORTED", "PENDING", "TALLER") == "forbidden"
+    assert sum(expected_outcome(*c[:2], c[2]) == "ok" for c in CASES) == 16  # 12 for ADMIN, 4 for TALLER
 
 
 @pytest.mark.parametrize("case", CASES, ids=_case_id)
 def test_check_move_without_force(case: tuple[Status, Status, Role]) -> None:
     frm, to, role = case
     expected = expected_outcome(frm, to, role)
+    # A rejection needs its reason (test_a_rejection_needs_a_note); every other move takes one too.
     if expected == "ok":
-        assert check_move(frm, to, role) is None
+        assert check_move(frm, to, role, note="why") is None
         return
     with pytest.raises(MoveRefused) as refused:
-        check_move(frm, to, role)
+        check_move(frm, to, role, note="why")
     assert refused.value.code is ErrorCode(expected), str(refused.value)
     assert str(refused.value), "a refusal must say why"
 
@@ -133,8 +147,40 @@ def test_next_statuses_for_no_or_unknown_role_is_empty(role: str | None) -> None
 
 
 def test_next_statuses_accepts_plain_strings() -> None:
-    assert next_statuses("REPORTED", "ADMIN") == [S.CONFIRMED, S.CANCELLED]
+    assert next_statuses("REPORTED", "ADMIN") == [S.CONFIRMED, S.PENDING, S.CANCELLED]
     assert next_statuses("CONFIRMED", "TALLER") == [S.IN_PRODUCTION]
+
+
+@pytest.mark.parametrize("note", [None, "", "   ", "\n\t"])
+def test_a_rejection_needs_a_note(note: str | None) -> None:
+    with pytest.raises(MoveRefused) as refused:
+        check_move(S.REPORTED, S.PENDING, ADMIN, note=note)
+    assert refused.value.code is ErrorCode.INVALID
+    assert list(refused.value.fields) == ["note"]
+
+
+def test_a_rejection_rejects_the_payment_and_nothing_else_does() -> None:
+    rejection = plan_move(S.REPORTED, S.PENDING, ADMIN, note="no such transfer")
+    forced = plan_move(S.REPORTED, S.PENDING, ADMIN, force=True, note="correction")
+    confirmation = plan_move(S.REPORTED, S.CONFIRMED, ADMIN)
+    cancellation = plan_move(S.REPORTED, S.CANCELLED, ADMIN)
+
+    assert rejection.rejects_payment and not rejection.confirms_payments
+    assert rejection.note == "no such transfer"
+    assert forced.rejects_payment
+    assert not confirmation.rejects_payment and confirmation.confirms_payments
+    assert not cancellation.rejects_payment and not cancellation.confirms_payments
+
+
+@pytest.mark.parametrize("status", STATUSES)
+def test_new_payment_evidence_is_taken_only_while_pending(status: Status) -> None:
+    if status is S.PENDING:
+        assert check_new_payment(status) is None
+        return
+    with pytest.raises(MoveRefused) as refused:
+        check_new_payment(status)
+    assert refused.value.code is ErrorCode.CONFLICT
+    assert refused.value.current is status
 
 
 # ---- force ------------------------------------------------------------------------------------------
