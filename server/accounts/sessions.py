@@ -4,7 +4,8 @@ One query per request reads the user's current role and active flag *and* whethe
 revoked by logout. While the database answers, what it said about each user is kept in memory, so
 that during an outage a demoted or deactivated user stays so; the role signed into the token is
 used only for a user this server never saw. Tokens revoked through this server stay revoked in
-an outage too, and a logout during an outage is written once the database answers.
+an outage too, and after it: a logout during an outage is written once the database answers, and
+until it is, the memory of it is believed over the database's row.
 """
 
 from __future__ import annotations
@@ -58,6 +59,12 @@ class Sessions:
             return self._offline(token)
         if self._unsaved:
             self._save_unsaved()
+        with self._lock:
+            # What this server revoked counts whatever the database says: a logout made during an
+            # outage is not in the row just read (written only now, or later if this write fails on a
+            # connection the outage left broken); on main /api/auth/me said 200 for 0.5–6 s after recovery.
+            if token.token_id in self._revoked:
+                return None
         if row is None:
             self._remember(token.id, _Seen(token.email, token.role, active=False))
             return None

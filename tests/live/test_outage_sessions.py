@@ -7,8 +7,10 @@ A PostgreSQL this test started itself is stopped while the server runs (a real o
 
 from __future__ import annotations
 
+import time
 import uuid
 
+import jwt
 import psycopg
 
 from tests.helpers import order_body
@@ -72,3 +74,28 @@ def test_an_outage_keeps_the_last_known_user_state(live: LiveServer, pg: OwnPost
     assert _me(live, fired)[0] == 401
     assert _me(live, leaving)[0] == 401
     assert _me(live, demoted) == (200, "TALLER")
+
+
+def test_a_logout_during_an_outage_stays_a_logout_after_recovery(live: LiveServer, pg: OwnPostgres) -> None:
+    # Issue 14: on main /api/auth/me answered 200 for 0.5–6 s after the database came back, because
+    # the first reads saw no revocation row yet (it is written only once the database answers).
+    _, token = _admin_user(live, "salida")
+    assert _me(live, token) == (200, "ADMIN")  # seen while the database answers
+    pg.stop()
+    try:
+        with live.client(token) as http:
+            assert http.post("/api/auth/logout").status_code == 200
+        assert _me(live, token)[0] == 401
+    finally:
+        pg.start()
+    jti = jwt.decode(token, options={"verify_signature": False})["jti"]
+    codes, stored = [], False
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and not (stored and len(codes) > 20):
+        codes.append(_me(live, token)[0])
+        with psycopg.connect(pg.url, autocommit=True) as conn:
+            stored = (
+                conn.execute("SELECT 1 FROM revoked_tokens WHERE jti = %s", (jti,)).fetchone() is not None
+            )
+    assert stored, "the logout was never written to the database"
+    assert set(codes) == {401}, codes
