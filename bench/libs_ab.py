@@ -102,7 +102,7 @@ print(json.dumps({"last": max(done) if len(done) == subs else None, "complete": 
 # The server's frame path alone, in process: one EventStream (ASGI) fed by its hub, frames already
 # encoded (as for every subscriber after the first of a role), `send` a no-op.
 FRAMES = """
-import asyncio, json, sys, time
+import asyncio, inspect, json, sys, time
 from datetime import UTC, datetime
 from server.api.routes.events import EventStream
 from server.domain.principal import Principal
@@ -122,7 +122,11 @@ async def main():
     live = Live()
     live.hub.bind(asyncio.get_running_loop())
     viewer = Principal(id="u", email="u@x", role="ADMIN", expires_at=datetime.now(UTC))
-    stream = EventStream(live, viewer, statuses=frozenset(), resume=None, still_allowed=lambda: True)
+    if "sub" in inspect.signature(EventStream).parameters:  # since the stream caps (route subscribes)
+        sub = live.hub.subscribe(viewer)
+        stream = EventStream(live, viewer, sub, resume=None, still_allowed=lambda: True)
+    else:
+        stream = EventStream(live, viewer, statuses=frozenset(), resume=None, still_allowed=lambda: True)
     sent, target, reached = 0, 1, asyncio.Event()
     async def send(message):
         nonlocal sent

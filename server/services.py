@@ -90,6 +90,8 @@ class Services:
             heartbeat_seconds=settings.events_heartbeat_seconds,
             retention=timedelta(hours=settings.events_retention_hours),
             stuck=settings.stuck_rules,
+            per_user=settings.events_per_user,
+            most=settings.events_subscribers,
         )
         # Every order change, database or fallback, goes through these hooks (`storage/hooks.py`).
         hooks = LiveHooks(live)

@@ -114,6 +114,10 @@ class Settings:
     events_heartbeat_seconds: float = 15.0
     # Events a subscriber may have waiting; past that it gets `resync` and is dropped.
     events_queue_size: int = 1000
+    # Open event streams per user (a person runs a handful of boards and watches) and per process;
+    # beyond them a new stream is refused with 429. 0 = no limit.
+    events_per_user: int = 24
+    events_subscribers: int = 500
     # How long events are kept for subscribers resuming with Last-Event-ID (the spec: at least 24 h).
     events_retention_hours: float = 24.0
     # /docs, /redoc and /openapi.json (KRAFTA_DOCS=off hides them from the public).
@@ -159,6 +163,8 @@ class Settings:
             ),
             events_heartbeat_seconds=_number(env, "KRAFTA_EVENTS_HEARTBEAT", "15", float),
             events_queue_size=int(_number(env, "KRAFTA_EVENTS_QUEUE", "1000")),
+            events_per_user=int(_number(env, "KRAFTA_EVENTS_PER_USER", "24")),
+            events_subscribers=int(_number(env, "KRAFTA_EVENTS_SUBSCRIBERS", "500")),
             stuck_rules=stuck_rules,
             timezone=parse_timezone(env.get("KRAFTA_TIMEZONE")),
         )

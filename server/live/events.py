@@ -50,12 +50,16 @@ class LiveEvents:
         heartbeat_seconds: float = 15.0,
         retention: timedelta = timedelta(hours=24),
         stuck: StuckRules | None = None,
+        per_user: int = 0,
+        most: int = 0,
     ) -> None:
         self.db = db
         # Names this server process in the log, so its own subscribers are not told twice about a
         # fallback order it already published when the replay imports it.
         self.origin = str(uuid.uuid4())
-        self.hub = Hub(capacity=queue_size, replay_origin=f"replay:{self.origin}")
+        self.hub = Hub(
+            capacity=queue_size, replay_origin=f"replay:{self.origin}", per_user=per_user, most=most
+        )
         self.feed = ChangeFeed(db, self.hub.dispatch_threadsafe, retention=retention)
         self.heartbeat_seconds = heartbeat_seconds
         self.retention = retention

@@ -2,7 +2,8 @@
 
 Every subscriber has a bounded queue. `dispatch` only appends; a subscriber whose queue is full is
 dropped at once with a `resync` marker (its stream sends `event: resync` and closes), so one slow
-or stalled client never holds up the others, the feed, or a writer. Changes come from the feed
+or stalled client never holds up the others, the feed, or a writer. How many subscribers there
+may be is bounded too, per user and per process (`subscribe` refuses beyond: 429). Changes come from the feed
 thread (`dispatch_threadsafe`) and, for changes taken into the fallback while the database is down,
 from the writer itself (`publish_local`): those are seen only by this process's subscribers, which
 is all that can see them — the other servers have their own fallback directories.
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.domain.audience import visible_to
+from server.domain.errors import RateLimited
 from server.domain.principal import Principal
 from server.live.log import LoggedChange
 
@@ -88,9 +90,20 @@ class Subscription:
         return self.items.popleft() if self.items else None
 
 
+# How soon a refused stream may try again: long enough that a board retrying in a loop costs nothing.
+FULL_RETRY_SECONDS = 30
+
+
 class Hub:
-    def __init__(self, *, capacity: int = 1000, replay_origin: str = "") -> None:
+    def __init__(
+        self, *, capacity: int = 1000, replay_origin: str = "", per_user: int = 0, most: int = 0
+    ) -> None:
         self.capacity = capacity
+        # Open streams allowed per user and per process (0: no limit). One admin token opened 3,000
+        # streams and the next POST took 10.9 s: every stream costs memory and, once per heartbeat, a
+        # session check in a worker thread.
+        self.per_user = per_user
+        self.most = most
         # Changes logged by this process's replay of its own fallback orders carry this origin.
         self.replay_origin = replay_origin
         self.subscriptions: set[Subscription] = set()
@@ -104,6 +117,18 @@ class Hub:
         self.loop = loop
 
     def subscribe(self, viewer: Principal, statuses: Iterable[str] = ()) -> Subscription:
+        """A new subscription; `RateLimited` (429) when the user or the process has its most open."""
+        if self.most and len(self.subscriptions) >= self.most:
+            raise RateLimited(
+                f"This server has its most live event streams open ({self.most}); try again shortly.",
+                retry_after=FULL_RETRY_SECONDS,
+            )
+        if self.per_user and sum(s.viewer.id == viewer.id for s in self.subscriptions) >= self.per_user:
+            raise RateLimited(
+                f"You have {self.per_user} live event streams open, the most one user may; "
+                "close one (a board, a `krafta orders watch`) and try again.",
+                retry_after=FULL_RETRY_SECONDS,
+            )
         sub = Subscription(viewer, frozenset(statuses), self.capacity, self.mark)
         if self.closing:
             sub.push_control(CLOSE)

@@ -110,3 +110,50 @@ def test_stopping_the_server_closes_open_streams_promptly(tmp_path: Path) -> Non
     finally:
         for sub in subs:
             sub.close()
+
+
+CAPPED = {"KRAFTA_EVENTS_PER_USER": "2", "KRAFTA_EVENTS_SUBSCRIBERS": "3"}
+
+
+@pytest.fixture(scope="module")
+def capped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    base = Path(tmp_path_factory.mktemp("capped-streams"))
+    live = LiveServer(f"sqlite:///{base / 'krafta.db'}", base, extra_env=CAPPED)
+    live.start()
+    live.bootstrap()
+    yield live
+    live.stop()
+
+
+def _refused(live: LiveServer, token: str) -> httpx.Response:
+    with live.client(token, timeout=5) as http:  # an open stream would time out here: a failure too
+        return http.get("/api/orders/events")
+
+
+def test_open_streams_are_capped_per_user_and_per_process(capped: LiveServer) -> None:
+    # Issue 14: on main one admin token opened 3,000 streams and the next POST took 10.9 s.
+    subs = [Subscriber(capped.url, capped.admin_token).start() for _ in range(2)]
+    try:
+        assert [sub.status for sub in subs] == [200, 200]
+        mine = _refused(capped, capped.admin_token)
+        assert mine.status_code == 429, mine.text
+        assert mine.json()["code"] == "rate_limited" and int(mine.headers["retry-after"]) > 0
+        assert "2 live event streams open" in mine.json()["error"]
+        subs.append(Subscriber(capped.url, capped.taller_token).start())  # another user: the third
+        assert subs[-1].status == 200
+        full = _refused(capped, capped.taller_token)
+        assert full.status_code == 429 and "most live event streams open (3)" in full.json()["error"]
+        started = time.monotonic()
+        made = create_order(capped)  # orders are still taken at once, and told to the open streams
+        assert time.monotonic() - started < 2
+        assert subs[0].next(timeout=5).json["order"]["id"] == made["orderId"]
+        subs.pop(0).close()  # a closed stream frees its place
+        deadline = time.monotonic() + 5
+        while (again := Subscriber(capped.url, capped.admin_token).start()).status != 200:
+            again.close()
+            assert time.monotonic() < deadline, "a closed stream kept its place"
+            time.sleep(0.1)
+        subs.append(again)
+    finally:
+        for sub in subs:
+            sub.close()

@@ -30,7 +30,9 @@ def test_a_rejection_in_the_fallback_survives_the_replay(live: LiveServer, pg: O
         order_id = created["orderId"]
         with live.client(live.admin_token) as http:
             refused = http.put("/api/orders", json={"orderId": order_id, "status": "PENDING"})
-            rejected = http.put("/api/orders", json={"orderId": order_id, "status": "PENDING", "note": REASON})
+            rejected = http.put(
+                "/api/orders", json={"orderId": order_id, "status": "PENDING", "note": REASON}
+            )
         on_disk = json.loads((live.fallback_dir / f"{order_id}.json").read_text())
     finally:
         pg.start()

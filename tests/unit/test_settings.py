@@ -26,6 +26,8 @@ READ = [
     ("KRAFTA_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1,", "trusted_proxies", ("10.0.0.0/8", "127.0.0.1")),
     ("KRAFTA_EVENTS_HEARTBEAT", "0.3", "events_heartbeat_seconds", 0.3),
     ("KRAFTA_EVENTS_QUEUE", "4", "events_queue_size", 4),
+    ("KRAFTA_EVENTS_PER_USER", "3", "events_per_user", 3),
+    ("KRAFTA_EVENTS_SUBSCRIBERS", "0", "events_subscribers", 0),
 ]
 
 
@@ -116,6 +118,7 @@ def test_overrides_win_over_the_variables(env: pytest.MonkeyPatch, tmp_path: Pat
         ("KRAFTA_RATE_LIMIT_LOGINS", "x", "KRAFTA_RATE_LIMIT_LOGINS='x' is not a number"),
         ("KRAFTA_REPLAY_INTERVAL", "nan", "KRAFTA_REPLAY_INTERVAL='nan' is not a number"),
         ("KRAFTA_EVENTS_QUEUE", "-4", "KRAFTA_EVENTS_QUEUE='-4' must not be negative"),
+        ("KRAFTA_EVENTS_PER_USER", "many", "KRAFTA_EVENTS_PER_USER='many' is not a number"),
         ("KRAFTA_BODY_TIMEOUT", "  ", "KRAFTA_BODY_TIMEOUT='  ' is not a number"),
         (
             "KRAFTA_STUCK_AFTER",

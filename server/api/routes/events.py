@@ -75,8 +75,8 @@ class EventStream(Response):
         self,
         live: LiveEvents,
         viewer: Principal,
+        sub: Subscription,
         *,
-        statuses: frozenset[str],
         resume: str | None,
         still_allowed: Callable[[], bool],
     ) -> None:
@@ -85,7 +85,7 @@ class EventStream(Response):
         self.background = None
         self.live = live
         self.viewer = viewer
-        self.statuses = statuses
+        self.sub = sub
         self.resume = resume
         self.still_allowed = still_allowed
         self.init_headers(
@@ -98,8 +98,7 @@ class EventStream(Response):
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # Subscribed before the headers go out: a client that has the 200 misses nothing after it.
-        sub = self.live.hub.subscribe(self.viewer, self.statuses)
+        sub = self.sub
         complete = False
         try:
             await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
@@ -223,4 +222,7 @@ async def order_events(
             return True  # the database is busy or down: the signed session stands, as for other requests
         return now is not None and now.id == user.id and now.role == user.role
 
-    return EventStream(services.live, user, statuses=statuses, resume=resume, still_allowed=still_allowed)
+    # Subscribed before the headers go out (a client that has the 200 misses nothing after it), and
+    # here rather than in the response, so a user or a server with its most streams open gets a 429.
+    sub = services.live.hub.subscribe(user, statuses)
+    return EventStream(services.live, user, sub, resume=resume, still_allowed=still_allowed)
