@@ -37,6 +37,7 @@ __all__ = [
     "fold",
     "group_by_status",
     "matches",
+    "more_text",
     "summarize",
 ]
 
@@ -100,7 +101,13 @@ class OrderSummary:
     entered_status_at: datetime | None
     """The server's `enteredStatusAt`: the one input of the stuck rule."""
     place: str
-    items: str
+    item: str
+    """The first item's product name (its variant id when the server sent no name)."""
+    variant: str
+    """The first item's variant as the order kept it (`L · blanco`), "" when the server sent none."""
+    quantity: str
+    more: int
+    """How many items the order has past the first."""
     total: float | None
     next_statuses: tuple[str, ...]
     search: str
@@ -124,6 +131,8 @@ def summarize(order: Order) -> OrderSummary:
     payers = [p.get("payerName") for p in payments if isinstance(p, Mapping)]
     searchable = [order.get("orderNumber"), order.get("shippingCity"), order.get("shippingState"), *payers]
     total = order.get("total")
+    lines = [line for line in view.item_lines(order) if line is not None]
+    first = lines[0] if lines else None
     return OrderSummary(
         id=str(order.get("id") or ""),
         number=view.text(order.get("orderNumber") or order.get("id") or "?"),
@@ -131,7 +140,11 @@ def summarize(order: Order) -> OrderSummary:
         created_at=view.parse_time(order.get("createdAt")),
         entered_status_at=view.parse_time(order.get("enteredStatusAt")),
         place=view.place(order),
-        items=view.items_summary(order, limit=1, ids=False),
+        # The card is narrow: the product's name and its variant's attributes, no variant ids.
+        item=(first.product if first.product != view.NONE else first.variant) if first else "no items",
+        variant=(first.variant_label or "") if first else "",
+        quantity=f"× {first.quantity}" if first else "",
+        more=max(0, len(lines) - 1),
         total=float(total) if isinstance(total, int | float) and not isinstance(total, bool) else None,
         next_statuses=view.next_statuses(order),
         search="\n".join(fold(v) for v in searchable if isinstance(v, str)),
@@ -139,14 +152,25 @@ def summarize(order: Order) -> OrderSummary:
     )
 
 
+def more_text(more: int) -> str:
+    return f"+{more} more"
+
+
 @dataclass(frozen=True)
 class CardText:
-    """The four lines of a card, plus the flags that pick its colours."""
+    """The four lines of a card, plus the flags that pick its colours.
+
+    The item line comes in parts because a narrow card cuts it from the name, never the quantity:
+    `item` (the product) gives way first, then `variant`; `quantity` and `more` stay whole.
+    """
 
     number: str
     age: str
     place: str
-    items: str
+    item: str
+    variant: str
+    quantity: str
+    more: int
     total: str
     stuck_for: str | None
     old: bool
@@ -154,6 +178,21 @@ class CardText:
     @property
     def stuck(self) -> bool:
         return self.stuck_for is not None
+
+    @property
+    def name(self) -> str:
+        """`Franela blanca · L · blanco`: what the item line may cut."""
+        return f"{self.item} · {self.variant}" if self.variant else self.item
+
+    @property
+    def count(self) -> str:
+        """`× 3 +1 more`: what the item line keeps whole."""
+        return " ".join(part for part in (self.quantity, more_text(self.more) if self.more else "") if part)
+
+    @property
+    def items(self) -> str:
+        """`Franela blanca · L · blanco × 3 +1 more`: the item line with nothing cut."""
+        return " ".join(part for part in (self.name, self.count) if part)
 
 
 def card_text(order: OrderSummary, now: datetime, *, stuck: bool = False) -> CardText:
@@ -166,7 +205,10 @@ def card_text(order: OrderSummary, now: datetime, *, stuck: bool = False) -> Car
         number=order.number,
         age=view.age(age) if created else view.NONE,
         place=order.place,
-        items=order.items,
+        item=order.item,
+        variant=order.variant,
+        quantity=order.quantity,
+        more=order.more,
         total=view.usd(order.total),
         stuck_for=stuck_for,
         # Age is a warning only while there is still work to do; a closed order is just old.

@@ -52,6 +52,7 @@ def make_order(
     payer: str = "María Pérez",
     reported_bs: float | None = None,
     price_check: str = "OK",
+    variant_label: str | None = None,
 ) -> dict[str, Any]:
     """One order in the API's shape (docs/API.md), with a plausible history up to `status`."""
     order_id = f"00000000-0000-4000-8000-{n:012d}"
@@ -125,6 +126,7 @@ def make_order(
                 "id": f"it-{n}",
                 "variantId": "var-1",
                 "productName": product,
+                "variantLabel": variant_label,
                 "quantity": quantity,
                 "unitPrice": round((total - 3.0) / quantity, 2),
                 "designUploadId": None,

@@ -20,8 +20,29 @@ from tui.screens.detail import DetailScreen
 from tui.screens.help import HelpScreen
 
 SnapCompare = Callable[..., bool]
-WIDE = (120, 36)
 NARROW = (80, 24)
+WIDE = (120, 40)
+WALL = (200, 50)
+"""The sizes issue 19 names: a laptop's terminal, a wide one, a workshop's wall screen."""
+
+
+def long_item_shop(role: str = "ADMIN") -> FakeShop:
+    """The default orders plus one whose item line is longer than any card at 80 or 120 columns."""
+    order = make_order(
+        12,
+        "IN_PRODUCTION",
+        hours_ago=7,
+        in_status_hours=3,
+        city="San Juan de los Morros",
+        state="Guárico",
+        product="Taza de cerámica grande con asa",
+        variant_label="350 ml · blanco",
+        quantity=12,
+        total=75.0,
+    )
+    shop = FakeShop(role=role)
+    shop.orders.append(order)
+    return shop
 
 
 def make_app(role: str = "ADMIN", shop: FakeShop | None = None) -> BoardApp:
@@ -59,7 +80,8 @@ def fetched_one_order(shop: FakeShop) -> Callable[[BoardApp], bool]:
 
 
 class TestBoardSnapshots:
-    """Board, detail and help at 120×36; the board at 80×24 (columns scroll sideways)."""
+    """Board, detail and help at 120×40; the board and help at 80×24 (columns scroll sideways) and
+    200×50. The orders include a long product name with its variant and a quantity past 9."""
 
     def test_board_wide(self, snap_compare: SnapCompare) -> None:
         # Cursor on the first CONFIRMED card: an old (2 d, warning colour), stuck order — on top,
@@ -84,7 +106,33 @@ class TestBoardSnapshots:
         assert snap_compare(make_app(shop=shop), terminal_size=WIDE, run_before=after("right"))
 
     def test_board_narrow(self, snap_compare: SnapCompare) -> None:
-        assert snap_compare(make_app(), terminal_size=NARROW, run_before=after("right", "right"))
+        # Cards keep number, quantity (× 12) and age whole; the footer keeps ? and q.
+        shop = long_item_shop()
+        assert snap_compare(make_app(shop=shop), terminal_size=NARROW, run_before=after("right", "right"))
+
+    def test_board_wide_long_item(self, snap_compare: SnapCompare) -> None:
+        shop = long_item_shop()
+        assert snap_compare(make_app(shop=shop), terminal_size=WIDE, run_before=after("right", "right"))
+
+    def test_board_wall(self, snap_compare: SnapCompare) -> None:
+        shop = long_item_shop()
+        assert snap_compare(make_app(shop=shop), terminal_size=WALL, run_before=after("right", "right"))
+
+    def test_help_narrow(self, snap_compare: SnapCompare) -> None:
+        # Two columns of keys: nothing to scroll at 80×24.
+        assert snap_compare(
+            make_app(),
+            terminal_size=NARROW,
+            run_before=after("question_mark", until=lambda app: isinstance(app.screen, HelpScreen)),
+        )
+
+    def test_help_narrow_taller(self, snap_compare: SnapCompare) -> None:
+        # No `c`: a TALLER may not cancel.
+        assert snap_compare(
+            make_app(role="TALLER"),
+            terminal_size=NARROW,
+            run_before=after("question_mark", until=lambda app: isinstance(app.screen, HelpScreen)),
+        )
 
     def test_board_taller_with_closed_orders(self, snap_compare: SnapCompare) -> None:
         assert snap_compare(

@@ -29,7 +29,7 @@ from tui.presentation import (
     matches,
     summarize,
 )
-from tui.widgets.card import CARD_HEIGHT, CardStyles, paint_card
+from tui.widgets.card import CARD_HEIGHT, CardStyles, item_name, paint_card
 
 
 def test_card_warns_past_two_days_and_says_how_long_a_stuck_order_waits() -> None:
@@ -69,7 +69,9 @@ def test_a_summary_keeps_what_the_card_filter_and_keys_need() -> None:
     order["items"].append({**order["items"][0], "id": "second"})
     summary = summarize(order)
     assert (summary.id, summary.number, summary.status) == (order["id"], order["orderNumber"], "CONFIRMED")
-    assert summary.items == "Taza × 2 +1 more"  # the card is narrow: product names, no variant ids
+    assert (
+        card_text(summary, NOW).items == "Taza × 2 +1 more"
+    )  # the card is narrow: product names, no variant ids
     assert summary.total == 19.0
     assert summary.next_statuses == ("IN_PRODUCTION", "CANCELLED")
     assert summary.created_at is not None and NOW - summary.created_at == timedelta(hours=5)
@@ -190,3 +192,33 @@ def test_notices_strip_control_characters_from_server_text() -> None:
         notice_for(ServerError(hostile, status_code=500)),
     ):
         assert "\x1b" not in notice.message and "\x07" not in notice.message, notice
+
+
+@pytest.mark.parametrize("width", [22, 24, 30, 40, 60])
+def test_a_narrow_card_cuts_the_name_never_the_quantity(width: int) -> None:
+    plain = Style()
+    styles = CardStyles(plain, plain, plain, plain, plain, plain, plain, plain, plain)
+    order = make_order(
+        8, "CONFIRMED", hours_ago=3, product="Taza de cerámica grande", quantity=12, total=99.0
+    )
+    order["items"][0]["variantLabel"] = "L · blanco"
+    order["items"].append({**order["items"][0], "id": "second"})
+    card = card_text(summarize(order), NOW)
+    assert card.items == "Taza de cerámica grande · L · blanco × 12 +1 more"
+    line = paint_card(Console(), card, width, styles, cursor=False)[2].text
+    assert "× 12 +1" in line, line
+    if width >= 30:
+        assert "· L · blanco × 12 +1" in line, line  # the product's name gave way first
+    if width >= 40:
+        assert "· L · blanco × 12 +1 more" in line, line
+    if width >= 60:
+        assert card.items in line
+
+
+def test_the_product_gives_way_before_its_variant() -> None:
+    order = make_order(8, "CONFIRMED", hours_ago=3, product="Franela blanca")
+    order["items"][0]["variantLabel"] = "XL"
+    card = card_text(summarize(order), NOW)
+    assert item_name(card, 40) == "Franela blanca · XL"
+    assert item_name(card, 12) == "Franel… · XL"
+    assert item_name(card, 8) == "Franela blanca"  # too narrow for both: the product, cut by the line

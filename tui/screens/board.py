@@ -26,7 +26,7 @@ from textual.containers import HorizontalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from krafta_cli import view
 from krafta_cli.client import RESYNC, KraftaClient
@@ -44,6 +44,7 @@ from tui.screens.help import HelpScreen
 from tui.screens.scan import ScanScreen
 from tui.widgets.banner import OfflineBanner
 from tui.widgets.column import OrderColumn
+from tui.widgets.footer import FittedFooter
 
 __all__ = ["BoardScreen"]
 
@@ -53,6 +54,19 @@ __all__ = ["BoardScreen"]
 MIN_COLUMN_WIDTH = 22
 
 _MOVE = Binding.Group("move", compact=True)
+
+# What the footer keeps when the terminal is narrow, most important first; other keys give way
+# (they are all in `?`). Help and quit stay, or nothing says how to find the rest or leave.
+FOOTER_KEEPS = (
+    "help",
+    "quit",
+    "advance",
+    "cancel_order",
+    "open_order",
+    "toggle_mark",
+    "filter",
+    "clear_filter",
+)
 
 
 class _Columns(HorizontalScroll, can_focus=False):
@@ -233,7 +247,7 @@ class BoardScreen(Screen[None]):
         # No columns yet: which ones depends on what the server offers, known after the first answer.
         yield _Columns(id="columns")
         yield Static("connecting…", id="status")
-        yield Footer()
+        yield FittedFooter(keep=FOOTER_KEEPS)
         yield self.connection
 
     @property

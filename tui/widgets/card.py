@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.style import Style
 from rich.text import Text
@@ -17,7 +18,7 @@ from textual.strip import Strip
 
 from tui.presentation import CardText
 
-__all__ = ["CARD_HEIGHT", "CARD_LINES", "CardStyles", "paint_card"]
+__all__ = ["CARD_HEIGHT", "CARD_LINES", "CardStyles", "item_name", "paint_card"]
 
 CARD_LINES = 4
 """Text lines of a card: number + age, place, items, total (+ stuck marker)."""
@@ -59,6 +60,47 @@ def _line(console: Console, left: Text, right: Text, width: int, background: Sty
     return strip.apply_style(background).extend_cell_length(inner, background)
 
 
+# Below this many cells for the product's name, its variant gives way too (the name alone, cut).
+_NAME_ROOM = 6
+
+
+def item_name(card: CardText, room: int) -> str:
+    """The item's name in `room` cells: the product is cut before its variant (`Taza de c… · L`),
+    and only a card too narrow for both shows the product alone."""
+    full = card.name
+    if cell_len(full) <= room or not card.variant:
+        return full
+    tail = f" · {card.variant}"
+    if room - cell_len(tail) >= _NAME_ROOM:
+        head = Text(card.item)
+        head.truncate(room - cell_len(tail), overflow="ellipsis")
+        return head.plain + tail
+    return card.item
+
+
+def _shows_variant(card: CardText, room: int) -> bool:
+    return cell_len(card.name) <= room or room - cell_len(f" · {card.variant}") >= _NAME_ROOM
+
+
+def _item_parts(card: CardText, width: int) -> tuple[Text, Text]:
+    """The item line as (name, count): the count (`× 3 +1 more`) whole, flush right when the name
+    is cut. What gives way, first to last: the product's name, the word "more" (`+1`), the variant."""
+    inner = max(0, width - len(_BAR))
+    count = card.count
+    if card.more:
+        short = f"{card.quantity} +{card.more}"
+        full_room, short_room = inner - cell_len(count) - 1, inner - cell_len(short) - 1
+        if full_room < _NAME_ROOM or (
+            not _shows_variant(card, full_room) and _shows_variant(card, short_room)
+        ):
+            count = short
+    room = inner - cell_len(count) - 1
+    if cell_len(card.name) <= room:
+        # It all fits: one phrase, the count right after the name.
+        return Text(f"{card.name} {count}" if count else card.name), Text()
+    return Text(item_name(card, room)), Text(count)
+
+
 def paint_card(
     console: Console, card: CardText, width: int, styles: CardStyles, *, cursor: bool, marked: bool = False
 ) -> list[Strip]:
@@ -79,7 +121,7 @@ def paint_card(
             background,
         ),
         _line(console, Text(card.place, style=styles.muted), Text(), width, background),
-        _line(console, Text(card.items), Text(), width, background),
+        _line(console, *_item_parts(card, width), width, background),
         _line(console, Text(card.total), stuck, width, background),
     ]
     strips = [Strip.join([bar, row]).crop_extend(0, width, background) for row in rows]
