@@ -33,6 +33,8 @@ __all__ = [
 warnings.filterwarnings("ignore", message=r".*does \*not\* support Decimal objects natively.*")
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# While writes fail, `/api/health` tries one at most this often (on SQLite it takes the write lock).
+WRITE_PROBE_INTERVAL_SECONDS = 2.0
 # Order writes wait less for another process's write lock: past this the order goes to the fallback
 # (its customer gets a 201 at once), instead of every order waiting the full timeout.
 SQLITE_ORDER_WRITE_TIMEOUT_MS = 750
@@ -124,6 +126,8 @@ class Database:
         # When the last write failed because the database would not take it (None: it succeeded, or
         # none was tried yet); `/api/health` reports it, since a read probe passes while writes fail.
         self.write_failed_at: float | None = None
+        self._probed_at = 0.0
+        self._probing = threading.Lock()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -172,6 +176,30 @@ class Database:
                     yield conn
             finally:
                 raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+
+    def recheck_writes(self) -> None:
+        """While writes fail, try one (at most every `WRITE_PROBE_INTERVAL_SECONDS`), so a recovered
+        database is known as such at once rather than when some order or login next writes.
+
+        The write rewrites the one row every migrated database has (`alembic_version`, as it is):
+        on SQLite it takes the write lock and appends to the WAL, on PostgreSQL it needs a server
+        that takes writes — what an order needs — and it changes nothing. It runs as an order write
+        does (a short lock wait on SQLite), so a health check waits at most that long.
+        """
+        now = time.monotonic()
+        if self.write_failed_at is None or now - self._probed_at < WRITE_PROBE_INTERVAL_SECONDS:
+            return
+        if not self._probing.acquire(blocking=False):
+            return  # another request is probing now
+        try:
+            self._probed_at = now
+            with self.order_write() as conn:
+                conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
+        except Exception as error:
+            if not (is_unavailable(error) or isinstance(error, exc.DBAPIError)):
+                raise
+        finally:
+            self._probing.release()
 
     def ping(self) -> bool:
         try:

@@ -68,3 +68,30 @@ def test_nothing_secret_is_logged_and_health_reports_failing_writes(chatty: Live
     assert "database unavailable" in log  # the failures were logged, only without their values
     for secret in (email, password, payer, reference, street, tag, token, "$argon2"):
         assert secret not in log, f"{secret!r} is in the server log"
+
+
+def _ok_within(live: LiveServer, seconds: float) -> dict[str, str]:
+    deadline = time.monotonic() + seconds
+    while (health := _health(live))["writes"] != "ok" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return health
+
+
+def test_health_says_ok_within_seconds_of_recovery_with_nothing_to_replay(chatty: LiveServer) -> None:
+    # Issue 14: on main a failed login (nothing for the replay to retry) left `writes: failing` until
+    # some later write succeeded, however long after the lock was gone.
+    blocker = sqlite3.connect(chatty.db_url.removeprefix("sqlite:///"), timeout=1, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        with chatty.client() as http:
+            login = http.post("/api/auth/login", json={"email": "admin@test.krafta", "password": "x"})
+            assert login.status_code == 503, login.text
+        assert _health(chatty)["writes"] == "failing"  # the probe meets the lock too
+        time.sleep(2.5)
+        assert _health(chatty)["writes"] == "failing"
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    recovered = time.monotonic()
+    assert _ok_within(chatty, 5) == {"status": "ok", "database": "up", "writes": "ok", "fallbackPending": 0}
+    assert time.monotonic() - recovered < 5

@@ -17,8 +17,11 @@ router = APIRouter(prefix="/api/health", tags=["health"])
 def health(services: ServicesDep) -> dict[str, Any]:
     up = services.db.ping()
     # A read probe passes while SQLite refuses writes (locked, disk full, read-only): the outcome of
-    # the last real write says whether orders reach the database. The replay loop retries the
-    # fallback's orders every few seconds, so a recovered database is reported ok soon after.
+    # the last real write says whether orders reach the database, and while it failed a write is
+    # tried again here (every 2 s at most), so a recovered database is reported ok within seconds
+    # even when no order or login writes meanwhile.
+    if up:
+        services.db.recheck_writes()
     writes_ok = up and services.db.write_failed_at is None
     return {
         "status": "ok" if up and writes_ok else "degraded",
