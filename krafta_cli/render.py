@@ -10,7 +10,8 @@ the look (`OutputFormat`):
 
 What an order *says* (money, ages, checks, item lines) comes from `krafta_cli.view`, shared with
 the board; every string from the server goes through `view.sanitize` (via `view.text`) before it
-is printed: a payer name holding an escape sequence must not be able to repaint the terminal.
+is printed: a payer name holding an escape sequence must not be able to repaint the terminal. In
+a rich table every cell is a `krafta_cli.literal` `Text`, never a `str` rich would read as markup.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from krafta_cli import view, workflows
+from krafta_cli.literal import literal
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -85,15 +87,24 @@ def print_line(line: str) -> None:
     sys.stdout.flush()
 
 
-# json.dumps(ensure_ascii=False) escapes C0 but writes DEL, C1 and lone surrogates raw; a raw
-# 0x9b is a one-byte CSI to some terminals. Inside JSON strings \\uXXXX is the same value.
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\ud800-\udfff\u2028\u2029]")
+# json.dumps(ensure_ascii=False) escapes C0 but writes DEL, C1, lone surrogates and format
+# characters raw; a raw 0x9b is a one-byte CSI to some terminals, a raw U+202E reverses what
+# follows on the screen. Inside JSON strings \\uXXXX is the same value.
+_JSON_UNSAFE = re.compile(f"[\x7f-\x9f\ud800-\udfff\u2028\u2029{view.FORMAT_CHARACTERS}]")
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # outside the BMP (the tag characters): JSON spells it as a surrogate pair
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def print_json(data: Any) -> None:
     """`data` as indented JSON; the values are exactly the server's, the bytes terminal-safe."""
     encoded = json.dumps(data, ensure_ascii=False, indent=2)
-    sys.stdout.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", encoded) + "\n")
+    sys.stdout.write(_JSON_UNSAFE.sub(_json_escape, encoded) + "\n")
     sys.stdout.flush()
 
 
@@ -157,12 +168,12 @@ def print_orders(orders: Sequence[Mapping[str, Any]], fmt: OutputFormat | None =
         if stuck:
             status.append(f" stuck {stuck}", style="bold red")
         table.add_row(
-            view.text(o.get("orderNumber")),
-            view.age_since(o.get("createdAt"), now),
+            literal(view.text(o.get("orderNumber"))),
+            literal(view.age_since(o.get("createdAt"), now)),
             status,
-            view.place(o),
-            view.items_summary(o),
-            f"{view.usd(o.get('total'))} / {view.bs(o.get('totalBs'))}",
+            literal(view.place(o)),
+            literal(view.items_summary(o)),
+            literal(f"{view.usd(o.get('total'))} / {view.bs(o.get('totalBs'))}"),
         )
     console.print(table)
 
@@ -198,7 +209,7 @@ def _print_rows(
     if right >= 0:
         table.columns[right].justify = "right"
     for row in rows:
-        table.add_row(*(view.text(c) for c in row))
+        table.add_row(*(literal(view.text(c)) for c in row))
     _console().print(table)
 
 

@@ -24,6 +24,7 @@ from typing import Any, Literal
 from krafta_cli.client import Status
 
 __all__ = [
+    "FORMAT_CHARACTERS",
     "NONE",
     "PAYMENT_TOLERANCE",
     "Check",
@@ -68,7 +69,18 @@ PAYMENT_TOLERANCE = Decimal("0.005")
 # Everything a terminal may read as a command or a line break: C0 (with TAB, LF, CR), DEL, C1
 # (0x80-0x9f: 0x9b is a one-byte CSI, 0x9d a one-byte OSC), the Unicode line and paragraph
 # separators, and lone surrogates (not text at all; they cannot even be encoded to UTF-8).
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+# And every format character (Unicode's Cf, listed as of Unicode 15: the table below is checked
+# against unicodedata by tests/unit/test_view.py): the bidi overrides and isolates (U+202A-202E,
+# U+2066-2069) reorder what an operator reads — "KRFT-1 PAID" can be made to look like anything
+# — and the zero-width ones (U+200B-200F, U+2060-2064, U+FEFF) make two different strings look
+# identical. The server refuses them in the fields it checks (recipient, courier), not in all.
+FORMAT_CHARACTERS = (
+    # (a regex character class's body; render.print_json escapes the same characters)
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+)
+_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff{FORMAT_CHARACTERS}]")
 _SPACES = frozenset("\t\n\v\f\r\x85\u2028\u2029")
 # Shown in place of a control character that is not whitespace: visible, so an operator sees
 # that something odd was sent, and inert.
@@ -90,7 +102,8 @@ def sanitize(value: str, *, keep_newlines: bool = False) -> str:
     """`value` with no character a terminal would act on: safe to print or paint as it is.
 
     Whitespace controls (TAB, CR, LF, VT, FF, NEL, U+2028/9) become a space; every other
-    control character (C0, DEL, C1) and every lone surrogate becomes U+FFFD "�". With
+    control character (C0, DEL, C1), every format character (bidi controls, zero-width
+    characters, the BOM: Unicode's Cf) and every lone surrogate becomes U+FFFD "�". With
     `keep_newlines`, LF stays (and CR LF becomes LF) for fields shown on several lines.
     """
     if not _UNSAFE.search(value):

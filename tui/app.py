@@ -26,6 +26,7 @@ from typing import Any
 from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 
@@ -129,6 +130,29 @@ class BoardApp(App[BoardSummary | None]):
 
     def get_default_screen(self) -> Screen[Any]:
         return self.board
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every toast, the app's and each screen's (`Widget.notify` lands here), as literal text.
+
+        A toast names orders, couriers and the server's sentences; read as markup, a courier
+        called `[/close]` closed the board and `[link=…]` made a live hyperlink. `markup` is
+        accepted and ignored for that reason: the board has no toast that needs it.
+        """
+        super().notify(
+            view.sanitize(message, keep_newlines=True),
+            title=view.sanitize(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def on_mount(self) -> None:
         self.sub_title = view.sanitize(self.client.base_url)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from krafta_cli import view
 from krafta_cli.client import Status
+from krafta_cli.literal import literal
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -241,11 +242,9 @@ def plain(parts: Sequence[Section | Grid]) -> str:
 
 
 def _cell(value: Any) -> Text:
-    from rich.text import Text
-
     if isinstance(value, Styled):
-        return Text(view.sanitize(value.text), style=value.style)
-    return Text(view.text(value))
+        return literal(value.text, value.style)
+    return literal(view.text(value))
 
 
 def status_text(status: object) -> Text:
@@ -270,7 +269,7 @@ def panels(parts: Sequence[Section | Grid]) -> RenderableType:
             grid.add_column()
             for label, value in part.rows:
                 if value is not None:
-                    grid.add_row(label, _cell(value))
+                    grid.add_row(literal(label), _cell(value))
             body = grid
         elif part.rows:
             table = Table(*part.headers, box=box.SIMPLE_HEAD, header_style="bold")
@@ -279,7 +278,9 @@ def panels(parts: Sequence[Section | Grid]) -> RenderableType:
             body = table
         else:
             body = Text(view.NONE)
-        drawn.append(Panel(body, title=view.text(part.title), title_align="left", box=box.ROUNDED))
+        # A panel's title is markup when it is a str: it names the order, so a Text too.
+        title = literal(view.text(part.title))
+        drawn.append(Panel(body, title=title, title_align="left", box=box.ROUNDED))
     return Group(*drawn)
 
 

@@ -128,7 +128,7 @@ def test_import_contracts(tmp_path: Path) -> None:
 
 
 # What the board may use of the CLI package: its HTTP client, the shared words and the workflows.
-BOARD_MAY_IMPORT = ("krafta_cli.client", "krafta_cli.view", "krafta_cli.workflows")
+BOARD_MAY_IMPORT = ("krafta_cli.client", "krafta_cli.literal", "krafta_cli.view", "krafta_cli.workflows")
 
 
 def test_the_board_contract_forbids_every_other_cli_module() -> None:

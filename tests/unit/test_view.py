@@ -5,6 +5,8 @@ Table tests over the pure functions, and the sanitiser over every code point it 
 
 from __future__ import annotations
 
+import sys
+import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -25,7 +27,13 @@ UNSAFE = C0 + DEL + C1 + SURROGATES + ["\u2028", "\u2029"]
 
 def _is_unsafe(char: str) -> bool:
     code = ord(char)
-    return code < 0x20 or 0x7F <= code <= 0x9F or 0xD800 <= code <= 0xDFFF or char in "\u2028\u2029"
+    return (
+        code < 0x20
+        or 0x7F <= code <= 0x9F
+        or 0xD800 <= code <= 0xDFFF
+        or char in "\u2028\u2029"
+        or unicodedata.category(char) == "Cf"
+    )
 
 
 @pytest.mark.parametrize("keep_newlines", [False, True])
@@ -67,6 +75,23 @@ def test_terminal_attacks_lose_every_escape(attack: str) -> None:
         cleaned = view.sanitize(f"Barquisimeto{attack}", keep_newlines=keep)
         assert not any(_is_unsafe(c) for c in cleaned), repr(cleaned)
         assert cleaned.startswith("Barquisimeto")
+
+
+# Issue 14: what reorders or hides text on the screen, from the audit's findings and Unicode's Cf.
+BIDI = [chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x061C]]
+ZERO_WIDTH = [chr(c) for c in [*range(0x200B, 0x2010), *range(0x2060, 0x2065), 0xFEFF, 0x00AD]]
+
+
+@pytest.mark.parametrize("keep_newlines", [False, True])
+def test_sanitize_neutralises_bidi_zero_width_and_every_format_character(keep_newlines: bool) -> None:
+    every_cf = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"]
+    assert set(BIDI + ZERO_WIDTH) <= set(every_cf)
+    for char in every_cf:
+        assert view.sanitize(f"KRFT-1{char}PAID", keep_newlines=keep_newlines) == "KRFT-1\ufffdPAID", (
+            f"U+{ord(char):04X}"
+        )
+    # The audit's string: a right-to-left override and zero-width characters around a payer's name.
+    assert view.text("\ufeffMar\u200bía \u202eZTREP") == "\ufffdMar\ufffdía \ufffdZTREP"
 
 
 def test_keep_newlines_turns_crlf_into_one_newline() -> None:

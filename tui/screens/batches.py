@@ -20,6 +20,7 @@ from textual.worker import Worker, WorkerState
 
 from krafta_cli import view
 from krafta_cli.client import KraftaClient
+from krafta_cli.literal import literal
 from krafta_cli.workflows import BATCH_STATUSES, Batch, BatchOrder, production_batches
 
 __all__ = ["BatchesScreen", "batch_prompt"]
@@ -81,7 +82,7 @@ class BatchesScreen(ModalScreen[tuple[BatchOrder, ...] | None]):
             self.show_batches(event.worker.result)
         elif event.state is WorkerState.ERROR and event.worker.error is not None:
             failed = f"could not load the batches: {view.text(str(event.worker.error))}"
-            self.query_one("#batches-note", Static).update(failed)
+            self.query_one("#batches-note", Static).update(literal(failed))
 
     def show_batches(self, batches: list[Batch]) -> None:
         self.batches = batches

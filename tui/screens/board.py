@@ -30,6 +30,7 @@ from textual.widgets import Header, Input, Static
 
 from krafta_cli import view
 from krafta_cli.client import RESYNC, KraftaClient
+from krafta_cli.literal import literal
 from krafta_cli.workflows import BatchOrder, MoveRequest, plan_move, plan_moves, tickets_name
 from tui.board_model import BoardModel, DroppedMark
 from tui.connection import BoardConnection
@@ -315,12 +316,14 @@ class BoardScreen(Screen[None]):
             column.set_stuck(shown.stuck)
         status = self.query_one("#status", Static)
         status.update(
-            self.model.status_line(
-                shown.shown,
-                live=self.connection.live,
-                streaming=self.connection.streaming,
-                refresh_interval=self.refresh_interval,
-                width=max(0, (status.size.width or self.app.size.width) - 2),
+            literal(
+                self.model.status_line(
+                    shown.shown,
+                    live=self.connection.live,
+                    streaming=self.connection.streaming,
+                    refresh_interval=self.refresh_interval,
+                    width=max(0, (status.size.width or self.app.size.width) - 2),
+                )
             )
         )
         self._update_keys()

@@ -9,6 +9,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from krafta_cli.literal import literal
+
 __all__ = ["CancelDialog"]
 
 
@@ -28,9 +30,12 @@ class CancelDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog -danger") as box:
-            box.border_title = f"Cancel {self.number}"
+            box.border_title = literal(f"Cancel {self.number}")
             yield Static(
-                f"Cancel {self.number} ({self.status})? This cannot be undone without an admin correction.",
+                literal(
+                    f"Cancel {self.number} ({self.status})? "
+                    "This cannot be undone without an admin correction."
+                ),
                 classes="question",
             )
             yield Input(placeholder="why? (required, kept in the history)", id="note", max_length=500)

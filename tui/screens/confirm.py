@@ -8,6 +8,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from krafta_cli.literal import literal
+
 __all__ = ["ConfirmDialog"]
 
 
@@ -31,8 +33,9 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as box:
-            box.border_title = self.dialog_title
-            yield Static(self.question, classes="question")
+            # The question names orders and what the server said about them: literal text.
+            box.border_title = literal(self.dialog_title)
+            yield Static(literal(self.question), classes="question")
             with Horizontal(classes="buttons"):
                 yield Button("Yes (y)", id="yes", variant="primary")
                 yield Button("No (n)", id="no")

@@ -19,6 +19,7 @@ from textual.worker import Worker, WorkerState
 
 from krafta_cli import view
 from krafta_cli.client import KraftaClient
+from krafta_cli.literal import literal
 from krafta_cli.workflows import (
     MoveOutcome,
     MoveRequest,
@@ -91,7 +92,7 @@ class DetailScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="detail"):
-            yield Static(f"Loading {self.number}…", id="order")
+            yield Static(literal(f"Loading {self.number}…"), id="order")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -164,6 +165,5 @@ class DetailScreen(Screen[None]):
                 self._show(result)
         elif event.state is WorkerState.ERROR and worker.error is not None:
             if self.order is None:
-                failed = f"Could not load {self.number}."
-                self.query_one("#order", Static).update(failed)
+                self.query_one("#order", Static).update(literal(f"Could not load {self.number}."))
             self.post_message(ClientFailed(worker.error, doing="load", subject=self.number))

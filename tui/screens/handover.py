@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -26,7 +25,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
-from krafta_cli import view
+from krafta_cli.literal import literal
 from krafta_cli.workflows import Handover, MoveRequest
 from tui.screens.confirm import ConfirmDialog
 from tui.widgets.fields import BurstInput
@@ -127,7 +126,7 @@ class HandoverForm(ModalScreen[dict[str, Handover] | None]):
             with VerticalScroll(id="rows"):
                 for row, request in enumerate(self.requests):
                     with Horizontal(classes="handover-row"):
-                        yield Static(Text(view.sanitize(request.number)), classes="number")
+                        yield Static(literal(request.number), classes="number")
                         yield BurstInput(
                             value=self.last_courier,
                             placeholder="MRW, Zoom…",
@@ -207,8 +206,8 @@ class HandoverForm(ModalScreen[dict[str, Handover] | None]):
             notes = [
                 f"{self._numbers(repeated)}: the same tracking number as another parcel — one per parcel."
             ]
-        # Text, not a str: the numbers are shown as themselves, never read as markup.
-        self.query_one("#missing", Static).update(Text(view.sanitize(" ".join(notes))))
+        # literal, not a str: the numbers are shown as themselves, never read as markup.
+        self.query_one("#missing", Static).update(literal(" ".join(notes)))
 
     @on(Input.Changed)
     def on_input_changed(self, event: Input.Changed) -> None:

@@ -13,6 +13,7 @@ from textual.widgets import Button, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from krafta_cli.client import KraftaClient, LoginResult, NotLoggedIn
+from krafta_cli.literal import literal
 from krafta_cli.view import sanitize
 from tui.errors import notice_for
 
@@ -37,15 +38,15 @@ class LoginScreen(Screen[LoginResult]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="login") as box:
             box.border_title = "Krafta board — log in"
-            yield Static(f"Server: {sanitize(self.client.base_url)}", classes="server")
+            yield Static(literal(f"Server: {self.client.base_url}"), classes="server")
             yield Input(value=sanitize(self.email), placeholder="email", id="email")
             yield Input(placeholder="password", password=True, id="password")
             yield Button("Log in", id="login", variant="primary")
-            yield Static(sanitize(self.message), id="message", classes="error")
+            yield Static(literal(self.message), id="message", classes="error")
         yield Footer()
 
     def _say(self, text: str) -> None:
-        self.query_one("#message", Static).update(sanitize(text))
+        self.query_one("#message", Static).update(literal(text))
 
     @on(Input.Submitted, "#email")
     def on_email(self, event: Input.Submitted) -> None:

@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Log, Static
 
 from krafta_cli.client import KraftaClient
+from krafta_cli.literal import literal
 from krafta_cli.view import sanitize
 from krafta_cli.workflows import ScanLine, Station
 
@@ -46,7 +47,7 @@ class ScanScreen(ModalScreen[None]):
             yield Input(self._courier, placeholder="courier for hand-overs (optional)", id="scan-courier")
             yield Input(placeholder="scan…", id="scan-input")
             yield Log(id="scan-log", max_lines=200)
-            yield Static(self.station.summary(), id="scan-count")
+            yield Static(literal(self.station.summary()), id="scan-count")
 
     def on_mount(self) -> None:
         self.query_one("#scan-input", Input).focus()
@@ -81,7 +82,7 @@ class ScanScreen(ModalScreen[None]):
         mark = "✗" if line.refused else "✓"
         # Log writes plain text (no markup): an order's text shows as typed.
         self.query_one("#scan-log", Log).write_line(f"{mark} {sanitize(line.text)}")
-        self.query_one("#scan-count", Static).update(self.station.summary())
+        self.query_one("#scan-count", Static).update(literal(self.station.summary()))
         waiting = self.station.waiting_for
         self.query_one("#scan-input", Input).placeholder = (
             f"tracking number for {waiting}…" if waiting else "scan…"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
+from krafta_cli.literal import literal
+
 __all__ = ["OfflineBanner"]
 
 
@@ -16,7 +18,8 @@ class OfflineBanner(Static):
 
     def show_offline(self, reason: str, retry_seconds: float | None) -> None:
         every = f" every {retry_seconds:g} s" if retry_seconds else ""
-        self.update(f"offline — retrying{every} · {reason} · the board shows the last known orders")
+        # `reason` is the client's or the server's sentence: literal text, never markup.
+        self.update(literal(f"offline — retrying{every} · {reason} · the board shows the last known orders"))
         self.display = True
 
     def clear(self) -> None:

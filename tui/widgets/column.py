@@ -20,6 +20,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from krafta_cli.literal import literal
 from krafta_cli.view import status_label
 from tui.presentation import OrderSummary, card_text
 from tui.widgets.card import CARD_HEIGHT, CardStyles, paint_card
@@ -72,7 +73,7 @@ class OrderColumn(ScrollView, can_focus=False):
         self._styles: CardStyles | None = None
         self._marked: frozenset[str] = frozenset()
         self._stuck: frozenset[str] = frozenset()
-        self.border_title = status_label(status)
+        self.border_title = literal(status_label(status))
         self._update_title()
 
     # -- data ----------------------------------------------------------------------------------
