@@ -9,7 +9,7 @@
 | 4 | not found: no such order or user |
 | 5 | conflict: the order is not in the status you expected (the message shows the current one) |
 | 6 | the server cannot be reached |
-| 7 | forbidden: your role may not do this |
+| 7 | forbidden: your role may not do this (a move refused by your role says why) |
 | 8 | invalid input: a bad field (named in the message) or an unreadable / non-JSON input file |
 | 130 | interrupted: Ctrl-C (at a prompt nothing changed; in a bulk move, what moved stays moved) |
 """

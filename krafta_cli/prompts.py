@@ -55,11 +55,16 @@ def read_new_password(*, from_stdin: bool) -> str:
         if len(password) < MIN_PASSWORD:
             raise InputError(f"the password is too short: {rule}")
         return password
+    # The length is checked after the first entry, before the repeat: typing a short password twice
+    # to learn it was too short is what the newcomer hit (issue 19, finding 7).
     while True:
-        password = str(typer.prompt(f"Password ({rule})", hide_input=True, confirmation_prompt=True))
-        if len(password) >= MIN_PASSWORD:
+        password = str(typer.prompt(f"Password ({rule})", hide_input=True))
+        if len(password) < MIN_PASSWORD:
+            typer.echo(f"That password has {len(password)} characters; it needs {rule}. Try again.", err=True)
+            continue
+        if str(typer.prompt("Repeat for confirmation", hide_input=True)) == password:
             return password
-        typer.echo(f"That password has {len(password)} characters; it needs {rule}. Try again.", err=True)
+        typer.echo("The two entries differ. Try again.", err=True)
 
 
 def ask_email(given: str | None) -> str:

@@ -1,12 +1,13 @@
 """`krafta login`, `krafta logout`, `krafta whoami`: the session with one server."""
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, NoReturn
+from urllib.parse import urlsplit
 
 import typer
 
 from krafta_cli import render, view, workflows
-from krafta_cli.client import KraftaClient, KraftaError, NotLoggedIn
+from krafta_cli.client import KraftaClient, KraftaError, NotFound, NotLoggedIn
 from krafta_cli.commands.options import JsonOption, ServerOption
 from krafta_cli.config import ENV_TOKEN, forget_login, save_login
 from krafta_cli.errors_cli import cli_errors, fail
@@ -42,6 +43,8 @@ def login(
             result = client.login(address, password)
         except NotLoggedIn as exc:
             fail(f"login to {session.url} failed: {exc.message}", ExitCode.AUTH)
+        except NotFound:
+            _no_login_there(session.url)
         path = save_login(session.url, result.token, result.user, result.expires_at)
     role = result.user.get("role", "?")
     render.print_line(f"Logged in to {session.url} as {result.user.get('email', address)} ({role}).")
@@ -49,6 +52,27 @@ def login(
     render.print_line(f"Token saved to {path}{until}.")
     if session.token_source == "env":
         render.print_line(f"Note: {ENV_TOKEN} is set and takes precedence over the saved token.")
+
+
+def _no_login_there(url: str) -> NoReturn:
+    """The address answers, but has no `/api/auth/login`: usually the API's path given as the server's.
+
+    `--server` is where `krafta serve` listens (its own prefix, behind a proxy, included): the client
+    adds `/api/...` itself, so `http://host:8000/api` asks for `/api/api/auth/login`.
+    """
+    path = urlsplit(url).path.rstrip("/")
+    if path.endswith("/api"):
+        root = url.rstrip("/")[: -len("/api")]
+        fail(
+            f"{url} is the API's address, not the server's: krafta adds /api itself; "
+            f"run `krafta login --server {root}`",
+            ExitCode.USAGE,
+        )
+    fail(
+        f"no krafta server at {url}: it answered 404 for {url}/api/auth/login; give the address "
+        "`krafta serve` prints (http://HOST:PORT)",
+        ExitCode.USAGE,
+    )
 
 
 def logout(server: ServerOption = None) -> None:

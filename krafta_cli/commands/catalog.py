@@ -6,7 +6,7 @@ import typer
 
 from krafta_cli import render
 from krafta_cli.client import ValidationFailed
-from krafta_cli.commands.options import FormatOption, JsonOption
+from krafta_cli.commands.options import FormatOption, JsonOption, ListJsonOption
 from krafta_cli.errors_cli import InputError, fail
 from krafta_cli.exit_codes import ExitCode
 from krafta_cli.json_file import read_json_file
@@ -46,7 +46,7 @@ def import_(
 
 
 @catalog_app.command("list")
-def list_catalog(fmt: FormatOption = None, as_json: JsonOption = False) -> None:
+def list_catalog(fmt: FormatOption = None, as_json: ListJsonOption = False) -> None:
     """List products and their variants with base prices (piped: tab-separated, one line per variant).
 
     Example: krafta catalog list

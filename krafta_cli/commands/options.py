@@ -21,6 +21,7 @@ from krafta_cli.render import OutputFormat
 __all__ = [
     "FormatOption",
     "JsonOption",
+    "ListJsonOption",
     "RoleOption",
     "ServerOption",
     "StatusArgument",
@@ -30,7 +31,9 @@ __all__ = [
     "statuses_help",
 ]
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the API's JSON (same as --format json).")]
+# Two texts, so each command's help is true of it: only the list commands have a `--format` to name.
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the API's JSON.")]
+ListJsonOption = Annotated[bool, typer.Option("--json", help="Print the API's JSON (same as --format json).")]
 ServerOption = Annotated[
     str | None,
     typer.Option(

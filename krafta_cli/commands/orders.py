@@ -39,6 +39,7 @@ from krafta_cli.client import parse_status as parse_status_as_typed
 from krafta_cli.commands.options import (
     FormatOption,
     JsonOption,
+    ListJsonOption,
     StatusesOption,
     parse_status,
     statuses_help,
@@ -101,10 +102,13 @@ def _move(client: KraftaClient, request: MoveRequest) -> Order:
                     "nothing changed (check it with `krafta orders show`)",
                     ExitCode.CONFLICT,
                 )
-            offered = ", ".join(exc.next_statuses) or "nothing"
+            if not exc.next_statuses:
+                fail(f"{number}: {exc.message} It is {now}: it has no next status.", ExitCode.CONFLICT)
+            offered = ", ".join(exc.next_statuses)
             fail(f"{number}: {exc.message} You may move it to: {offered}.", ExitCode.CONFLICT)
         case Forbidden() as exc:
-            fail(f"forbidden: {number}: {exc.message}", ExitCode.FORBIDDEN)
+            said = exc.message if exc.message.startswith(number) else f"{number}: {exc.message}"
+            fail(f"forbidden: {said}", ExitCode.FORBIDDEN)
         case error:
             raise error or RuntimeError("the move returned nothing")
 
@@ -123,7 +127,7 @@ def list_orders(
     stuck: Annotated[
         bool, typer.Option("--stuck", help="Only orders the server says are stuck (KRAFTA_STUCK_AFTER).")
     ] = False,
-    as_json: JsonOption = False,
+    as_json: ListJsonOption = False,
 ) -> None:
     """List orders, newest first.
 
@@ -339,10 +343,7 @@ def _advance_one(ref: str, moving: _Moving, *, force: bool, as_json: bool) -> No
                 fail(f"{number} is {current}: it has no next status", ExitCode.CONFLICT)
             # Open, yet nothing offered: the server says this user's role may not move it. The same
             # cause as a 403 for an explicit STATUS, so the same exit code.
-            fail(
-                f"forbidden: {number} is {current} and your role may not move it (no move is offered to you)",
-                ExitCode.FORBIDDEN,
-            )
+            fail(f"forbidden: {workflows.role_refusal(number, current).message}", ExitCode.FORBIDDEN)
         if request.is_handover and not (request.handover.tracking_number or moving.no_tracking):
             if not moving.can_ask:
                 _no_tracking_error([seen.number])
@@ -453,7 +454,7 @@ def _outcome_json(outcome: MoveOutcome) -> dict[str, Any]:
 def batches(
     status: StatusesOption = None,
     fmt: FormatOption = None,
-    as_json: JsonOption = False,
+    as_json: ListJsonOption = False,
 ) -> None:
     """Production batches: CONFIRMED and IN_PRODUCTION orders (or --status) grouped by product and
     variant, quantities summed, oldest order first.

@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from krafta_cli import render
-from krafta_cli.commands.options import FormatOption, JsonOption, RoleOption
+from krafta_cli.commands.options import FormatOption, JsonOption, ListJsonOption, RoleOption
 from krafta_cli.prompts import read_new_password
 from krafta_cli.session import connect
 
@@ -38,7 +38,7 @@ def add(
 
 
 @users_app.command("list")
-def list_users(fmt: FormatOption = None, as_json: JsonOption = False) -> None:
+def list_users(fmt: FormatOption = None, as_json: ListJsonOption = False) -> None:
     """List accounts (piped: e-mail, role, active, created, id — tab-separated).
 
     Example: krafta users list

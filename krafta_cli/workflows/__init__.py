@@ -46,6 +46,7 @@ from krafta_cli.workflows._moves import (
     order_refs,
     plan_move,
     plan_moves,
+    role_refusal,
     send_move,
     send_moves,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "plan_move",
     "plan_moves",
     "production_batches",
+    "role_refusal",
     "save_new",
     "save_to",
     "scanned_reference",

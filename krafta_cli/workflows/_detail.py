@@ -146,7 +146,7 @@ def _summary(order: Mapping[str, Any], now: datetime) -> Section:
             ("Id", order.get("id")),
             ("Created", view.when(order.get("createdAt"), now)),
             ("Updated", view.when(order.get("updatedAt"), now)),
-            ("Customer", order.get("userId") or order.get("guestId")),
+            ("Customer", _customer(order)),
         ],
     )
     if order.get("storage") == "fallback":
@@ -287,3 +287,14 @@ def panels(parts: Sequence[Section | Grid]) -> RenderableType:
 def order_panel(order: Mapping[str, Any], now: datetime) -> RenderableType:
     """`panels(order_parts(order, now))`: the whole detail of one order, drawn."""
     return panels(order_parts(order, now))
+
+
+def _customer(order: Mapping[str, Any]) -> str | None:
+    """Who placed the order, as staff know people: the account's e-mail (`customerEmail`), else a
+    guest; the account's uuid only from a server that sends no e-mail."""
+    email = order.get("customerEmail")
+    if isinstance(email, str) and email:
+        return email
+    if order.get("userId"):
+        return str(order["userId"])
+    return "guest (no account)" if order.get("guestId") else None

@@ -22,7 +22,16 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from krafta_cli import view
-from krafta_cli.client import Conflict, KraftaClient, KraftaError, Order, Status, order_ref
+from krafta_cli.client import (
+    CLOSED_STATUSES,
+    Conflict,
+    Forbidden,
+    KraftaClient,
+    KraftaError,
+    Order,
+    Status,
+    order_ref,
+)
 
 __all__ = [
     "HANDOVER",
@@ -38,6 +47,7 @@ __all__ = [
     "order_refs",
     "plan_move",
     "plan_moves",
+    "role_refusal",
     "send_move",
     "send_moves",
 ]
@@ -212,8 +222,10 @@ class MoveOutcome:
 def send_move(client: KraftaClient, request: MoveRequest) -> MoveOutcome:
     """Send one move with the status the operator saw. Never raises: the outcome carries the error."""
     if request.target is None or request.source is None:
+        if request.source is not None and request.source not in CLOSED_STATUSES:
+            return MoveOutcome(request, error=role_refusal(request.number, request.source))
         refused = Conflict(
-            f"{request.number} is {request.source}: there is no next status you may move it to",
+            f"{request.number} is {request.source}: it has no next status",
             current_status=request.source,
             next_statuses=(),
         )
@@ -228,11 +240,37 @@ def send_move(client: KraftaClient, request: MoveRequest) -> MoveOutcome:
             courier=request.handover.courier,
             tracking_number=request.handover.tracking_number,
         )
+    except Conflict as error:
+        return MoveOutcome(request, error=_by_role(request, error))
     except Exception as error:
         # Any failure, a bug included, is this order's outcome: the other orders still move, and
         # the operator is told which order it was.
         return MoveOutcome(request, error=error)
     return MoveOutcome(request, order=order)
+
+
+def role_refusal(number: str, status: str, why: str | None = None) -> Forbidden:
+    """An open order the server offers this user no move for: their role's limit, not a conflict.
+
+    The same cause as the server's 403 for a move another role makes, so the same error (exit 7),
+    whatever the server's wording for a move nobody makes from there.
+    """
+    reason = f"; the server says: {why}" if why else ""
+    return Forbidden(
+        f"{number} is {status} and your role may not move it (no move is offered to you){reason}",
+        status_code=403,
+        code="FORBIDDEN",
+    )
+
+
+def _by_role(request: MoveRequest, error: Conflict) -> KraftaError:
+    """A 409 on an order still where the operator saw it, open, with nothing offered to them, is
+    their role's limit (a TALLER asking REPORTED → IN_PRODUCTION: nobody may skip the stage, but
+    nothing from REPORTED is the TALLER's at all); every other 409 stays a conflict."""
+    source = request.source
+    if error.next_statuses or error.current_status != source or source is None or source in CLOSED_STATUSES:
+        return error
+    return role_refusal(request.number, source, error.message.rstrip("."))
 
 
 def send_moves(client: KraftaClient, planned: Iterable[MoveRequest | MoveOutcome]) -> Iterator[MoveOutcome]:

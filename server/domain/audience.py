@@ -18,12 +18,13 @@ import orjson
 
 from server.domain.lifecycle import STAFF_ROLES, next_statuses
 from server.domain.principal import Principal
-from server.domain.shape import CHILDREN
+from server.domain.shape import CHILDREN, ORDER
 from server.domain.stuck import StuckRules
 
 __all__ = ["is_staff", "shown_to", "staff_json", "visible_to"]
 
 _HIDDEN = {part.key: frozenset(f.wire for f in part.fields if f.staff_only) for part in CHILDREN}
+_HIDDEN_OWN = tuple(f.wire for f in ORDER.fields if f.staff_only)
 
 
 def is_staff(viewer: Principal) -> bool:
@@ -50,6 +51,8 @@ def shown_to(
     With `stuck` rules, what staff are shown also carries `stuck: true|false` as of `now`.
     """
     if not is_staff(viewer):
+        for wire in _HIDDEN_OWN:
+            order.pop(wire, None)
         for key, hidden in _HIDDEN.items():
             if hidden and key:
                 order[key] = [{k: v for k, v in row.items() if k not in hidden} for row in order[key]]

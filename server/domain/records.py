@@ -154,6 +154,7 @@ def build_record(
             "status": Status.REPORTED.value,
             "userId": owner.id if owner else None,
             "guestId": None if owner else f"guest-{new_id()}",
+            "customerEmail": (owner.email or None) if owner else None,
             "createdAt": created,
             "updatedAt": created,
             "enteredStatusAt": created,

@@ -111,9 +111,9 @@ class Field:
 
     `source` names the attribute of the request (`OrderIn`, dotted into `payment`) that fills the
     field when an order is created; fields without one are made by the server. `staff_only` fields
-    are left out of what customers are shown. `group` nests the field in an object on the wire
-    (`delivery: {courier, …}`), `null` when every field of the group is. `searched` fields are
-    what a list's `q` looks in (`server.domain.search`).
+    (the order's own and its children's) are left out of what customers are shown. `group` nests
+    the field in an object on the wire (`delivery: {courier, …}`), `null` when every field of the
+    group is. `searched` fields are what a list's `q` looks in (`server.domain.search`).
     """
 
     wire: str
@@ -196,6 +196,9 @@ ORDER = Part(
         Field("status", "status", choices=_STATUSES),
         Field("userId", "user_id", nullable=True),
         Field("guestId", "guest_id", nullable=True),
+        # The account's e-mail when the order was placed (null for a guest), kept on the order like
+        # an item's variant: staff read who the customer is without a look-up, in the fallback too.
+        Field("customerEmail", "customer_email", nullable=True, staff_only=True),
         Field("shippingAddress", "shipping_address", source="shipping_address"),
         Field("shippingCity", "shipping_city", source="shipping_city", searched=True),
         Field("shippingState", "shipping_state", source="shipping_state", searched=True),

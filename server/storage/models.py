@@ -131,6 +131,7 @@ class Order(Base):
     order_number: Mapped[str] = mapped_column(String(16), unique=True)
     user_id: Mapped[str | None] = mapped_column(String(36), index=True, nullable=True)
     guest_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    customer_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     status: Mapped[str] = mapped_column(String(24))
     shipping_address: Mapped[str] = mapped_column(String(300))
     shipping_city: Mapped[str] = mapped_column(String(100))

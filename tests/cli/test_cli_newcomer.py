@@ -102,7 +102,7 @@ def test_a_refused_move_says_its_reason_once(admin: Krafta, sqlite_server: Serve
 
     run = admin("orders", "advance", order["orderNumber"], "READY", "--yes")
 
-    line = assert_error(run, 5, order["orderNumber"], "You may move it to: CONFIRMED, CANCELLED")
+    line = assert_error(run, 5, order["orderNumber"], "You may move it to: CONFIRMED, PENDING, CANCELLED")
     assert line.count("REPORTED") == 1 and line.count("READY") == 1, line
 
 
@@ -136,6 +136,8 @@ def test_format_tsv_json_and_table_on_list_commands(admin: Krafta, sqlite_server
 
 
 def test_admin_create_states_the_password_rule_and_asks_again(offline: Krafta, tmp_path: Path) -> None:
+    """The length is checked after the first entry: a short password is not asked for twice
+    (issue 19, finding 7; on main the repeat came first)."""
     data = tmp_path / "server-data"
     run = run_on_tty(
         offline,
@@ -143,14 +145,18 @@ def test_admin_create_states_the_password_rule_and_asks_again(offline: Krafta, t
         # Each answer waits for the space getpass writes after turning echo off (typing sooner races it).
         script=[
             ("Password (at least 8 characters): ", "short\n"),
-            ("Repeat for confirmation: ", "short\n"),
+            ("Password (at least 8 characters): ", "long-enough-1\n"),
+            ("Repeat for confirmation: ", "long-enough-2\n"),
             ("Password (at least 8 characters): ", "long-enough-1\n"),
             ("Repeat for confirmation: ", "long-enough-1\n"),
         ],
     )  # fmt: skip
 
     assert run.code == 0, (run.screen, run.err)
-    assert "it needs at least 8 characters. Try again." in run.err
+    assert run.err.count("it needs at least 8 characters. Try again.") == 1, run.err
+    assert "The two entries differ. Try again." in run.err
+    # Asked to repeat only the long ones: twice, for the two attempts at the 8-character password.
+    assert run.screen.count("Repeat for confirmation") == 2, run.screen
     assert "created ADMIN primera@tienda.test" in run.screen
     assert "short" not in run.screen and "long-enough-1" not in run.screen  # hidden input
 

@@ -9,7 +9,7 @@ import pytest
 from rich.console import Console
 
 from krafta_cli import workflows
-from krafta_cli.client import Conflict, KraftaClient, NotFound, Status
+from krafta_cli.client import Conflict, Forbidden, KraftaClient, NotFound, Status
 from krafta_cli.workflows import Handover, MoveOutcome, MoveRequest, Seen, plan_move, plan_moves
 from tests.tui.fake_shop import NOW, FakeShop, make_order
 
@@ -95,7 +95,9 @@ def test_nothing_offered_fails_without_a_request_and_a_failed_look_up_passes_thr
     assert isinstance(missing, MoveOutcome) and isinstance(missing.error, NotFound)
     assert isinstance(found, Seen) and found.status == "CONFIRMED"
     assert outcomes[0] is missing and outcomes[0].source is None and outcomes[0].ref == "KRFT-999999"
-    assert isinstance(outcomes[1].error, Conflict) and outcomes[1].ref == "c"
+    # C is open and nothing is offered: the role's limit (exit 7 in the CLI), not a conflict.
+    assert isinstance(outcomes[1].error, Forbidden) and outcomes[1].ref == "c"
+    assert "your role may not move it" in outcomes[1].error.message
     assert shop.puts == []
 
 
