@@ -26,7 +26,8 @@ class LoginScreen(Screen[LoginResult]):
     AUTO_FOCUS = "#email"
 
     BINDINGS = [
-        Binding("ctrl+q", "app.quit", "Quit", id="login.quit", tooltip="Leave without logging in"),
+        # Esc is the way out people try first (issue 19: it did nothing, only ctrl+q left).
+        Binding("escape,ctrl+q", "app.quit", "Quit", id="login.quit", tooltip="Leave without logging in"),
     ]
 
     def __init__(self, client: KraftaClient, *, message: str = "", email: str = "") -> None:
