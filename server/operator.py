@@ -231,12 +231,16 @@ def run_server(app: Any, settings: Settings, listener: socket.socket, *, log_lev
     """Serve `app` on an already bound socket until stopped; False when it failed to start."""
     import uvicorn
 
+    from server.api.protocol import with_header_deadline
+
     server = uvicorn.Server(
         uvicorn.Config(
             app,
             host=settings.host,
             port=settings.port,
             log_level=log_level,
+            # uvicorn has no deadline for request headers: a client sending none held its connection.
+            http=with_header_deadline(settings.header_timeout_seconds),
             timeout_graceful_shutdown=5,
             # The server decides which proxies' X-Forwarded-For to believe (KRAFTA_TRUSTED_PROXIES);
             # uvicorn's own default would believe any local process.

@@ -124,6 +124,9 @@ class Settings:
     docs: bool = True
     # A request body must have arrived this many seconds after the request started (else 408).
     body_timeout_seconds: float = 30.0
+    # A request's headers must have arrived this many seconds after the connection opened or the
+    # request's first byte (else the connection is closed: `api/protocol.py`). 0 = no limit.
+    header_timeout_seconds: float = 10.0
     # Orders one client address may create per minute, per server process; 0 = no limit.
     rate_limit_orders: int = 60
     # Failed logins within a minute: per (email, client address), per client address, per email.
@@ -156,6 +159,7 @@ class Settings:
             replay_interval_seconds=_number(env, "KRAFTA_REPLAY_INTERVAL", "5", float),
             docs=env.get("KRAFTA_DOCS", "on").strip().lower() not in ("off", "0", "false", "no"),
             body_timeout_seconds=_number(env, "KRAFTA_BODY_TIMEOUT", "30", float),
+            header_timeout_seconds=_number(env, "KRAFTA_HEADER_TIMEOUT", "10", float),
             rate_limit_orders=int(_number(env, "KRAFTA_RATE_LIMIT_ORDERS", "60")),
             login_failures_per_address=int(_number(env, "KRAFTA_RATE_LIMIT_LOGINS", "20")),
             trusted_proxies=tuple(

@@ -26,6 +26,7 @@ LIMITS = {
     "KRAFTA_RATE_LIMIT_ORDERS": "5",
     "KRAFTA_RATE_LIMIT_LOGINS": "10",
     "KRAFTA_BODY_TIMEOUT": "1",
+    "KRAFTA_HEADER_TIMEOUT": "1",
 }
 
 
@@ -309,6 +310,57 @@ def test_a_trickling_body_gets_408_and_the_connection_is_closed(live: LiveServer
 def test_a_body_sent_at_once_is_not_affected(live: LiveServer) -> None:
     with _via_proxy(live, _address()) as http:
         assert http.post("/api/orders", json=order_body()).status_code == 201
+
+
+# ---- issue 14: slow headers ---------------------------------------------------------------------------
+
+
+def _closed_after(sock: socket.socket, trickle: bytes, limit: float = 15) -> tuple[float, bytes]:
+    """Send `trickle` a byte at a time (every 0.2 s) until the server closes: (seconds, what it sent)."""
+    started, answer, sent = time.monotonic(), b"", 0
+    sock.settimeout(0.2)
+    while time.monotonic() - started < limit:
+        if sent < len(trickle):
+            try:
+                sock.sendall(trickle[sent : sent + 1])
+            except OSError:
+                break
+            sent += 1
+        try:
+            chunk = sock.recv(65536)
+        except TimeoutError:
+            continue
+        except ConnectionResetError:
+            break
+        if not chunk:
+            break
+        answer += chunk
+    return time.monotonic() - started, answer
+
+
+@pytest.mark.parametrize("trickle", [b"", b"GET /api/health HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 200])
+def test_a_connection_without_complete_headers_is_closed(live: LiveServer, trickle: bytes) -> None:
+    # Issue 14: on main uvicorn kept such connections open for as long as the client liked (1,500
+    # were still open after 73 s). KRAFTA_HEADER_TIMEOUT=1 for this server (default 10).
+    with socket.create_connection(("127.0.0.1", live.port), timeout=10) as sock:
+        elapsed, answer = _closed_after(sock, trickle)
+    assert answer == b""
+    assert elapsed < 8, elapsed  # 1 s, with slack for a loaded machine; on main: never (15 s)
+
+
+def test_a_kept_alive_connection_gets_the_deadline_for_each_request(live: LiveServer) -> None:
+    with socket.create_connection(("127.0.0.1", live.port), timeout=10) as sock:
+        sock.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        first = b""
+        while not first.endswith(b"}"):  # the whole answer (headers and body may come apart)
+            chunk = sock.recv(65536)
+            assert chunk, first
+            first += chunk
+        assert first.startswith(b"HTTP/1.1 200"), first[:100]
+        time.sleep(1.5)  # longer than the header deadline: idle between requests is keep-alive's business
+        elapsed, answer = _closed_after(sock, b"GET /api/health HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"b" * 200)
+    assert answer == b""
+    assert elapsed < 8, elapsed
 
 
 # ---- finding 14: headers, HEAD -------------------------------------------------------------------------

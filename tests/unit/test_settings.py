@@ -21,6 +21,7 @@ READ = [
     ("KRAFTA_REPLAY_INTERVAL", "0.5", "replay_interval_seconds", 0.5),
     ("KRAFTA_DOCS", "Off", "docs", False),
     ("KRAFTA_BODY_TIMEOUT", "2", "body_timeout_seconds", 2.0),
+    ("KRAFTA_HEADER_TIMEOUT", "0.5", "header_timeout_seconds", 0.5),
     ("KRAFTA_RATE_LIMIT_ORDERS", "0", "rate_limit_orders", 0),
     ("KRAFTA_RATE_LIMIT_LOGINS", "3", "login_failures_per_address", 3),
     ("KRAFTA_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1,", "trusted_proxies", ("10.0.0.0/8", "127.0.0.1")),
