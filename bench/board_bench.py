@@ -166,7 +166,7 @@ def insert_open_orders(db_url: str, count: int, admin_id: str) -> None:
                     record["history"].append(step)
                     record["updatedAt"] = record["enteredStatusAt"] = at.isoformat()
                 record["status"] = target
-                insert_rows(session, record)
+                insert_rows(session.connection(), record)
     finally:
         db.dispose()
 

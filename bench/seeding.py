@@ -145,6 +145,8 @@ def seed_krafta(db_url: str, template_id: str, total: int, *, rng_seed: int = 7)
                 # The folded search text names the order's number too: the clone's, not the template's.
                 old = str(template["order_number"]).lower()
                 row["search_text"] = row["search_text"].replace(old, str(row["order_number"]).lower())
+            if "list_json" in row:
+                row["list_json"] = None  # the template's; the server's own fill_missing makes each clone's
             order_rows.append(row)
             for t, fk_col in children:
                 pk = [c.name for c in t.primary_key.columns]
@@ -168,6 +170,11 @@ def seed_krafta(db_url: str, template_id: str, total: int, *, rng_seed: int = 7)
                 if kid_rows[t.name]:
                     conn.execute(t.insert(), kid_rows[t.name])
         done += n
+    if "list_json" in orders.c:
+        from server.storage.order_json import fill_missing
+
+        with engine.begin() as conn:
+            fill_missing(conn)
 
     # As the reference's seed.py does: fresh planner statistics, a checkpointed WAL.
     if engine.dialect.name == "postgresql":

@@ -34,7 +34,7 @@ from server.storage.models import (
     uploads_t,
     variants_t,
 )
-from server.storage.order_json import as_utc, json_by_ids, page_ids
+from server.storage.order_json import as_utc, ids_param, json_by_ids, page_ids, refresh
 from server.storage.queries import where
 
 __all__ = ["DatabaseOrders", "insert_rows", "part_changes", "records_for_rows", "write_edit"]
@@ -44,8 +44,9 @@ def _table(part: Part) -> Any:
     return Order.metadata.tables[part.table]
 
 
-def insert_rows(conn: Any, record: Mapping[str, Any]) -> None:
-    """Insert an order record's rows (order, items, payments, history) with `conn` (caller commits)."""
+def insert_rows(conn: Connection, record: Mapping[str, Any]) -> None:
+    """Insert an order record's rows (order, items, payments, history) and its stored JSON with
+    `conn` (caller commits)."""
     conn.execute(_table(ORDER).insert(), {**ORDER.to_row(record), "search_text": search_text(record)})
     for part in CHILDREN:
         rows = [{**part.to_row(r), "order_id": record["id"]} for r in record[part.key or ""]]
@@ -54,6 +55,7 @@ def insert_rows(conn: Any, record: Mapping[str, Any]) -> None:
                 row["seq"] = seq
         if rows:
             conn.execute(_table(part).insert(), rows)
+    refresh(conn, [record["id"]])
 
 
 def records_for_rows(conn: Connection, rows: Sequence[Mapping[Any, Any]]) -> list[dict[str, Any]]:
@@ -194,7 +196,8 @@ class DatabaseOrders:
             if not rows:
                 return []
             ids = [r[0] for r in rows]
-            texts: dict[str, str] = dict(conn.execute(json_by_ids(not self.db.is_sqlite), {"ids": ids}).all())
+            postgres = not self.db.is_sqlite
+            texts: dict[str, str] = dict(conn.execute(json_by_ids(postgres), ids_param(ids, postgres)).all())
         return [((as_utc(r[1]), r[0]), r[2], as_utc(r[3]), texts[r[0]]) for r in rows]
 
     def present(self, ids: Sequence[str]) -> set[str]:
@@ -241,7 +244,8 @@ class DatabaseOrders:
 def write_edit(conn: Connection, record: Mapping[str, Any], before: str, edit: OrderEdit) -> None:
     """The statements of one edit, generated from the declaration: the order's columns in one UPDATE
     guarded by the status read (its storage-only columns recomputed from the edited `record`),
-    history rows at the next positions, payments set by id, new payments inserted."""
+    history rows at the next positions, payments set by id, new payments inserted; then the order's
+    stored JSON."""
     order_id = record["id"]
     values = {**part_changes(ORDER, edit.fields), "search_text": search_text(record)}
     result = conn.execute(
@@ -275,3 +279,4 @@ def write_edit(conn: Connection, record: Mapping[str, Any], before: str, edit: O
         conn.execute(
             payments.insert(), [{**PAYMENT.to_row(p), "order_id": order_id} for p in edit.new_payments]
         )
+    refresh(conn, [order_id])

@@ -149,6 +149,13 @@ class Order(Base):
     # `q` looks here: the order's searched fields folded (`server.domain.search.search_text`),
     # written with the order (`database.insert_rows`) and whenever a searched field changes.
     search_text: Mapped[str] = mapped_column(Text)
+    # The order's staff JSON, children included, as the database builds it (`storage/order_json.py`),
+    # rewritten in every write's transaction: a list reads it as it is instead of building it per
+    # order per request. `list_shape` says which builder made it (`order_json.shape_key`): a text
+    # missing or made by another one (an earlier release, a row written around the server) is built
+    # again when read, and stored again by `fill_missing` at the next upgrade.
+    list_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    list_shape: Mapped[str | None] = mapped_column(String(16), nullable=True)
     # Who receives the parcel (server/domain/recipient.py): optional, for the courier's form.
     recipient_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
     recipient_phone: Mapped[str | None] = mapped_column(String(32), nullable=True)

@@ -10,24 +10,30 @@ Python path (`records_for_rows`) — a test compares the two on both databases.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     FromClause,
     Select,
     String,
     TextClause,
-    bindparam,
     case,
     cast,
     func,
     literal_column,
+    not_,
+    or_,
     select,
     text,
     type_coerce,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import aggregate_order_by
@@ -38,7 +44,7 @@ from server.domain.shape import BOOL, CHILDREN, JSON, MONEY, ORDER, TIME, Field,
 from server.storage.models import Order, orders_t
 from server.storage.queries import where
 
-__all__ = ["as_utc", "json_by_ids", "order_json", "page_ids"]
+__all__ = ["as_utc", "fill_missing", "ids_param", "json_by_ids", "order_json", "page_ids", "refresh"]
 
 _CHILD_ORDER = {"items": "id", "payments": "reported_at", "history": "seq"}
 
@@ -117,17 +123,76 @@ def order_json(postgres: bool) -> ColumnElement[Any]:
     return cast(obj, String) if postgres else obj
 
 
+def _match(postgres: bool) -> str:
+    # The ids as one parameter, not one per id: expanding 1,000 placeholders per query cost more
+    # than the query's planning (a JSON array on SQLite, an array on PostgreSQL; see `ids_param`).
+    return "= ANY(:ids)" if postgres else "IN (SELECT value FROM json_each(:ids))"
+
+
+def ids_param(ids: Sequence[str], postgres: bool) -> dict[str, Any]:
+    """The `:ids` parameter of `json_by_ids` and `refresh`."""
+    return {"ids": list(ids) if postgres else json.dumps(list(ids))}
+
+
+def _compiled(statement: Any, postgres: bool) -> TextClause:
+    dialect = postgresql.dialect() if postgres else sqlite.dialect()  # type: ignore[no-untyped-call]
+    # The match is SQL text whose `:ids` (escaped here) the outer text() binds: a literal compile
+    # cannot render a parameter it has no value for.
+    statement = statement.where(text(f"orders.id {_match(postgres)}".replace(":ids", "\\:ids")))
+    return text(str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True})))
+
+
+@cache
+def shape_key(postgres: bool) -> str:
+    """What the stored JSON was made by: a digest of the SQL that builds it, so a change to the
+    declaration or to this builder (a field added by a later release) makes every stored text stale."""
+    dialect = postgresql.dialect() if postgres else sqlite.dialect()  # type: ignore[no-untyped-call]
+    sql = str(order_json(postgres).compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    return hashlib.sha256(sql.encode()).hexdigest()[:16]
+
+
+def _current(postgres: bool) -> ColumnElement[bool]:
+    return orders_t.c.list_shape == _const(shape_key(postgres))
+
+
 @cache
 def json_by_ids(postgres: bool) -> TextClause:
-    """`SELECT id, <order json> FROM orders WHERE id IN :ids`, compiled once per dialect.
+    """`SELECT id, <order json> FROM orders WHERE id matches :ids`, compiled once per dialect: the
+    stored text, or the JSON built here for a row whose text is missing or stale.
 
     Built and compiled once: constructing this expression and computing its cache key on every
-    request cost more than running it (measured on newest-50).
+    request cost more than running it (measured on newest-50). CASE evaluates the builder only for
+    the rows that need it, on both databases.
     """
-    dialect = postgresql.dialect() if postgres else sqlite.dialect()  # type: ignore[no-untyped-call]
-    query = select(orders_t.c.id, order_json(postgres).label("json"))
-    sql = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-    return text(sql + " WHERE orders.id IN :ids").bindparams(bindparam("ids", expanding=True))
+    stored = case((_current(postgres), orders_t.c.list_json), else_=order_json(postgres))
+    return _compiled(select(orders_t.c.id, stored.label("json")), postgres)
+
+
+@cache
+def _refresh(postgres: bool) -> TextClause:
+    values = {"list_json": order_json(postgres), "list_shape": _const(shape_key(postgres))}
+    return _compiled(update(orders_t).values(**values), postgres)
+
+
+def refresh(conn: Connection, ids: Sequence[str]) -> None:
+    """Store these orders' JSON as the database builds it; last in their write's transaction, after
+    every row of the order was written."""
+    postgres = conn.dialect.name == "postgresql"
+    conn.execute(_refresh(postgres), ids_param(ids, postgres))
+
+
+def fill_missing(conn: Connection, *, batch: int = 1000) -> int:
+    """Store the JSON of every order whose stored text is missing or was made by another shape (rows
+    written by an earlier version, or around the server); how many."""
+    postgres = conn.dialect.name == "postgresql"
+    stale = or_(orders_t.c.list_shape.is_(None), not_(_current(postgres)))
+    done = 0
+    while True:
+        ids = list(conn.scalars(select(orders_t.c.id).where(stale).limit(batch)))
+        if not ids:
+            return done
+        refresh(conn, ids)
+        done += len(ids)
 
 
 def page_ids(filt: OrderFilter, after: After | None, size: int) -> Select[Any]:

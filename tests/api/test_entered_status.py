@@ -206,12 +206,19 @@ def test_the_stored_value_is_the_stuck_rules_one_input_in_the_database(
     long_ago = utcnow() - timedelta(days=3)
     with db.order_write() as conn:
         # One order entered CONFIRMED three days ago by its column; the other only by its history.
+        # Rows written around the server: their stored list JSON marked stale, lists build it again.
         conn.execute(
-            sa.update(orders_t).where(orders_t.c.id == old_column).values(entered_status_at=long_ago)
+            sa.update(orders_t)
+            .where(orders_t.c.id == old_column)
+            .values(entered_status_at=long_ago, list_shape=None)
         )
         events = orders_t.metadata.tables["order_events"]
         conn.execute(sa.update(events).where(events.c.order_id == old_history).values(at=long_ago))
-        conn.execute(sa.update(orders_t).where(orders_t.c.id == old_history).values(created_at=long_ago))
+        conn.execute(
+            sa.update(orders_t)
+            .where(orders_t.c.id == old_history)
+            .values(created_at=long_ago, list_shape=None)
+        )
     found = _stuck_ids(service, rules)
     assert found == {"flag": {old_column}, "get": {old_column}, "filter": {old_column}, "not": {old_history}}
 

@@ -438,3 +438,49 @@ def test_the_order_shape_round_trips_through_the_database_and_the_fallback(
     expected |= {"priceCheck": "UNKNOWN_VARIANT", "priceExpected": None}
     expected["items"] = [{**i, "productName": None, "unitPrice": None} for i in expected["items"]]
     assert _comparable(from_file) == expected
+
+
+def test_a_list_reads_each_order_as_stored_by_its_last_write(db: Database, store: FallbackStore) -> None:
+    """Lists read the JSON each write stored (`orders.list_json`): after a move it is the moved order;
+    a row without one, or with one made by another builder, reads the same, and the upgrade stores it."""
+    from sqlalchemy import update
+
+    from server.domain.schemas import AdvanceIn
+    from server.storage.models import orders_t
+    from server.storage.order_json import fill_missing
+
+    CatalogService(db).upsert(CatalogIn.model_validate(CATALOG))
+    service, admin = OrderService(OrderStorage(db, store)), _admin(db)
+    created = service.create(_body(), owner=None, idempotency_key=None, request_hash="a")[1]
+    service.advance(admin, AdvanceIn.model_validate({"orderId": created["orderId"], "status": "CONFIRMED"}))
+
+    def listed() -> dict:  # type: ignore[type-arg]
+        orders = json.loads(service.list_page(admin, OrderFilter(), limit=10, cursor=None))["orders"]
+        streamed = json.loads(b"".join(service.stream_all(admin, OrderFilter())))["orders"]
+        assert orders == streamed and len(orders) == 1
+        return orders[0]  # type: ignore[no-any-return]
+
+    def stored() -> str | None:
+        with db.engine.connect() as conn:
+            return conn.scalar(select(orders_t.c.list_json))
+
+    moved = listed()
+    assert moved == service.get(admin, created["orderId"])
+    assert moved["status"] == "CONFIRMED" and [h["toStatus"] for h in moved["history"]][-1] == "CONFIRMED"
+    assert json.loads(stored() or "null")["status"] == "CONFIRMED"
+
+    with db.engine.begin() as conn:
+        conn.execute(update(orders_t).values(list_json=None, list_shape=None))
+    assert stored() is None and listed() == moved
+    with db.engine.begin() as conn:
+        assert fill_missing(conn) == 1
+    assert stored() is not None and listed() == moved
+    # A text made by another builder (an earlier release's declaration) is stale: built again, refilled.
+    with db.engine.begin() as conn:
+        conn.execute(update(orders_t).values(list_json='{"stale":true}', list_shape="0" * 16))
+    assert listed() == moved
+    with db.engine.begin() as conn:
+        assert fill_missing(conn) == 1 and fill_missing(conn) == 0
+    assert json.loads(stored() or "null") == {
+        k: v for k, v in moved.items() if k not in ("stuck", "nextStatuses")
+    }

@@ -170,8 +170,9 @@ def test_the_request_model_feeds_exactly_the_declared_sources() -> None:
 # ---- the columns: declared in the models, created by the migrations ------------------------------------
 
 # Columns of the order tables that are not wire fields: a child's order and place, and what only
-# storage reads (the folded search text is written with the order, never sent).
-STORAGE_ONLY = {"order_id", "seq", "search_text"}
+# storage reads (the folded search text and the stored list JSON are written with the order, never
+# sent as columns).
+STORAGE_ONLY = {"order_id", "seq", "search_text", "list_json", "list_shape"}
 COLUMN_TYPES = {
     "text": (String,),
     "int": (Integer,),

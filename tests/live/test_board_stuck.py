@@ -43,7 +43,12 @@ def _entered(server: LiveServer, order_id: str, at: datetime) -> None:
     engine = create_engine(server.db_url)
     try:
         with engine.begin() as db:
-            db.execute(orders_t.update().where(orders_t.c.id == order_id).values(entered_status_at=at))
+            # Written around the server: the stored list JSON marked stale, lists build it again.
+            db.execute(
+                orders_t.update()
+                .where(orders_t.c.id == order_id)
+                .values(entered_status_at=at, list_shape=None)
+            )
     finally:
         engine.dispose()
 
