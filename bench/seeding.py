@@ -146,7 +146,8 @@ def seed_krafta(db_url: str, template_id: str, total: int, *, rng_seed: int = 7)
                 old = str(template["order_number"]).lower()
                 row["search_text"] = row["search_text"].replace(old, str(row["order_number"]).lower())
             if "list_json" in row:
-                row["list_json"] = None  # the template's; the server's own fill_missing makes each clone's
+                # The template's stored JSON, stale for the clone: the server's fill_missing makes its own.
+                row["list_json"] = row["list_shape"] = None
             order_rows.append(row)
             for t, fk_col in children:
                 pk = [c.name for c in t.primary_key.columns]

@@ -164,7 +164,8 @@ def json_by_ids(postgres: bool) -> TextClause:
     request cost more than running it (measured on newest-50). CASE evaluates the builder only for
     the rows that need it, on both databases.
     """
-    stored = case((_current(postgres), orders_t.c.list_json), else_=order_json(postgres))
+    fresh = _current(postgres) & orders_t.c.list_json.is_not(None)
+    stored = case((fresh, orders_t.c.list_json), else_=order_json(postgres))
     return _compiled(select(orders_t.c.id, stored.label("json")), postgres)
 
 
