@@ -17,6 +17,7 @@ import typer
 from krafta_cli.client import (
     ApiError,
     Conflict,
+    DatabaseDown,
     Forbidden,
     KraftaError,
     NotFound,
@@ -83,6 +84,9 @@ def describe(exc: BaseException, session: Session | None = None) -> tuple[str, E
                 detail = "; ".join(f"{name}: {reason(problem)}" for name, problem in exc.fields.items())
                 return f"invalid input: {detail}", ExitCode.INVALID
             return f"invalid input: {reason(exc.message)}", ExitCode.INVALID
+        case DatabaseDown():
+            # The server's own sentence: it says what could not be done and that the database is down.
+            return exc.message, ExitCode.DATABASE_DOWN
         case ServerError():
             return f"server error: {exc.message}", ExitCode.ERROR
         case ApiError() | KraftaError():

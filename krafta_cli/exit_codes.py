@@ -8,7 +8,7 @@
 | 3 | authentication: not logged in, wrong password, expired or rejected token, rate limited |
 | 4 | not found: no such order or user |
 | 5 | conflict: the order is not in the status you expected (the message shows the current one) |
-| 6 | the server cannot be reached |
+| 6 | the server cannot be reached, or its database is down (a partial list; an order out of reach) |
 | 7 | forbidden: your role may not do this (a move refused by your role says why) |
 | 8 | invalid input: a bad field (named in the message) or an unreadable / non-JSON input file |
 | 130 | interrupted: Ctrl-C (at a prompt nothing changed; in a bulk move, what moved stays moved) |
@@ -30,6 +30,9 @@ class ExitCode(IntEnum):
     NOT_FOUND = 4
     CONFLICT = 5
     UNREACHABLE = 6
+    # The same code: the shop cannot be reached whole. A script must never take the fallback's
+    # few orders for the whole list, nor an order out of reach for one that does not exist.
+    DATABASE_DOWN = 6
     FORBIDDEN = 7
     INVALID = 8
     # 128 + SIGINT, as shells report a process ended by Ctrl-C.

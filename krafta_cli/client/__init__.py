@@ -32,6 +32,7 @@ from krafta_cli.client._events import CREATED, RESYNC, STATUS_CHANGED, EventStre
 from krafta_cli.client._exceptions import (
     ApiError,
     Conflict,
+    DatabaseDown,
     Forbidden,
     KraftaError,
     NotFound,
@@ -67,6 +68,7 @@ __all__ = [
     "TOKEN_COOKIE",
     "ApiError",
     "Conflict",
+    "DatabaseDown",
     "EventStream",
     "Forbidden",
     "KraftaClient",

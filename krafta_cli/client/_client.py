@@ -92,11 +92,15 @@ class OrderPage:
     `stuck_rules` is what the server published with a staff answer (`stuckRules`): how long an
     order may sit in each status (statuses not listed are never stuck; empty when the rules are
     off). None when the answer carried none (a customer's list).
+
+    `database_down`: the server said `"database": "down"` — its database did not answer, so the
+    page holds only the orders in its fallback store: a part of the shop, never the whole.
     """
 
     orders: list[Order]
     next_cursor: str | None
     stuck_rules: dict[str, timedelta] | None = None
+    database_down: bool = False
 
 
 def _stuck_rules(value: object) -> dict[str, timedelta] | None:
@@ -352,6 +356,7 @@ class KraftaClient:
             orders=orders,
             next_cursor=next_cursor if isinstance(next_cursor, str) else None,
             stuck_rules=_stuck_rules(body.get("stuckRules")),
+            database_down=body.get("database") == "down",
         )
 
     def iter_pages(

@@ -11,7 +11,8 @@ The tree (every error of a request is a `KraftaError`; context is passed by keyw
         ├── Conflict(current_status=, next_statuses=)   409: moved meanwhile / not allowed now
         ├── ValidationFailed(fields=)     400 / 413 / 415 / 422: bad input, `fields` names each culprit
         ├── RateLimited(retry_after=)     429: too many attempts
-        └── ServerError                   5xx (503 "unavailable": the database is down)
+        └── ServerError                   5xx
+            └── DatabaseDown              503 "unavailable": the database is down, nothing to fall back on
     UnknownName(value=, closest=)         a ValueError of parse_status / parse_role, never of a request
 
 Errors are mapped by the body's `code` first, then by the HTTP status, because the seed makes
@@ -32,6 +33,7 @@ import httpx
 __all__ = [
     "ApiError",
     "Conflict",
+    "DatabaseDown",
     "Forbidden",
     "KraftaError",
     "NotFound",
@@ -150,7 +152,12 @@ class RateLimited(ApiError):
 
 
 class ServerError(ApiError):
-    """The server failed (5xx), e.g. 503 when the database is down and there is no fallback."""
+    """The server failed (5xx)."""
+
+
+class DatabaseDown(ServerError):
+    """503 "unavailable": the server answers but its database does not, and what was asked has no
+    fallback (a login, the catalog) or may be in the database (an order not in the fallback)."""
 
 
 _BY_CODE: dict[str, type[ApiError]] = {
@@ -162,7 +169,7 @@ _BY_CODE: dict[str, type[ApiError]] = {
     "conflict": Conflict,
     "idempotency_conflict": Conflict,
     "rate_limited": RateLimited,
-    "unavailable": ServerError,
+    "unavailable": DatabaseDown,
 }
 
 _BY_STATUS: dict[int, type[ApiError]] = {

@@ -140,11 +140,21 @@ def list_orders(
     more = False
     with connect() as client:
         if all_pages:
-            orders = list(client.iter_orders(status=status or (), q=search, stuck=stuck))
+            pages = list(client.iter_pages(status=status or (), q=search, stuck=stuck))
+            orders = [order for page in pages for order in page.orders]
+            down = any(page.database_down for page in pages)
         else:
             page = client.list_orders(status=status or (), q=search, limit=limit, stuck=stuck)
-            orders, more = page.orders, page.next_cursor is not None
+            orders, more, down = page.orders, page.next_cursor is not None, page.database_down
     render.print_orders(orders, output)
+    if down:
+        # Never a silent partial list: what the server has is printed, then said to be partial.
+        count = f"{len(orders)} order{'' if len(orders) == 1 else 's'}"
+        sys.stderr.write(
+            f"warning: the server's database is down: this list holds only the {count} in its "
+            "fallback store, not every order; run it again when the database is back\n"
+        )
+        raise typer.Exit(ExitCode.DATABASE_DOWN)
     if more and output is render.OutputFormat.TABLE and render.stdout_is_tty():
         typer.echo(f"Showing the newest {limit}; use --all or --limit N for more.", err=True)
 

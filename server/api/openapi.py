@@ -195,7 +195,7 @@ _ERRORS = {
     413: "Body too large",
     415: "Body not sent as application/json",
     429: "Rate limited; see Retry-After",
-    503: "The database is unavailable and this operation has no fallback",
+    503: "The database is unavailable: this operation has no fallback, or the order may be in the database",
 }
 
 

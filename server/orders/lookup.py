@@ -1,20 +1,21 @@
 """Finding one order for a caller: by number (`KRFT-123456`, or as typed: `123456`) or id, in the
 database, then the fallback files (the seam's `find`); someone else's order is "not found", never
-"forbidden"."""
+"forbidden". An order found in neither while the database did not answer is not "not found": it
+may well be in the database (`unfound`: a 503, issue 14)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from server.domain.audience import shown_to, visible_to
-from server.domain.errors import NotFound
+from server.domain.errors import ApiError, NotFound, Unavailable
 from server.domain.numbers import parse_number
 from server.domain.principal import Principal
 from server.domain.stuck import StuckRules
 from server.storage.files import canonical_uuid
 from server.storage.seam import OrderStorage
 
-__all__ = ["get", "missing"]
+__all__ = ["get", "unfound"]
 
 
 def get(storage: OrderStorage, stuck: StuckRules, viewer: Principal, ident: str) -> dict[str, Any]:
@@ -27,18 +28,22 @@ def get(storage: OrderStorage, stuck: StuckRules, viewer: Principal, ident: str)
     found, answered = storage.find(lambda store: store.get(order_id=order_id, number=number))
     # Someone else's order is "not found", not "forbidden": its existence is not theirs to learn.
     if found is None:
-        raise NotFound(missing(ident, answered))
+        raise unfound(ident, answered)
     if not visible_to(found, viewer):
         raise NotFound(f"No order {ident}.")
     return shown_to(found, viewer, stuck)
 
 
-def missing(ident: str, answered: bool) -> str:
-    """Why an order was not found: with the database down, only the fallback could be asked."""
+def unfound(ident: str, answered: bool) -> ApiError:
+    """The error for an order found nowhere the server could look.
+
+    With the database answering, a 404. Without it only the fallback could be asked, so the order
+    may well exist: a 503 saying so (the seed's 404 here made `krafta orders show` say "no order"
+    about an order that was only out of reach, and a client could not tell the two apart).
+    """
     if answered:
-        return f"No order {ident}."
-    # The seed's rule: 404 when the database failed and the fallback has no such order.
-    return (
+        return NotFound(f"No order {ident}.")
+    return Unavailable(
         f"No order {ident} in the fallback store, and the database is unavailable to look further; "
         "try again when it is back."
     )

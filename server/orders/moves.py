@@ -15,7 +15,7 @@ from server.domain.principal import Principal
 from server.domain.schemas import AdvanceIn
 from server.domain.shape import utcnow
 from server.domain.stuck import StuckRules
-from server.orders.lookup import missing
+from server.orders.lookup import unfound
 from server.storage.files import canonical_uuid
 from server.storage.seam import OrderStorage
 
@@ -55,7 +55,7 @@ def advance(
     except MoveRefused as refused:
         raise _refusal(refused, actor) from None
     if moved is None:
-        raise NotFound(missing(f"with orderId {order_id}", answered))
+        raise unfound(f"with orderId {order_id}", answered)
     return shown_to(moved, actor, stuck, at)
 
 

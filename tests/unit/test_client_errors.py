@@ -19,6 +19,7 @@ import pytest
 from krafta_cli.client import (
     ApiError,
     Conflict,
+    DatabaseDown,
     Forbidden,
     KraftaClient,
     KraftaError,
@@ -63,7 +64,7 @@ def replying(
         (409, "conflict", Conflict),
         (409, "idempotency_conflict", Conflict),
         (429, "rate_limited", RateLimited),
-        (503, "unavailable", ServerError),
+        (503, "unavailable", DatabaseDown),
         (500, None, ServerError),
         (502, None, ServerError),
         (418, None, ApiError),
