@@ -80,8 +80,8 @@ def demo_server(password: str) -> Iterator[tuple[str, str]]:
     env = {**os.environ, "KRAFTA_DATA_DIR": str(data), "KRAFTA_DEMO_PASSWORD": password}
     log = open(data / "server.log", "wb")  # noqa: SIM115 - closed below, after the child
     process = subprocess.Popen(
-        [sys.executable, "-m", "krafta_cli", "serve", "--demo", "--host", "127.0.0.1", "--port", str(port),
-         "--db", db_url],
+        [sys.executable, "-m", "krafta_cli", "serve", "--demo", "--still", "--host", "127.0.0.1",
+         "--port", str(port), "--db", db_url],
         env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"

@@ -119,7 +119,7 @@ def demo_shop(extra_orders: int) -> Iterator[tuple[str, str]]:
     server = ServerProcess(
         port=_free_port(),
         log_path=data / "server.log",
-        args=["--demo", "--db", f"sqlite:///{data / 'krafta.db'}"],
+        args=["--demo", "--still", "--db", f"sqlite:///{data / 'krafta.db'}"],
         env=_env(
             KRAFTA_DATA_DIR=str(data),
             KRAFTA_DEMO_PASSWORD=password,
@@ -157,7 +157,7 @@ def demo_server_cpu(repeat: int) -> float:
         server = ServerProcess(
             port=_free_port(),
             log_path=data / "server.log",
-            args=["--demo", "--db", f"sqlite:///{data / 'krafta.db'}"],
+            args=["--demo", "--still", "--db", f"sqlite:///{data / 'krafta.db'}"],
             env=_env(
                 KRAFTA_DATA_DIR=str(data),
                 KRAFTA_DEMO_PASSWORD=secrets.token_urlsafe(12),

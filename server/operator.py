@@ -15,11 +15,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from server.demo import DEMO_ADMIN, DEMO_TALLER
+from server.demo import DEMO_ADMIN, DEMO_EVERY, DEMO_TALLER
 from server.settings import ConfigError, Settings
 
 __all__ = [
     "DEMO_ADMIN",
+    "DEMO_EVERY",
     "DEMO_TALLER",
     "DatabaseUnreachable",
     "DemoSeed",
@@ -36,6 +37,7 @@ __all__ = [
     "run_server",
     "safe_url",
     "seed_demo",
+    "start_demo_life",
     "with_migrate_later",
     "write_demo_token",
 ]
@@ -203,6 +205,16 @@ def build_app(settings: Settings) -> Any:
         return create_app(settings)
     except ConfigError as error:
         raise OperatorError(str(error)) from None
+
+
+def start_demo_life(app: Any, *, every: tuple[float, float] | None = None) -> Callable[[], None]:
+    """Start the living demo on `app` (a new order and one moved every 20-40 s, `every` seconds
+    when given); returns what stops it."""
+    from server.demo import DemoLife
+
+    life = DemoLife(app.state.services, every=every or DEMO_EVERY)
+    life.start()
+    return life.stop
 
 
 def write_demo_token(app: Any, path: Path) -> bool:

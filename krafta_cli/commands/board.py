@@ -42,6 +42,7 @@ HeadlessOption = Annotated[
 
 # The demo's users, as server/demo.py seeds them (kept here: this module must not import the server).
 DEMO_ADMIN = "admin@krafta.demo"
+DEMO_TALLER = "taller@krafta.demo"
 
 
 def _free_port() -> int:
@@ -53,8 +54,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def demo_server(password: str) -> Iterator[ServerProcess]:
-    """`krafta serve --demo` over a fresh SQLite database in a temp dir, started (not yet ready).
+def demo_server(password: str, *, still: bool = False) -> Iterator[ServerProcess]:
+    """`krafta serve --demo` over a fresh SQLite database in a temp dir, started (not yet ready);
+    `still`: a demo that stands still (`--still`: no new orders nor moves).
 
     On exit — normal, exception, Ctrl-C or SIGTERM — the child is stopped, then the temp dir
     removed, in that order, so the database is never deleted under a running server.
@@ -77,7 +79,7 @@ def demo_server(password: str) -> Iterator[ServerProcess]:
     server = ServerProcess(
         port=_free_port(),
         log_path=data_dir / "server.log",
-        args=["--demo", "--db", f"sqlite:///{data_dir / 'krafta.db'}"],
+        args=["--demo", *(["--still"] if still else []), "--db", f"sqlite:///{data_dir / 'krafta.db'}"],
         env=env,
         own_session=True,
         die_with_parent=True,
@@ -120,11 +122,17 @@ def board(server: ServerOption = None) -> None:
         BoardApp(client, save_login=remember, freeze_gc=True).run()
 
 
-def demo(headless: HeadlessOption = False) -> None:
-    """Start a demo shop (fresh database, demo users, ~40 orders) and open the board on it.
+def demo(
+    headless: HeadlessOption = False,
+    still: Annotated[
+        bool, typer.Option("--still", help="A demo that stands still: no new orders nor moves.")
+    ] = False,
+) -> None:
+    """Start a demo shop (fresh database, demo users, ~40 orders) and open the board on it, logged in.
 
-    Nothing is kept: the server stops and its data is deleted when you quit. Your saved
-    logins are left alone.
+    The shop lives: a new order and one moved every 20-40 s (--still turns that off). The demo
+    accounts are printed at start. Nothing is kept: the server stops and its data is deleted when
+    you quit. Your saved logins are left alone.
     """
     import secrets
 
@@ -133,10 +141,15 @@ def demo(headless: HeadlessOption = False) -> None:
     previous = {sig: signal.signal(sig, _exit_on_signal) for sig in (signal.SIGTERM, signal.SIGHUP)}
     password = secrets.token_urlsafe(12)
     try:
-        with demo_server(password) as shop:
+        with demo_server(password, still=still) as shop:
             typer.echo(
                 f"krafta demo: server {shop.url} (pid {shop.pid}), "
                 f"data in {shop.log_path.parent} — both gone when you quit",
+                err=True,
+            )
+            # The board logs in by itself; these are for a second terminal (`krafta login`).
+            typer.echo(
+                f"krafta demo: accounts {DEMO_ADMIN} (ADMIN), {DEMO_TALLER} (TALLER); password {password}",
                 err=True,
             )
             # Loaded while the server starts: Textual's import is most of the board's start-up.

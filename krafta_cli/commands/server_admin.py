@@ -83,7 +83,15 @@ def serve(
     db: DbOption = None,
     data_dir: DataDirOption = None,
     demo: Annotated[
-        bool, typer.Option("--demo", help="Seed demo users, products and ~40 orders (once).")
+        bool,
+        typer.Option(
+            "--demo",
+            help="Seed demo users, products and ~40 orders (once); a new order and one moved every "
+            "20-40 s; the demo accounts printed on every start.",
+        ),
+    ] = False,
+    still: Annotated[
+        bool, typer.Option("--still", help="With --demo: no new orders nor moves (a demo that stands still).")
     ] = False,
 ) -> None:
     """Run the orders server (migrates the database first)."""
@@ -94,6 +102,7 @@ def serve(
 
     from server import operator
 
+    every = _demo_every(os.environ.get(DEMO_EVERY))
     settings = _settings(db, data_dir, host=host, port=port)
     if not 1 <= settings.port <= 65535:
         fail(f"port {settings.port} is not in 1-65535 (check KRAFTA_PORT)", ExitCode.USAGE)
@@ -118,12 +127,18 @@ def serve(
             seeded = operator.seed_demo(
                 settings, password=os.environ.get("KRAFTA_DEMO_PASSWORD") or None, password_hash=demo_hash
             )
-            if seeded.created:
-                users = f"{operator.DEMO_ADMIN} or {operator.DEMO_TALLER}"
-                typer.echo(f"demo data: {seeded.orders} orders; log in as {users}")
-                typer.echo(f"demo password: {seeded.password}")
-            else:
-                typer.echo("demo data already present (the password was printed when it was first seeded)")
+            # Every start: the accounts are worth nothing if their password was printed only once.
+            typer.echo(f"demo data: {seeded.orders} orders" if seeded.created else "demo data: already there")
+            typer.echo(
+                f"demo accounts: {operator.DEMO_ADMIN} (ADMIN), {operator.DEMO_TALLER} (TALLER); "
+                f"password: {seeded.password}"
+            )
+            if not still:
+                every = every or operator.DEMO_EVERY
+                typer.echo(
+                    f"demo shop is live: a new order and one moved every {every[0]:g}-{every[1]:g} s "
+                    "(--still for a demo that stands still)"
+                )
         typer.echo(
             f"krafta server on http://{settings.host}:{settings.port} — "
             f"database {operator.safe_url(settings.db_url)}"
@@ -138,9 +153,14 @@ def serve(
                 operator.write_demo_token(app, Path(token_file))
             except Exception as error:  # only a shortcut: without the file `krafta demo` logs in
                 typer.echo(f"warning: no demo token written ({type(error).__name__}: {error})", err=True)
-        started = operator.run_server(
-            app, settings, listener, log_level=os.environ.get("KRAFTA_LOG_LEVEL", "info")
-        )
+        stop_life = operator.start_demo_life(app, every=every) if demo and not still else None
+        try:
+            started = operator.run_server(
+                app, settings, listener, log_level=os.environ.get("KRAFTA_LOG_LEVEL", "info")
+            )
+        finally:
+            if stop_life is not None:
+                stop_life()
     if not started:
         fail("the server failed to start (its log above says why)", ExitCode.ERROR)
 
@@ -171,6 +191,24 @@ def _hash_in_background(password: str | None) -> Callable[[str], str] | None:
 
     return hashed
 
+
+def _demo_every(value: str | None) -> tuple[float, float] | None:
+    """`KRAFTA_DEMO_EVERY`: seconds between the living demo's beats, `20-40` (drawn between) or `30`;
+    None when unset (the server's default, 20-40)."""
+    if not value:
+        return None
+    low, _, high = value.partition("-")
+    try:
+        bounds = (float(low), float(high or low))
+    except ValueError:
+        bounds = (-1.0, -1.0)
+    if not (0 < bounds[0] <= bounds[1] < 86400):
+        fail(f"KRAFTA_DEMO_EVERY={value!r}: give seconds, as 30 or 20-40", ExitCode.USAGE)
+    return bounds
+
+
+DEMO_EVERY = "KRAFTA_DEMO_EVERY"
+"""Seconds between two beats of the living demo (20-40 by default; tests make it quick)."""
 
 DEMO_TOKEN_FILE = "KRAFTA_DEMO_TOKEN_FILE"
 """Where `krafta serve --demo` writes a session token for the demo admin (set by `krafta demo`, which
