@@ -96,7 +96,8 @@ class Services:
         # Every order change, database or fallback, goes through these hooks (`storage/hooks.py`).
         hooks = LiveHooks(live)
         store = FallbackStore(settings.orders_fallback_dir, hooks)
-        lease = NumberLease(db)
+        # Kept on disk beside the database's other private files: a restart spends what is reserved.
+        lease = NumberLease(db, directory=settings.data_dir / "leases")
         # One seam for every order operation: the service and the replay share its stores.
         storage = OrderStorage(db, store)
         return cls(

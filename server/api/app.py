@@ -55,6 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # The fallback's index is built from its directory now, not on the first order; the number
         # lease is filled while the database answers (the replay loop keeps it topped up).
         await anyio.to_thread.run_sync(services.store.count)
+        # Before the first order: the numbers a predecessor reserved and left unspent are ours now.
+        await anyio.to_thread.run_sync(services.lease.open)
         if migrate is None:
             try:
                 await anyio.to_thread.run_sync(lambda: attempt(services.lease.refill))

@@ -34,7 +34,7 @@ from server.storage.db import Database
 from server.storage.files import FallbackStore
 from server.storage.migrate import upgrade
 from server.storage.models import Order, OrderNumber
-from server.storage.numbers import NumberLease
+from server.storage.numbers import LeaseFile, NumberLease
 from server.storage.replay import Replayer
 from server.storage.seam import OrderStorage
 from tests.conftest import DATABASES, database_url
@@ -484,3 +484,92 @@ def test_a_list_reads_each_order_as_stored_by_its_last_write(db: Database, store
     assert json.loads(stored() or "null") == {
         k: v for k, v in moved.items() if k not in ("stuck", "nextStatuses")
     }
+
+
+# ---- the lease on disk (issue 14) ------------------------------------------------------------------
+
+
+def _lease_left_by_a_killed_process(url: str, directory: Path) -> list[str]:
+    """A process that filled a lease on disk and died without a shutdown (os._exit): its numbers."""
+    script = textwrap.dedent(
+        f"""
+        import os, sys
+        from pathlib import Path
+        from server.storage.db import Database
+        from server.storage.numbers import LeaseFile, NumberLease
+        db = Database({url!r}, pool_size=1)
+        lease = NumberLease(db, block=4, low_water=1, directory=Path({str(directory)!r}))
+        lease.open()
+        lease.refill()
+        print(" ".join(lease._pool), flush=True)
+        os._exit(0)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    return done.stdout.split()
+
+
+def test_a_restart_during_an_outage_spends_the_reserved_numbers(
+    db: Database, down: Database, store: FallbackStore, tmp_path: Path
+) -> None:
+    # Issue 14: on main a restarted process started with an empty lease, so during an outage it drew
+    # numbers nobody had reserved (3 of 2,000 orders renumbered in a fault run).
+    leases = tmp_path / "leases"
+    left = _lease_left_by_a_killed_process(db.url, leases)
+    assert len(left) == 4
+    files = sorted(p.name for p in leases.iterdir())
+    assert len(files) == 2 and {Path(f).suffix for f in files} == {".lock", ".numbers"}
+    assert all((leases / f).stat().st_mode & 0o777 == 0o600 for f in files)
+
+    restarted = NumberLease(down, block=4, low_water=1, directory=leases)  # the database is down
+    restarted.open()
+    assert sorted(restarted._pool) == sorted(left)
+    outage = OrderService(OrderStorage(down, store), lease=restarted)
+    taken = outage.create(_body(), owner=None, idempotency_key=None, request_hash="a")[1]
+    assert taken["orderNumber"] in left
+    [numbers_file] = leases.glob("*.numbers")
+    assert LeaseFile.read(numbers_file) == [n for n in restarted._pool]  # spent: off the disk first
+    assert len(LeaseFile.read(numbers_file)) == 3 and taken["orderNumber"] not in LeaseFile.read(numbers_file)
+
+    report = Replayer(OrderStorage(db, store), lease=restarted).run()
+    assert report.imported == [taken["orderId"]] and report.renumbered == {}
+    assert _numbers(db) == [taken["orderNumber"]]
+    restarted.db = db  # in a server the one Database reconnects once PostgreSQL is back
+    restarted.release()  # the database answers: the rest go back to the registry, the files go
+    assert list(leases.iterdir()) == []
+    with db.session() as session:
+        assert set(session.scalars(select(OrderNumber.number))) == {taken["orderNumber"]}
+
+
+def test_a_living_process_lease_is_never_taken_over(db: Database, tmp_path: Path) -> None:
+    leases = tmp_path / "leases"
+    first = NumberLease(db, block=4, low_water=1, directory=leases)
+    first.open()
+    first.refill()
+    second = NumberLease(db, block=4, low_water=1, directory=leases)
+    second.open()
+    assert len(second) == 0
+    second.refill()
+    assert not set(first._pool) & set(second._pool)
+    first.release()
+    second.release()
+    assert list(leases.iterdir()) == []
+
+
+def test_the_lease_grows_with_the_rate_of_orders(db: Database) -> None:
+    now = [0.0]
+    lease = NumberLease(db, block=8, low_water=2, clock=lambda: now[0])
+    lease.refill()
+    assert len(lease) == 8
+    for _ in range(7):  # 7 orders in 1 s: a minute of them is 420 numbers
+        assert lease.take() is not None
+    now[0] = 1.0
+    lease.refill()
+    assert (len(lease), lease.low_water) == (420, 105)
+    for _ in range(10):  # then a lull: 10 in 100 s; it shrinks by halves, never below the start
+        lease.take()
+    now[0] = 101.0
+    lease.refill()
+    assert lease.block == 210 and len(lease) == 410
