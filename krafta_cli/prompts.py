@@ -34,12 +34,12 @@ def stdin_is_tty() -> bool:
     return sys.stdin.isatty()
 
 
-def read_password(*, from_stdin: bool, confirm_twice: bool = False) -> str:
-    """The password from the first line of stdin (`--password-stdin`) or a hidden prompt."""
+def read_password(*, from_stdin: bool, confirm_twice: bool = False, prompt: str = "Password") -> str:
+    """The password from the next line of stdin (`--password-stdin`) or a hidden prompt."""
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     elif stdin_is_tty():
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=confirm_twice)
+        password = typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm_twice)
     else:
         fail("stdin is not a terminal, so the password cannot be asked: use --password-stdin", ExitCode.USAGE)
     if not password:

@@ -40,6 +40,7 @@ __all__ = [
     "default_format",
     "print_batches",
     "print_catalog",
+    "print_device_tokens",
     "print_json",
     "print_line",
     "print_order",
@@ -221,6 +222,26 @@ def print_users(users: Sequence[Mapping[str, Any]], fmt: OutputFormat | None = N
         [u.get("email"), u.get("role"), u.get("active", True), u.get("createdAt"), u.get("id")] for u in users
     ]
     _print_rows(["EMAIL", "ROLE", "ACTIVE", "CREATED", "ID"], rows, fmt, empty="No users.")
+
+
+def print_device_tokens(devices: Sequence[Mapping[str, Any]], fmt: OutputFormat | None = None) -> None:
+    if default_format(fmt) is OutputFormat.JSON:
+        print_json(list(devices))
+        return
+    rows = [
+        [
+            d.get("name"),
+            d.get("role"),
+            d.get("expiresAt"),
+            d.get("revokedAt") or "",
+            d.get("createdBy"),
+            d.get("id"),
+        ]
+        for d in devices
+    ]
+    _print_rows(
+        ["NAME", "ROLE", "EXPIRES", "REVOKED", "ISSUED BY", "ID"], rows, fmt, empty="No device tokens."
+    )
 
 
 def print_catalog(products: Sequence[Mapping[str, Any]], fmt: OutputFormat | None = None) -> None:

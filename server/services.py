@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import Connection
 
 from server.accounts.auth import TokenCodec
+from server.accounts.devices import DeviceTokens
 from server.accounts.limits import ClientAddresses, RateWindow
 from server.accounts.sessions import Sessions
 from server.accounts.users import LoginLimits, UserService
@@ -62,6 +63,7 @@ class Services:
     store: FallbackStore
     orders: OrderService
     users: UserService
+    devices: DeviceTokens
     catalog: CatalogService
     tokens: TokenCodec
     replayer: Replayer
@@ -106,6 +108,7 @@ class Services:
             store=store,
             orders=OrderService(storage, lease=lease, stuck=settings.stuck_rules),
             users=UserService(db, limits),
+            devices=DeviceTokens(db, tokens),
             catalog=CatalogService(db),
             tokens=tokens,
             replayer=Replayer(storage, lease=lease),

@@ -273,7 +273,15 @@ class KraftaClient:
 
     def login(self, email: str, password: str) -> LoginResult:
         """Log in; the token is kept on this client and returned for storage."""
-        response = self._send("POST", "/api/auth/login", json={"email": email, "password": password})
+        return self._new_session("/api/auth/login", {"email": email, "password": password})
+
+    def change_password(self, current: str, new: str) -> LoginResult:
+        """Change the caller's own password: every session issued before ends, this client's too, and
+        the answer is a new session (kept on this client and returned for storage, as `login`)."""
+        return self._new_session("/api/auth/password", {"currentPassword": current, "newPassword": new})
+
+    def _new_session(self, path: str, payload: dict[str, Any]) -> LoginResult:
+        response = self._send("POST", path, json=payload)
         body = json_object(response) or {}
         token = response.cookies.get(TOKEN_COOKIE)
         if not token:
@@ -504,6 +512,32 @@ class KraftaClient:
 
     def list_users(self) -> list[dict[str, Any]]:
         return self._list(self._request("GET", "/api/users"), "users")
+
+    def deactivate_user(self, email: str) -> dict[str, Any]:
+        """The account may no longer log in; its sessions and live streams end."""
+        return self._object(self._request("POST", f"/api/users/{quote(email, safe='@')}/deactivate"), "user")
+
+    def reset_password(self, email: str, password: str) -> dict[str, Any]:
+        """Set another account's password (ADMIN); that account's sessions end."""
+        path = f"/api/users/{quote(email, safe='@')}/password"
+        return self._object(self._request("POST", path, json={"password": password}), "user")
+
+    def issue_device_token(self, name: str, role: str, days: int) -> tuple[dict[str, Any], str]:
+        """A device token: its listing and the token itself (the server shows it this once)."""
+        body = self._request(
+            "POST", "/api/users/device-tokens", json={"name": name, "role": role, "days": days}
+        )
+        token = body.get("token")
+        if not isinstance(token, str) or not token:
+            raise self._missing(body, "token")
+        return self._object(body, "deviceToken"), token
+
+    def list_device_tokens(self) -> list[dict[str, Any]]:
+        return self._list(self._request("GET", "/api/users/device-tokens"), "deviceTokens")
+
+    def revoke_device_token(self, device_id: str) -> dict[str, Any]:
+        path = f"/api/users/device-tokens/{quote(device_id, safe='')}"
+        return self._object(self._request("DELETE", path), "deviceToken")
 
     def import_catalog(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """Upsert products and variants by id; returns `{products: N, variants: M}` counts."""

@@ -1,4 +1,4 @@
-"""`krafta login`, `krafta logout`, `krafta whoami`: the session with one server."""
+"""`krafta login`, `logout`, `whoami`, `passwd`, `auth token`: the session with one server."""
 
 from datetime import UTC, datetime
 from typing import Annotated, NoReturn
@@ -12,7 +12,7 @@ from krafta_cli.commands.options import JsonOption, ServerOption
 from krafta_cli.config import ENV_TOKEN, forget_login, save_login
 from krafta_cli.errors_cli import cli_errors, fail
 from krafta_cli.exit_codes import ExitCode
-from krafta_cli.prompts import ask_email, read_password
+from krafta_cli.prompts import ask_email, read_new_password, read_password
 from krafta_cli.session import connect, current_session
 
 __all__ = ["register"]
@@ -122,7 +122,58 @@ def whoami(server: ServerOption = None, as_json: JsonOption = False) -> None:
     )
 
 
+def passwd(
+    server: ServerOption = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the current password, then the new one, from the first two lines of stdin.",
+        ),
+    ] = False,
+) -> None:
+    """Change your own password: the current one, then the new one twice (at least 8 characters).
+
+    Every session you had ends (other machines, boards); this one gets a new token, saved as a login is.
+
+    Example: krafta passwd
+    """
+    session = current_session(server)
+    current = read_password(from_stdin=password_stdin, prompt="Current password")
+    new = read_new_password(from_stdin=password_stdin)
+    with connect(server) as client:
+        try:
+            result = client.change_password(current, new)
+        except NotLoggedIn as exc:
+            fail(f"password not changed: {exc.message}", ExitCode.AUTH)
+    with cli_errors(session):
+        save_login(session.url, result.token, result.user, result.expires_at)
+    render.print_line(
+        f"Password changed for {result.user.get('email', '?')}; "
+        "your other sessions ended, this one was renewed."
+    )
+    if session.token_source == "env":
+        render.print_line(f"Note: the token in {ENV_TOKEN} ended too; unset it (the new one is saved).")
+
+
+auth_app = typer.Typer(help="The session's token, for scripts and curl.", no_args_is_help=True)
+
+
+@auth_app.command("token")
+def token(server: ServerOption = None) -> None:
+    """Print the current session's token (KRAFTA_TOKEN's, else the saved login's) alone on one line.
+
+    Example: curl -H "Authorization: Bearer $(krafta auth token)" http://127.0.0.1:8000/api/orders
+    """
+    session = current_session(server)
+    if not session.token:
+        fail(f"not logged in to {session.url}: run `krafta login`", ExitCode.AUTH)
+    typer.echo(session.token)
+
+
 def register(app: typer.Typer) -> None:
     app.command(rich_help_panel="Session")(login)
     app.command(rich_help_panel="Session")(logout)
     app.command(rich_help_panel="Session")(whoami)
+    app.command(rich_help_panel="Session")(passwd)
+    app.add_typer(auth_app, name="auth", rich_help_panel="Session")

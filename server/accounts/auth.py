@@ -53,10 +53,29 @@ class TokenCodec:
         self._secret = secret
         self.ttl = timedelta(seconds=ttl_seconds)
 
-    def issue(self, *, user_id: str, email: str, role: str) -> tuple[str, datetime]:
+    def issue(self, *, user_id: str, email: str, role: str, generation: int = 0) -> tuple[str, datetime]:
         expires = datetime.now(UTC) + self.ttl
-        claims = {"sub": user_id, "email": email, "role": role, "exp": expires, "jti": str(uuid.uuid4())}
+        claims = {
+            "sub": user_id,
+            "email": email,
+            "role": role,
+            "exp": expires,
+            "jti": str(uuid.uuid4()),
+            "gen": generation,
+        }
         return jwt.encode(claims, self._secret, algorithm=self.ALGORITHM), expires
+
+    def issue_device(self, *, device_id: str, name: str, role: str, expires: datetime) -> str:
+        """A device token: `jti` and `sub` are the device token's id, so revoking its row ends it."""
+        claims = {
+            "sub": device_id,
+            "email": name,
+            "role": role,
+            "exp": expires,
+            "jti": device_id,
+            "dev": True,
+        }
+        return jwt.encode(claims, self._secret, algorithm=self.ALGORITHM)
 
     def read(self, token: str) -> Principal | None:
         """The principal in a valid token; None for a bad signature, another algorithm, past `exp`, or
@@ -82,4 +101,16 @@ class TokenCodec:
             expires = datetime.fromtimestamp(claims["exp"], UTC)
         except (OverflowError, ValueError, OSError, TypeError):
             return None  # signed with our key but absurd: treated like any other invalid token
-        return Principal(id=sub, email=email, role=role, expires_at=expires, token_id=jti)
+        generation = claims.get("gen", 0)
+        if not isinstance(generation, int) or isinstance(generation, bool):
+            return None
+        device = claims.get("dev") is True
+        return Principal(
+            id=sub,
+            email=email,
+            role=role,
+            expires_at=expires,
+            token_id=jti,
+            generation=generation,
+            device=device,
+        )

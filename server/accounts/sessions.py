@@ -15,12 +15,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, literal, select
 
 from server.domain.principal import Principal
 from server.domain.shape import utcnow
 from server.storage.db import Database
-from server.storage.models import RevokedToken, User
+from server.storage.models import DeviceToken, RevokedToken, User
 from server.storage.seam import attempt
 
 __all__ = ["Sessions"]
@@ -31,6 +31,12 @@ class _Seen:
     email: str
     role: str
     active: bool
+    generation: int = 0
+
+
+def _device_name(name: str) -> str:
+    # What history entries and logs say of a device's moves: its name, marked as a device.
+    return f"{name} (device)"
 
 
 class Sessions:
@@ -45,9 +51,15 @@ class Sessions:
 
     def resolve(self, token: Principal) -> Principal | None:
         """The caller as the database knows them now, or None when the token no longer counts."""
-        query = select(
-            User.email, User.role, User.active, exists().where(RevokedToken.jti == token.token_id)
-        ).where(User.id == token.id)
+        revoked_row = exists().where(RevokedToken.jti == token.token_id)
+        if token.device:
+            query = select(
+                DeviceToken.name, DeviceToken.role, DeviceToken.revoked_at.is_(None), revoked_row, literal(0)
+            ).where(DeviceToken.id == token.id)
+        else:
+            query = select(User.email, User.role, User.active, revoked_row, User.sessions_generation).where(
+                User.id == token.id
+            )
 
         def read() -> Any:
             with self.db.session() as session:
@@ -68,13 +80,15 @@ class Sessions:
         if row is None:
             self._remember(token.id, _Seen(token.email, token.role, active=False))
             return None
-        email, role, active, revoked = row
-        self._remember(token.id, _Seen(email, role, bool(active)))
+        email, role, active, revoked, generation = row
+        if token.device:
+            email = _device_name(email)
+        self._remember(token.id, _Seen(email, role, bool(active), int(generation or 0)))
         if revoked:
             with self._lock:
                 self._revoked[token.token_id] = token.expires_at
             return None
-        if not active:
+        if not active or token.generation != (generation or 0):
             return None
         return replace(token, email=email, role=role)
 
@@ -92,9 +106,16 @@ class Sessions:
             seen = self._seen.get(token.id)
         if seen is None:
             return token  # never seen: the signed role, so staff keep working against the fallback
-        if not seen.active:
+        if not seen.active or seen.generation != token.generation:
             return None
         return replace(token, email=seen.email, role=seen.role)
+
+    def forget_sessions(self, user_id: str) -> None:
+        """The user's (or device's) sessions just ended here: refused at once, in an outage too,
+        whatever this server last read of them (the next answer from the database replaces it)."""
+        with self._lock:
+            seen = self._seen.get(user_id)
+            self._seen[user_id] = _Seen(seen.email if seen else "", seen.role if seen else "", active=False)
 
     def _remember(self, user_id: str, seen: _Seen) -> None:
         with self._lock:

@@ -71,6 +71,48 @@ class UserService:
                 raise NotFound(f"No user {email}.")
             user.role = Role(role).value
 
+    def deactivate(self, email: str) -> dict[str, Any]:
+        """The account may no longer log in, and every session it has ends (its generation moves on)."""
+        with self.db.write() as session:
+            user = self._user(session, email)
+            user.active = False
+            user.sessions_generation += 1
+            return user_json(user)
+
+    def reset_password(self, email: str, password: str) -> dict[str, Any]:
+        """An ADMIN sets a new password; the account's sessions end (the old password may have leaked)."""
+        password_hash = hash_password(password)
+        with self.db.write() as session:
+            user = self._user(session, email)
+            user.password_hash = password_hash
+            user.sessions_generation += 1
+            return user_json(user)
+
+    def change_password(self, user_id: str, current: str, new: str) -> User:
+        """The caller's own password, the current one checked first; every session issued before
+        ends. Returns the user (its new generation) for the caller's fresh token."""
+        with self.db.session() as session:
+            user = session.get(User, user_id)
+        if user is None or not user.active or not verify_password(user.password_hash, current):
+            raise NotAuthenticated("The current password is wrong.")
+        password_hash = hash_password(new)
+        with self.db.write() as session:
+            user = session.get(User, user_id)
+            if user is None:
+                raise NotAuthenticated("The current password is wrong.")
+            user.password_hash = password_hash
+            user.sessions_generation += 1
+            session.flush()
+            session.expunge(user)
+            return user
+
+    @staticmethod
+    def _user(session: Any, email: str) -> User:
+        user: User | None = session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            raise NotFound(f"No user {email.strip()}.")
+        return user
+
     def list(self) -> list[dict[str, Any]]:
         with self.db.session() as session:
             return [user_json(u) for u in session.scalars(select(User).order_by(User.created_at, User.email))]

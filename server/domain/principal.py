@@ -12,7 +12,9 @@ __all__ = ["Principal"]
 class Principal:
     """Who is calling: from the token, with the role refreshed from the database when it answers.
 
-    `token_id` is the token's `jti`: what logout revokes.
+    `token_id` is the token's `jti`: what logout revokes. `generation` is the user's sessions
+    generation the token was issued in (a password change or deactivation raises the user's);
+    `device` marks a device token (`id` is then the device token's id, `email` its name).
     """
 
     id: str
@@ -20,3 +22,5 @@ class Principal:
     role: str
     expires_at: datetime
     token_id: str = ""
+    generation: int = 0
+    device: bool = False

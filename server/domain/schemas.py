@@ -35,8 +35,11 @@ from server.domain.recipient import RecipientIdNumber, RecipientName, RecipientP
 __all__ = [
     "AdvanceIn",
     "CatalogIn",
+    "DeviceTokenIn",
     "LoginIn",
     "OrderIn",
+    "PasswordChangeIn",
+    "PasswordResetIn",
     "PaymentIn",
     "UserIn",
     "parse",
@@ -255,6 +258,31 @@ class UserIn(_Wire):
     email: Email
     password: Password
     role: Role
+
+
+class PasswordResetIn(_Wire):
+    password: Password
+
+
+class PasswordChangeIn(_Wire):
+    current_password: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=1024)]
+    new_password: Password
+
+
+_DEVICE_NAME = re.compile(r"^[\w.@-]+( [\w.@-]+)*$")
+
+
+def _device_name(value: str) -> str:
+    # A name people read in lists and history entries: letters, digits, `.@-_`, single spaces.
+    if not _DEVICE_NAME.match(value):
+        raise ValueError("must be letters, digits, '.', '@', '-' or '_' (single spaces between words)")
+    return value
+
+
+class DeviceTokenIn(_Wire):
+    name: Annotated[str, _text(64), AfterValidator(_device_name)]
+    role: Literal["ADMIN", "TALLER"]
+    days: Annotated[int, Field(strict=True, ge=1, le=365)] = 90
 
 
 class VariantIn(_Wire):

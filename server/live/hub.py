@@ -191,6 +191,19 @@ class Hub:
 
         self.loop.call_soon_threadsafe(deliver)
 
+    def end_streams(self, principal_id: str) -> None:
+        """End this user's (or device's) streams now, from any thread: their sessions just ended
+        (deactivated, password reset, device token revoked). Other servers' streams of theirs end at
+        their next heartbeat's session check."""
+
+        def close() -> None:
+            for sub in [s for s in self.subscriptions if s.viewer.id == principal_id]:
+                self.subscriptions.discard(sub)
+                sub.push_control(CLOSE)
+
+        if self.loop is not None and not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(close)
+
     def close(self) -> None:
         """Server stopping: every stream ends cleanly now, so a graceful shutdown does not wait on them."""
         self.closing = True

@@ -27,6 +27,7 @@ from server.domain.shape import new_id, utcnow
 __all__ = [
     "Base",
     "DesignUpload",
+    "DeviceToken",
     "HistoryEntry",
     "IdempotencyKey",
     "LoggedChangeRow",
@@ -80,6 +81,24 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Signed into every token issued; deactivating, a password reset or change raise it, so every
+    # session issued before stops counting at once (tokens are JWTs: nothing else holds them).
+    sessions_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class DeviceToken(Base):
+    """A long-lived token for a shared screen (the workshop's board PC): its own name and role, no
+    password, listed and revocable. Its id is the token's `jti` and subject."""
+
+    __tablename__ = "device_tokens"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Product(Base):

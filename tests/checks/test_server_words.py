@@ -21,6 +21,7 @@ WORDS = re.compile(r"event|(?<!pre)view|render", re.IGNORECASE)
 ALLOWED = {
     # the SSE stream: its route module, its service, its settings
     "events", "LiveEvents", "events_heartbeat_seconds", "events_queue_size", "events_retention_hours",
+    "events_per_user", "events_subscribers",
     # the standard library and SQLAlchemy's URL
     "Event", "AbstractEventLoop", "render_as_string",
     # a person who looks; the design's own views and previews; payment reviews

@@ -10,9 +10,12 @@ from starlette.concurrency import run_in_threadpool
 
 from server.accounts.auth import MAX_CONCURRENT_HASHES
 from server.api.deps import TOKEN_COOKIE, ClientAddress, CurrentUser, ServicesDep, read_json, token_principal
+from server.domain.errors import Forbidden
 from server.domain.lifecycle import moves_of
-from server.domain.schemas import LoginIn, parse
+from server.domain.schemas import LoginIn, PasswordChangeIn, parse
 from server.domain.shape import iso
+from server.services import Services
+from server.storage.models import User
 
 __all__ = ["router"]
 
@@ -37,7 +40,14 @@ async def login(
     user = await anyio.to_thread.run_sync(
         services.users.authenticate, creds.email, creds.password, client, limiter=_login_threads(request)
     )
-    token, expires = services.tokens.issue(user_id=user.id, email=user.email, role=user.role)
+    return _session(request, response, services, user)
+
+
+def _session(request: Request, response: Response, services: Services, user: User) -> dict[str, Any]:
+    """A new token for `user` in its current sessions generation: the cookie, and the answer."""
+    token, expires = services.tokens.issue(
+        user_id=user.id, email=user.email, role=user.role, generation=user.sessions_generation or 0
+    )
     response.set_cookie(
         TOKEN_COOKIE,
         token,
@@ -52,6 +62,26 @@ async def login(
         "user": {"id": user.id, "email": user.email, "role": user.role},
         "expiresAt": iso(expires),
     }
+
+
+@router.post("/password")
+async def change_password(
+    request: Request, response: Response, services: ServicesDep, caller: CurrentUser
+) -> dict[str, Any]:
+    """The caller's own password: the current one is checked, every session issued before ends
+    (this one included), and the answer carries a new session as a login does."""
+    if caller.device:
+        raise Forbidden("A device token has no password.")
+    change = parse(PasswordChangeIn, await read_json(request, limit=64 * 1024))
+    user = await anyio.to_thread.run_sync(
+        services.users.change_password,
+        caller.id,
+        change.current_password,
+        change.new_password,
+        limiter=_login_threads(request),
+    )
+    services.live.hub.end_streams(user.id)
+    return _session(request, response, services, user)
 
 
 @router.post("/logout")
