@@ -106,20 +106,46 @@ def _print_summary(summary: BoardSummary | None) -> None:
     typer.echo(f"board showed {summary.orders} orders as {summary.role}: {columns}")
 
 
-def board(server: ServerOption = None) -> None:
+def board(
+    server: ServerOption = None,
+    token_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--token-file",
+            metavar="FILE",
+            help="Use the token in FILE (a device token: `krafta users device-token … -o FILE`; "
+            "the token alone on one line, mode 0600) instead of a saved login; nothing is saved.",
+        ),
+    ] = None,
+    headless: HeadlessOption = False,
+) -> None:
     """Open the workshop board: orders in columns by status, advance them with two keys.
 
     Shows a login screen when there is no saved token for the server (the token is then
     saved as `krafta login` does). Example: krafta board --server http://127.0.0.1:8000
+    A workshop screen stays logged in with a device token: krafta board --token-file ~/.krafta-device
     """
     session = current_session(server)
+    token = session.token
+    if token_file is not None:
+        from krafta_cli.token_file import TokenFileError, read_token_file
+
+        try:
+            token = read_token_file(token_file)
+        except TokenFileError as error:
+            fail(str(error), ExitCode.USAGE)
     from tui.app import BoardApp
 
     def remember(result: LoginResult) -> None:
         save_login(session.url, result.token, result.user, result.expires_at)
 
-    with cli_errors(session), KraftaClient(session.url, session.token) as client:
-        BoardApp(client, save_login=remember, freeze_gc=True).run()
+    # A device's board saves nothing: a login typed on it (its token refused) is for that run only.
+    saving = remember if token_file is None else None
+    with cli_errors(session), KraftaClient(session.url, token) as client:
+        app = BoardApp(client, save_login=saving, freeze_gc=True, exit_after_first_paint=headless)
+        summary = app.run(headless=headless)
+        if headless:
+            _print_summary(summary)
 
 
 def demo(
