@@ -16,6 +16,7 @@ from server.accounts.sessions import Sessions
 from server.accounts.users import LoginLimits, UserService
 from server.catalog import CatalogService
 from server.domain.changes import OrderChange
+from server.domain.planning import Calendar
 from server.live.events import LiveEvents
 from server.orders.service import OrderService
 from server.settings import Settings, load_jwt_secret, private_dir
@@ -86,6 +87,8 @@ class Services:
             per_address=settings.login_failures_per_address,
             per_email=settings.login_failures_per_email,
         )
+        # The shop's days and clock, one for every planning rule (due dates, `late`, holds ending).
+        calendar = Calendar(settings.timezone, settings.lead_days, settings.holidays)
         live = LiveEvents(
             db,
             queue_size=settings.events_queue_size,
@@ -94,6 +97,7 @@ class Services:
             stuck=settings.stuck_rules,
             per_user=settings.events_per_user,
             most=settings.events_subscribers,
+            calendar=calendar,
         )
         # Every order change, database or fallback, goes through these hooks (`storage/hooks.py`).
         hooks = LiveHooks(live)
@@ -106,7 +110,7 @@ class Services:
             settings=settings,
             db=db,
             store=store,
-            orders=OrderService(storage, lease=lease, stuck=settings.stuck_rules),
+            orders=OrderService(storage, lease=lease, stuck=settings.stuck_rules, calendar=calendar),
             users=UserService(db, limits),
             devices=DeviceTokens(db, tokens),
             catalog=CatalogService(db),

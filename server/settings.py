@@ -27,13 +27,14 @@ import os
 import secrets
 import stat
 from dataclasses import dataclass, field, replace
-from datetime import UTC, tzinfo
+from datetime import UTC, date, tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 
+from server.domain.planning import DEFAULT_LEAD_DAYS, PlanningConfigError, parse_holidays, parse_lead_days
 from server.domain.stuck import StuckAfterError, StuckRules, parse_stuck_after
 
 __all__ = ["ConfigError", "Settings", "load_jwt_secret", "machine_zone", "parse_timezone", "private_dir"]
@@ -139,13 +140,21 @@ class Settings:
     stuck_rules: StuckRules = field(default_factory=lambda: parse_stuck_after(None))
     # The shop's time zone: a manifest's day runs from its midnight to the next, tickets print its times.
     timezone: tzinfo = field(default_factory=machine_zone)
+    # Working days from confirmation to the promised day (KRAFTA_LEAD_DAYS), and days that do not
+    # count (KRAFTA_HOLIDAYS): `planning.Calendar`.
+    lead_days: int = DEFAULT_LEAD_DAYS
+    holidays: frozenset[date] = frozenset()
+    # How often the server looks for holds whose `until` day has come.
+    holds_interval_seconds: float = 60.0
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
         env = os.environ
         try:
             stuck_rules = parse_stuck_after(env.get("KRAFTA_STUCK_AFTER"))
-        except StuckAfterError as error:
+            lead_days = parse_lead_days(env.get("KRAFTA_LEAD_DAYS"))
+            holidays = parse_holidays(env.get("KRAFTA_HOLIDAYS"))
+        except (StuckAfterError, PlanningConfigError) as error:
             raise ConfigError(str(error)) from None
         data_dir = Path(env["KRAFTA_DATA_DIR"]) if env.get("KRAFTA_DATA_DIR") else _default_data_dir()
         settings = cls(
@@ -171,6 +180,8 @@ class Settings:
             events_subscribers=int(_number(env, "KRAFTA_EVENTS_SUBSCRIBERS", "500")),
             stuck_rules=stuck_rules,
             timezone=parse_timezone(env.get("KRAFTA_TIMEZONE")),
+            lead_days=lead_days,
+            holidays=holidays,
         )
         clean: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **clean) if clean else settings

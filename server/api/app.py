@@ -18,6 +18,7 @@ from server.api.errors import install_handlers
 from server.api.middleware import BodyDeadline, SecurityHeaders
 from server.api.openapi import install_openapi
 from server.api.routes import auth, catalog, events, health, orders, tickets, users
+from server.orders.planning import HoldsLoop
 from server.services import Services
 from server.settings import Settings
 from server.storage.migrate import upgrade
@@ -64,6 +65,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 log.exception("could not fill the order number lease; will retry")
         loop = ReplayLoop(services.replayer, settings.replay_interval_seconds, migrate=migrate)
         loop.start()
+        orders = services.orders
+        holds = HoldsLoop(orders.storage, orders.calendar, settings.holds_interval_seconds)
+        holds.start()
         services.live.start(asyncio.get_running_loop())
         restore_signals = _close_streams_on_exit(services.live.close_streams)
         try:
@@ -71,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             restore_signals()
             services.live.stop()
+            holds.stop()
             loop.stop()
             services.lease.release()
             services.db.dispose()

@@ -21,8 +21,8 @@ from pydantic import BaseModel
 from server.api.errors import STATUS
 from server.domain.errors import ErrorCode
 from server.domain.lifecycle import Status
-from server.domain.schemas import AdvanceIn, CatalogIn, LoginIn, OrderIn, UserIn
-from server.domain.shape import BOOL, CHILDREN, INT, JSON, MONEY, ORDER, TEXT, TIME, Field, Part
+from server.domain.schemas import AdvanceIn, CatalogIn, LoginIn, OrderIn, PlanIn, UserIn
+from server.domain.shape import BOOL, CHILDREN, DATE, INT, JSON, MONEY, ORDER, TEXT, TIME, Field, Part
 
 __all__ = ["install_openapi", "part_schema"]
 
@@ -30,6 +30,7 @@ __all__ = ["install_openapi", "part_schema"]
 BODIES: dict[tuple[str, str], type[BaseModel]] = {
     ("post", "/api/orders"): OrderIn,
     ("put", "/api/orders"): AdvanceIn,
+    ("patch", "/api/orders/{ident}"): PlanIn,
     ("post", "/api/auth/login"): LoginIn,
     ("post", "/api/users"): UserIn,
     ("put", "/api/catalog"): CatalogIn,
@@ -62,6 +63,7 @@ _KINDS: dict[str, dict[str, Any]] = {
     BOOL.name: {"type": "boolean"},
     MONEY.name: {"type": "number"},
     TIME.name: {"type": "string", "format": "date-time"},
+    DATE.name: {"type": "string", "format": "date"},
     JSON.name: {"type": ["array", "object"]},
 }
 # The order's parts under their names in components/schemas.
@@ -84,14 +86,15 @@ def part_schema(part: Part) -> dict[str, Any]:
     their part. A staff-only field is described but not required (customers are not shown it)."""
     required: dict[str, Any] = {}
     optional: dict[str, Any] = {}
-    groups: dict[str, dict[str, Any]] = {}
+    groups: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
     for f in part.fields:
         if f.group is not None:
-            groups.setdefault(f.group, {})[f.wire] = _field(f)
+            group_required, group_optional = groups.setdefault(f.group, ({}, {}))
+            (group_optional if f.staff_only else group_required)[f.wire] = _field(f)
         else:
             (optional if f.staff_only else required)[f.wire] = _field(f)
-    for name, members in groups.items():
-        required[name] = {"anyOf": [_obj(members), {"type": "null"}]}
+    for name, (members, staff_members) in groups.items():
+        required[name] = {"anyOf": [_obj(members, **staff_members), {"type": "null"}]}
     if part is ORDER:
         for child in CHILDREN:
             required[child.key or ""] = {"type": "array", "items": _ref(_NAMES[child.key])}
@@ -100,6 +103,8 @@ def part_schema(part: Part) -> dict[str, Any]:
         required["nextStatuses"] = {"type": "array", "items": {"enum": [s.value for s in Status]}}
         # Shown to staff only: its status has a stuck rule and now − enteredStatusAt ≥ that rule.
         optional["stuck"] = {"type": "boolean", "description": _STAFF_ONLY}
+        # Shown to staff only: dueAt has passed and the order is not handed over, completed or cancelled.
+        optional["late"] = {"type": "boolean", "description": _STAFF_ONLY}
     return _obj(required, **optional)
 
 
@@ -132,6 +137,7 @@ SUCCESSES: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ),
     ("get", "/api/orders/{ident}"): ("200", _obj({"success": _TRUE, "order": _ORDER})),
     ("put", "/api/orders"): ("200", _obj({"success": _TRUE, "order": _ORDER})),
+    ("patch", "/api/orders/{ident}"): ("200", _obj({"success": _TRUE, "order": _ORDER})),
     ("post", "/api/auth/login"): ("200", _SESSION),
     ("get", "/api/auth/me"): (
         "200",

@@ -9,7 +9,8 @@ from typing import Any, Literal
 
 __all__ = ["ChangeKind", "OrderChange"]
 
-ChangeKind = Literal["order.created", "order.status_changed"]
+# `order.updated`: a planning change (due date, priority, hold, note) that keeps the status.
+ChangeKind = Literal["order.created", "order.status_changed", "order.updated"]
 
 
 @dataclass(frozen=True)

@@ -67,4 +67,9 @@ def move_edit(plan: MovePlan, actor: Principal | None, at: datetime, record: Map
     elif plan.rejects_payment and reported:
         latest = max(reported, key=lambda p: p["reportedAt"])
         payments = {latest["id"]: {"status": "REJECTED", **verdict, "rejectReason": plan.note}}
-    return OrderEdit("order.status_changed", moved(plan, at), (move_entry(plan, actor, at),), payments)
+    fields = moved(plan, at)
+    if record.get("dueAt") is not None:
+        # A move's `dueAt` (the confirmation's default promise, `planning.Calendar.due_from`) never
+        # replaces a day staff already set.
+        fields.pop("dueAt", None)
+    return OrderEdit("order.status_changed", fields, (move_entry(plan, actor, at),), payments)

@@ -62,8 +62,9 @@ def history_entry(
     note: str | None,
     forced: bool = False,
     at: datetime | None = None,
+    kind: str = "move",
 ) -> dict[str, Any]:
-    """One history entry in the record's shape."""
+    """One history entry in the record's shape (`kind`: `shape.HISTORY_KINDS`)."""
     return _new(
         HISTORY,
         None,
@@ -77,6 +78,7 @@ def history_entry(
             "at": iso(at or utcnow()),
             "note": note,
             "forced": forced,
+            "kind": kind,
         },
     )
 
@@ -158,6 +160,7 @@ def build_record(
             "createdAt": created,
             "updatedAt": created,
             "enteredStatusAt": created,
+            "priority": "normal",
         },
     )
     payment = _new(PAYMENT, body, {"id": new_id(), "status": "REPORTED", "reportedAt": created})
@@ -226,10 +229,12 @@ def _nulls(part: Part, row: Any) -> None:
 
 def upgrade(record: Any) -> Any:
     """A record written by an earlier version, completed in place with the fields it could not have:
-    `enteredStatusAt` (from its history), and, in a whole order (one with its `items`), null for
-    every nullable field it lacks — a field declared later is nullable (or gets its own line here),
-    so a file written before it existed reads as "not given". Anything else, and complete records,
-    are left as they are: the shape check (`shape.problems`) judges them afterwards."""
+    `enteredStatusAt` (from its history), and, in a whole order (one with its `items`), `priority`
+    normal, `kind` move on each history entry (every order was normal and every entry a move before
+    planning), and null for every nullable field it lacks — a field declared later is nullable (or
+    gets its own line here), so a file written before it existed reads as "not given". Anything
+    else, and complete records, are left as they are: the shape check (`shape.problems`) judges
+    them afterwards."""
     if not isinstance(record, dict):
         return record
     if "enteredStatusAt" not in record:
@@ -238,23 +243,11 @@ def upgrade(record: Any) -> Any:
             record["enteredStatusAt"] = entered
     if isinstance(record.get("items"), list):
         _nulls(ORDER, record)
+        record.setdefault("priority", "normal")
         for part in CHILDREN:
             rows = record.get(part.key or "")
             for row in rows if isinstance(rows, list) else ():
                 _nulls(part, row)
-    return record
-    if "enteredStatusAt" not in record:
-        entered = entered_from_history(record)
-        if entered is not None:
-            record["enteredStatusAt"] = entered
-    for f in ORDER.fields:
-        if f.nullable and f.group is None:
-            record.setdefault(f.wire, None)
-    for part in CHILDREN:
-        rows = record.get(part.key or "")
-        for row in rows if isinstance(rows, list) else ():
-            if isinstance(row, dict):
-                for f in part.fields:
-                    if f.nullable and f.group is None:
-                        row.setdefault(f.wire, None)
+                if part is HISTORY and isinstance(row, dict):
+                    row.setdefault("kind", "move")
     return record

@@ -10,6 +10,7 @@ import base64
 import binascii
 import json
 import re
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlparse
@@ -41,6 +42,7 @@ __all__ = [
     "PasswordChangeIn",
     "PasswordResetIn",
     "PaymentIn",
+    "PlanIn",
     "UserIn",
     "parse",
 ]
@@ -234,6 +236,42 @@ class AdvanceIn(_Wire):
     force: StrictBool = False
     courier: Courier | None = None
     tracking_number: TrackingNumber | None = None
+
+
+def _day(value: Any) -> date:
+    # A JSON string `YYYY-MM-DD` only: pydantic's lax dates would also take a number of seconds.
+    if not isinstance(value, str) or len(value.strip()) != 10:
+        raise ValueError("must be a date like 2026-12-10")
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError("must be a date like 2026-12-10") from None
+    if not 2000 <= day.year <= 2999:
+        raise ValueError("must be a date between 2000 and 2999")
+    return day
+
+
+Day = Annotated[date, BeforeValidator(_day)]
+PlanNote = Annotated[str, _text(1000)]
+
+
+class HoldIn(_Wire):
+    """Why an order is parked (`at` and `by` are the server's to write: ignored if sent)."""
+
+    reason: Literal["MATERIAL", "ARTWORK", "ADDRESS", "PAYMENT", "OTHER"]
+    note: Annotated[str, StringConstraints(strict=True, strip_whitespace=True, max_length=500)] | None = None
+    until: Day | None = None
+
+
+class PlanIn(_Wire):
+    """`PATCH /api/orders/{ident}`: any of these; a field left out is left as it is (`model_fields_set`),
+    `dueAt: null` clears the date and `hold: null` releases."""
+
+    due_at: Day | None = None
+    priority: Literal["normal", "rush"] | None = None
+    hold: HoldIn | None = None
+    note: PlanNote | None = None
+    expected_status: StatusName | None = None
 
 
 class LoginIn(_Wire):

@@ -21,7 +21,7 @@ import math
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -30,10 +30,13 @@ from server.domain.lifecycle import Status
 __all__ = [
     "CHILDREN",
     "HISTORY",
+    "HISTORY_KINDS",
+    "HOLD_REASONS",
     "ITEM",
     "ORDER",
     "PAYMENT",
     "PAYMENT_STATUSES",
+    "PRIORITIES",
     "Field",
     "Part",
     "iso",
@@ -44,6 +47,10 @@ __all__ = [
 ]
 
 PAYMENT_STATUSES = frozenset({"REPORTED", "CONFIRMED", "REJECTED"})
+# Planning (`server/domain/planning.py`): an order's priority, why it is held, what a history entry records.
+PRIORITIES = frozenset({"normal", "rush"})
+HOLD_REASONS = frozenset({"MATERIAL", "ARTWORK", "ADDRESS", "PAYMENT", "OTHER"})
+HISTORY_KINDS = frozenset({"move", "note", "due", "priority", "hold", "release"})
 
 
 def new_id() -> str:
@@ -78,6 +85,20 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
 
+def _to_date(value: Any) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+def _is_date(v: Any) -> bool:
+    if not isinstance(v, str) or len(v) != 10:
+        return False
+    try:
+        date.fromisoformat(v)
+    except ValueError:
+        return False
+    return True
+
+
 def _is_time(v: Any) -> bool:
     if not isinstance(v, str):
         return False
@@ -102,6 +123,8 @@ INT = Kind("int", None, None, lambda v: isinstance(v, int) and not isinstance(v,
 BOOL = Kind("bool", None, bool, lambda v: isinstance(v, bool))
 MONEY = Kind("money", _to_decimal, money, _is_number)
 TIME = Kind("time", _to_datetime, iso, _is_time)
+# A calendar day (`2026-12-10`): the day a customer was promised, the day a hold ends.
+DATE = Kind("date", _to_date, date.isoformat, _is_date)
 JSON = Kind("json", None, None, lambda v: isinstance(v, list | dict))
 
 
@@ -222,6 +245,15 @@ ORDER = Part(
         Field("courier", "delivery_courier", nullable=True, group="delivery"),
         Field("trackingNumber", "delivery_tracking_number", nullable=True, group="delivery"),
         Field("handedAt", "delivery_handed_at", TIME, nullable=True, group="delivery"),
+        # Planning (`planning.py`): the day promised (set at CONFIRMED unless staff set one), rush or
+        # normal, and a hold — the order keeps its status and place; customers see only its reason.
+        Field("dueAt", "due_at", DATE, nullable=True),
+        Field("priority", "priority", choices=PRIORITIES),
+        Field("reason", "hold_reason", nullable=True, group="hold", choices=HOLD_REASONS),
+        Field("note", "hold_note", nullable=True, group="hold", staff_only=True),
+        Field("until", "hold_until", DATE, nullable=True, group="hold", staff_only=True),
+        Field("at", "hold_at", TIME, nullable=True, group="hold", staff_only=True),
+        Field("by", "hold_by", nullable=True, group="hold", staff_only=True),
     ),
 )
 
@@ -274,6 +306,9 @@ HISTORY = Part(
         Field("at", "at", TIME),
         Field("note", "note", nullable=True, staff_only=True),
         Field("forced", "forced", BOOL, staff_only=True),
+        # What the entry records: a status change (`move`, every entry before planning) or a planning
+        # change (`planning.py`); customers are shown `move` entries only.
+        Field("kind", "kind", choices=HISTORY_KINDS),
     ),
 )
 

@@ -4,9 +4,9 @@ Words: writers record order *changes* in the change log (`log.py`: *logged chang
 tells each subscriber of them with *events*.
 
 
-* Writers call `record(conn, ...)` inside the transaction of every order create and move (the row
-  and, on PostgreSQL, the NOTIFY commit with the change or not at all), and `record_fallback(...)`
-  after a change taken into the fallback.
+* Writers call `record(conn, ...)` inside the transaction of every order create, move and planning
+  change (the row and, on PostgreSQL, the NOTIFY commit with the change or not at all), and
+  `record_fallback(...)` after a change taken into the fallback.
 * `create_app` calls `start(loop)` and `stop()` from the lifespan.
 * The SSE route (`routes/events.py`) subscribes to `hub` and reads older changes with `live_log`.
 
@@ -29,6 +29,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from server.domain.audience import shown_to
+from server.domain.planning import Calendar
 from server.domain.principal import Principal
 from server.domain.stuck import StuckRules
 from server.live import log as live_log
@@ -52,6 +53,7 @@ class LiveEvents:
         stuck: StuckRules | None = None,
         per_user: int = 0,
         most: int = 0,
+        calendar: Calendar | None = None,
     ) -> None:
         self.db = db
         # Names this server process in the log, so its own subscribers are not told twice about a
@@ -65,12 +67,13 @@ class LiveEvents:
         self.retention = retention
         # Staff frames say `stuck` as of the moment they are encoded, like everything staff are shown.
         self.stuck = stuck if stuck is not None else StuckRules()
+        self.calendar = calendar if calendar is not None else Calendar()
         self._started = False
 
     def shown_to(self, order: dict[str, Any], viewer: Principal) -> dict[str, Any]:
         """A logged order as `viewer` is shown it."""
         # A copy: the logged order is shared by every subscriber's frame (`shown_to` replaces its lists).
-        return shown_to(dict(order), viewer, self.stuck)
+        return shown_to(dict(order), viewer, self.stuck, calendar=self.calendar)
 
     # ---- writers ----------------------------------------------------------------------------------
 

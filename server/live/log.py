@@ -35,6 +35,7 @@ __all__ = [
     "CREATED",
     "KINDS",
     "STATUS_CHANGED",
+    "UPDATED",
     "LoggedChange",
     "append",
     "exists",
@@ -46,7 +47,8 @@ __all__ = [
 CHANNEL = "krafta_live"
 CREATED = "order.created"
 STATUS_CHANGED = "order.status_changed"
-KINDS = (CREATED, STATUS_CHANGED)
+UPDATED = "order.updated"
+KINDS = (CREATED, STATUS_CHANGED, UPDATED)
 # pg_advisory_xact_lock key ("KRFT" in ASCII): serialises the handing out of ids.
 _ID_LOCK = 0x4B524654
 

@@ -2,7 +2,8 @@
 
 Both take each store's share from the seam (`OrderStorage.listing`: a database page, and the
 pending fallback orders the database does not hold yet), render each order for its caller, and
-merge them newest first. Staff pages are the database's own JSON (`storage/order_json.py`) with
+merge them in the filter's order (newest first, or the day's plan with `sort=due`). Staff pages
+are the database's own JSON (`storage/order_json.py`) with
 what staff are shown spliced in; a page of customers' orders goes through `shown_to`.
 """
 
@@ -17,9 +18,9 @@ import orjson
 
 from server.domain.audience import is_staff, shown_to, staff_json
 from server.domain.errors import Invalid
-from server.domain.filter import After, OrderFilter, decode_cursor, encode_cursor, sort_key
+from server.domain.filter import After, OrderFilter, Sort, decode_cursor, encode_cursor, sort_key
+from server.domain.planning import Calendar, late_on
 from server.domain.principal import Principal
-from server.domain.shape import iso, utcnow
 from server.domain.stuck import StuckRules
 from server.storage.database import DatabaseOrders
 from server.storage.seam import OrderStorage
@@ -33,14 +34,15 @@ Piece = tuple[After, bytes]  # an order's sort key, and the order as its caller 
 
 
 class OrderLists:
-    def __init__(self, storage: OrderStorage, stuck: StuckRules) -> None:
+    def __init__(self, storage: OrderStorage, stuck: StuckRules, calendar: Calendar | None = None) -> None:
         self.storage = storage
         self.stuck = stuck
+        self.calendar = calendar if calendar is not None else Calendar()
 
     def page(self, viewer: Principal, filt: OrderFilter, *, limit: int, cursor: str | None) -> bytes:
         """One page as a JSON document:
         `{"success"[, "stuckRules"], "orders", "nextCursor"[, "database": "down"]}`."""
-        after = _cursor(cursor)
+        after = _cursor(cursor, filt.sort)
         filt = self._scope(viewer, filt)
         share = self.storage.listing(
             filt,
@@ -48,12 +50,10 @@ class OrderLists:
             limit + 1,
             lambda database: self._database_page(database, viewer, filt, after, limit + 1),
         )
-        merged = sorted([*share.database, *self._pieces(viewer, share.files)], key=_key, reverse=True)
+        pieces = [*share.database, *self._pieces(viewer, share.files, filt.sort)]
+        merged = sorted(pieces, key=_key, reverse=filt.descending)
         page, more = merged[:limit], len(merged) > limit
-        next_cursor = None
-        if more and page:
-            created, order_id = page[-1][0]
-            next_cursor = encode_cursor(iso(created) or "", order_id)
+        next_cursor = encode_cursor(page[-1][0], filt.sort) if more and page else None
         return (
             self._head(viewer)
             + b",".join(piece for _, piece in page)
@@ -73,11 +73,12 @@ class OrderLists:
         share = self.storage.listing(
             filt, None, None, lambda database: self._database_page(database, viewer, filt, None, PAGE)
         )
-        fallback = self._pieces(viewer, share.files)
+        fallback = self._pieces(viewer, share.files, filt.sort)
         if not share.answered:
             return self._chunks(viewer, iter(fallback), answered=False)
         pages = self._database_pages(viewer, filt, share.database)
-        return self._chunks(viewer, heapq.merge(pages, fallback, key=_key, reverse=True), answered=True)
+        merged = heapq.merge(pages, fallback, key=_key, reverse=filt.descending)
+        return self._chunks(viewer, merged, answered=True)
 
     def _scope(self, viewer: Principal, filt: OrderFilter) -> OrderFilter:
         return filt if is_staff(viewer) else replace(filt, owner_id=viewer.id)
@@ -94,12 +95,22 @@ class OrderLists:
         self, database: DatabaseOrders, viewer: Principal, filt: OrderFilter, after: After | None, size: int
     ) -> list[Piece]:
         if is_staff(viewer):
-            now = utcnow()
+            now = self.calendar.now()
+            today = self.calendar.today(now)
             return [
-                (key, staff_json(text, status, viewer, self.stuck.stuck_since(status, entered, now)))
-                for key, status, entered, text in database.page_json(filt, after, size)
+                (
+                    row.key,
+                    staff_json(
+                        row.json,
+                        row.status,
+                        viewer,
+                        stuck=not row.held and self.stuck.stuck_since(row.status, row.entered, now),
+                        late=late_on(row.status, row.due, today),
+                    ),
+                )
+                for row in database.page_json(filt, after, size)
             ]
-        return self._pieces(viewer, database.page(filt, after, size))
+        return self._pieces(viewer, database.page(filt, after, size), filt.sort)
 
     def _database_pages(self, viewer: Principal, filt: OrderFilter, first: list[Piece]) -> Iterator[Piece]:
         # Later pages of a stream that has begun: a database that fails now ends the answer short.
@@ -110,8 +121,11 @@ class OrderLists:
                 return
             page = self._database_page(self.storage.database, viewer, filt, page[-1][0], PAGE)
 
-    def _pieces(self, viewer: Principal, orders: Iterable[dict[str, Any]]) -> list[Piece]:
-        return [(sort_key(o), orjson.dumps(shown_to(o, viewer, self.stuck))) for o in orders]
+    def _pieces(self, viewer: Principal, orders: Iterable[dict[str, Any]], sort: Sort) -> list[Piece]:
+        return [
+            (sort_key(o, sort), orjson.dumps(shown_to(o, viewer, self.stuck, calendar=self.calendar)))
+            for o in orders
+        ]
 
     def _chunks(self, viewer: Principal, pieces: Iterator[Piece], *, answered: bool) -> Iterator[bytes]:
         yield self._head(viewer)
@@ -130,12 +144,13 @@ def _key(piece: Piece) -> After:
     return piece[0]
 
 
-def _cursor(cursor: str | None) -> After | None:
+def _cursor(cursor: str | None, sort: Sort) -> After | None:
     if cursor is None:
         return None
-    after = decode_cursor(cursor)
+    after = decode_cursor(cursor, sort)
     if after is None:
         raise Invalid(
-            "Invalid cursor: use the nextCursor of a previous page.", fields={"cursor": "not a cursor"}
+            "Invalid cursor: use the nextCursor of a previous page of the same sort.",
+            fields={"cursor": "not a cursor"},
         )
     return after

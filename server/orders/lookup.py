@@ -10,6 +10,7 @@ from typing import Any
 from server.domain.audience import shown_to, visible_to
 from server.domain.errors import ApiError, NotFound, Unavailable
 from server.domain.numbers import parse_number
+from server.domain.planning import Calendar
 from server.domain.principal import Principal
 from server.domain.stuck import StuckRules
 from server.storage.files import canonical_uuid
@@ -18,7 +19,9 @@ from server.storage.seam import OrderStorage
 __all__ = ["get", "unfound"]
 
 
-def get(storage: OrderStorage, stuck: StuckRules, viewer: Principal, ident: str) -> dict[str, Any]:
+def get(
+    storage: OrderStorage, stuck: StuckRules, viewer: Principal, ident: str, calendar: Calendar | None = None
+) -> dict[str, Any]:
     order_id = canonical_uuid(ident)
     number = parse_number(ident)
     if order_id is None and number is None:
@@ -31,7 +34,7 @@ def get(storage: OrderStorage, stuck: StuckRules, viewer: Principal, ident: str)
         raise unfound(ident, answered)
     if not visible_to(found, viewer):
         raise NotFound(f"No order {ident}.")
-    return shown_to(found, viewer, stuck)
+    return shown_to(found, viewer, stuck, calendar=calendar)
 
 
 def unfound(ident: str, answered: bool) -> ApiError:

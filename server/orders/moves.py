@@ -11,15 +11,15 @@ from server.domain.audience import shown_to
 from server.domain.errors import ApiError, Conflict, ErrorCode, Invalid, NotFound
 from server.domain.handover import check_handover, delivery_of
 from server.domain.lifecycle import MovePlan, MoveRefused, Status, next_statuses, plan_move
+from server.domain.planning import Calendar
 from server.domain.principal import Principal
 from server.domain.schemas import AdvanceIn
-from server.domain.shape import utcnow
 from server.domain.stuck import StuckRules
 from server.orders.lookup import unfound
 from server.storage.files import canonical_uuid
 from server.storage.seam import OrderStorage
 
-__all__ = ["advance"]
+__all__ = ["advance", "refusal"]
 
 
 def advance(
@@ -28,16 +28,21 @@ def advance(
     actor: Principal,
     cmd: AdvanceIn,
     extra: dict[str, Any] | None = None,
+    calendar: Calendar | None = None,
 ) -> dict[str, Any]:
     """Move an order; `extra` is move data beyond the status (courier, tracking number, …)."""
     check_handover(cmd.status, courier=cmd.courier, tracking_number=cmd.tracking_number)
     order_id = canonical_uuid(cmd.order_id)
     if order_id is None:
         raise NotFound(f"No order with orderId {cmd.order_id!r}.")
-    at = utcnow()
+    calendar = calendar or Calendar()
+    at = calendar.now()
     if cmd.status is Status.HANDED_TO_DELIVERY:
         # The hand-over records who carries it and when, with or without a tracking number.
         extra = {**(extra or {}), "delivery": delivery_of(cmd.courier, cmd.tracking_number, at)}
+    if cmd.status is Status.CONFIRMED:
+        # The promise made when the payment is verified, unless staff set a day already (`move_edit`).
+        extra = {**(extra or {}), "dueAt": calendar.due_from(calendar.today(at)).isoformat()}
 
     def decide(current: str) -> MovePlan:
         return plan_move(
@@ -53,10 +58,10 @@ def advance(
     try:
         moved, answered = storage.find(lambda store: store.apply_move(order_id, decide, actor, at))
     except MoveRefused as refused:
-        raise _refusal(refused, actor) from None
+        raise refusal(refused, actor) from None
     if moved is None:
         raise unfound(f"with orderId {order_id}", answered)
-    return shown_to(moved, actor, stuck, at)
+    return shown_to(moved, actor, stuck, at, calendar=calendar)
 
 
 def _sentence(error: Exception) -> str:
@@ -65,7 +70,7 @@ def _sentence(error: Exception) -> str:
     return text[:1].upper() + text[1:] + "."
 
 
-def _refusal(refused: MoveRefused, actor: Principal) -> ApiError:
+def refusal(refused: MoveRefused, actor: Principal) -> ApiError:
     """The lifecycle's refusal as the error the caller gets (a conflict names where the order is now)."""
     message = _sentence(refused)
     if refused.code is ErrorCode.CONFLICT:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +19,7 @@ from sqlalchemy import Connection, func, select, update
 from server.domain.changes import ChangeKind, OrderChange
 from server.domain.edits import Decide, OrderEdit, apply_edit, move_edit
 from server.domain.errors import ErrorCode
-from server.domain.filter import After, OrderFilter
+from server.domain.filter import After, OrderFilter, due_key
 from server.domain.lifecycle import MovePlan, MoveRefused, Status
 from server.domain.principal import Principal
 from server.domain.records import Idem, PriceInfo
@@ -34,10 +35,23 @@ from server.storage.models import (
     uploads_t,
     variants_t,
 )
-from server.storage.order_json import as_utc, ids_param, json_by_ids, page_ids, refresh
-from server.storage.queries import where
+from server.storage.order_json import as_day, as_utc, ids_param, json_by_ids, page_ids, refresh
+from server.storage.queries import order_by, where
 
-__all__ = ["DatabaseOrders", "insert_rows", "part_changes", "records_for_rows", "write_edit"]
+__all__ = ["DatabaseOrders", "PageRow", "insert_rows", "part_changes", "records_for_rows", "write_edit"]
+
+
+@dataclass(frozen=True, slots=True)
+class PageRow:
+    """One order of a page of JSON: its sort key, what staff are shown besides the JSON (its status,
+    when it entered it, its promised day, whether it is held), and the JSON the database built."""
+
+    key: After
+    status: str
+    entered: datetime
+    due: date | None
+    held: bool
+    json: str
 
 
 def _table(part: Part) -> Any:
@@ -176,21 +190,13 @@ class DatabaseOrders:
         return found[0] if found else None
 
     def page(self, filt: OrderFilter, after: After | None, size: int) -> list[dict[str, Any]]:
-        """Newest first, `size` orders after the cursor position `after`."""
-        query = (
-            select(orders_t)
-            .where(*where(filt, after))
-            .order_by(orders_t.c.created_at.desc(), orders_t.c.id.desc())
-            .limit(size)
-        )
+        """In the filter's order, `size` orders after the cursor position `after`."""
+        query = select(orders_t).where(*where(filt, after)).order_by(*order_by(filt)).limit(size)
         with self.db.read_conn() as conn:
             return records_for_rows(conn, conn.execute(query).mappings().all())
 
-    def page_json(
-        self, filt: OrderFilter, after: After | None, size: int
-    ) -> list[tuple[After, str, datetime, str]]:
-        """Like `page`, each order as JSON text built by the database:
-        ((createdAt, id), status, enteredStatusAt, json)."""
+    def page_json(self, filt: OrderFilter, after: After | None, size: int) -> list[PageRow]:
+        """Like `page`, each order as JSON text built by the database."""
         with self.db.read_conn() as conn:
             rows = conn.execute(page_ids(filt, after, size)).all()
             if not rows:
@@ -198,7 +204,22 @@ class DatabaseOrders:
             ids = [r[0] for r in rows]
             postgres = not self.db.is_sqlite
             texts: dict[str, str] = dict(conn.execute(json_by_ids(postgres), ids_param(ids, postgres)).all())
-        return [((as_utc(r[1]), r[0]), r[2], as_utc(r[3]), texts[r[0]]) for r in rows]
+        out = []
+        for order_id, created, status, entered, priority, due, hold in rows:
+            day = as_day(due)
+            key: After = (as_utc(created), order_id)
+            if filt.sort == "due":
+                key = due_key(priority, day, key[0], order_id)
+            out.append(PageRow(key, status, as_utc(entered), day, hold is not None, texts[order_id]))
+        return out
+
+    def holds_ending(self, today: date) -> list[str]:
+        """Ids of the held orders whose hold ends `today` or earlier."""
+        query = select(orders_t.c.id).where(
+            orders_t.c.hold_until.is_not(None), orders_t.c.hold_until <= today
+        )
+        with self.db.read_conn() as conn:
+            return list(conn.scalars(query))
 
     def present(self, ids: Sequence[str]) -> set[str]:
         """Which of these order ids the database holds (a replay may have just committed them)."""

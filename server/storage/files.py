@@ -29,7 +29,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,7 @@ import orjson
 from server.domain.changes import OrderChange
 from server.domain.edits import Decide, apply_edit, move_edit
 from server.domain.errors import Unavailable
-from server.domain.filter import After, OrderFilter
+from server.domain.filter import After, OrderFilter, due_key
 from server.domain.lifecycle import MovePlan
 from server.domain.principal import Principal
 from server.domain.records import Idem, upgrade
@@ -84,6 +84,11 @@ class Entry:
     request_hash: str | None
     response: dict[str, Any] | None
     entered: datetime  # its `enteredStatusAt` (for the `stuck` filter)
+    # Planning: for the `late`, `held` and `priority` filters, `sort=due`, and holds that end.
+    priority: str = "normal"
+    due: date | None = None
+    hold_until: date | None = None
+    held: bool = False
 
     @classmethod
     def of(cls, record: dict[str, Any]) -> Entry:
@@ -100,7 +105,16 @@ class Entry:
             request_hash=meta.get("requestHash"),
             response=meta.get("response"),
             entered=datetime.fromisoformat(record["enteredStatusAt"]),
+            priority=record.get("priority") or "normal",
+            due=_day(record.get("dueAt")),
+            hold_until=_day((record.get("hold") or {}).get("until")),
+            held=bool(record.get("hold")),
         )
+
+    def position(self, filt: OrderFilter) -> After:
+        if filt.sort == "due":
+            return due_key(self.priority, self.due, *self.created)
+        return self.created
 
     def matches(self, filt: OrderFilter, after: After | None) -> bool:
         return filt.matches(
@@ -108,10 +122,17 @@ class Entry:
             updated_at=self.updated_at,
             user_id=self.user_id,
             text=self.text,
-            created=self.created,
+            key=self.position(filt),
             after=after,
             entered=self.entered,
+            due=self.due,
+            held=self.held,
+            priority=self.priority,
         )
+
+
+def _day(value: Any) -> date | None:
+    return None if value is None else date.fromisoformat(value)
 
 
 class FallbackStore:
@@ -352,12 +373,18 @@ class FallbackStore:
         return None if record is None else served(record, self.name)
 
     def matching(self, filt: OrderFilter, after: After | None = None) -> list[str]:
-        """Ids of the pending orders the filter lets through, newest first (no file is read)."""
+        """Ids of the pending orders the filter lets through, in its order (no file is read)."""
         self._sync()
         with self._index_lock:
             found = [e for e in self._index.values() if e.matches(filt, after)]
-        found.sort(key=lambda e: e.created, reverse=True)
+        found.sort(key=lambda e: e.position(filt), reverse=filt.descending)
         return [e.id for e in found]
+
+    def holds_ending(self, today: date) -> list[str]:
+        """Ids of the pending orders whose hold ends today or earlier (no file is read)."""
+        self._sync()
+        with self._index_lock:
+            return [e.id for e in self._index.values() if e.held and e.hold_until and e.hold_until <= today]
 
     def load(self, ids: list[str], filt: OrderFilter) -> list[dict[str, Any]]:
         """The served records of these ids, re-checked against the filter (another process may have

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -142,6 +143,9 @@ class Order(Base):
         Index("ix_orders_updated_at", "updated_at"),
         # `stuck=true|false`: per ruled status, the orders that entered it before a cut-off.
         Index("ix_orders_status_entered", "status", "entered_status_at"),
+        # The day's plan (`sort=due`, `late=true`) and the holds that end by themselves.
+        Index("ix_orders_due_at", "due_at"),
+        Index("ix_orders_hold_until", "hold_until"),
         # `search_text` has a pg_trgm GIN index on PostgreSQL where the extension could be created
         # (migration 0008); not declared here, as it exists only where the database can have it.
     )
@@ -183,6 +187,14 @@ class Order(Base):
     delivery_courier: Mapped[str | None] = mapped_column(String(40), nullable=True)
     delivery_tracking_number: Mapped[str | None] = mapped_column(String(64), nullable=True)
     delivery_handed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Planning (server/domain/planning.py): the day promised, rush or normal, and a hold.
+    due_at: Mapped[date | None] = mapped_column(Date, nullable=True)
+    priority: Mapped[str] = mapped_column(String(8), default="normal", server_default="normal")
+    hold_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    hold_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    hold_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    hold_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    hold_by: Mapped[str | None] = mapped_column(String(254), nullable=True)
 
 
 class OrderItem(Base):
@@ -240,6 +252,8 @@ class HistoryEntry(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     forced: Mapped[bool] = mapped_column(Boolean, default=False)
+    # `move`, or a planning change (`note`, `due`, `priority`, `hold`, `release`): shape.HISTORY_KINDS.
+    kind: Mapped[str] = mapped_column(String(16), default="move", server_default="move")
 
 
 class OrderNumber(Base):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
@@ -42,9 +42,18 @@ from sqlalchemy.types import Float, TypeDecorator
 from server.domain.filter import After, OrderFilter
 from server.domain.shape import BOOL, CHILDREN, JSON, MONEY, ORDER, TIME, Field, Part
 from server.storage.models import Order, orders_t
-from server.storage.queries import where
+from server.storage.queries import order_by, where
 
-__all__ = ["as_utc", "fill_missing", "ids_param", "json_by_ids", "order_json", "page_ids", "refresh"]
+__all__ = [
+    "as_day",
+    "as_utc",
+    "fill_missing",
+    "ids_param",
+    "json_by_ids",
+    "order_json",
+    "page_ids",
+    "refresh",
+]
 
 _CHILD_ORDER = {"items": "id", "payments": "reported_at", "history": "seq"}
 
@@ -197,8 +206,8 @@ def fill_missing(conn: Connection, *, batch: int = 1000) -> int:
 
 
 def page_ids(filt: OrderFilter, after: After | None, size: int) -> Select[Any]:
-    """(id, created_at, status, entered_status_at) of a page, newest first: the cheap half of a page
-    of JSON.
+    """(id, created_at, status, entered_status_at, priority, due_at, hold_reason) of a page in the
+    filter's order: the cheap half of a page of JSON (and what staff are shown besides it).
 
     The times come back as the driver gives them (SQLite: text), not through `UTCDateTime`: its
     per-row processing was a fifth of the full list's time; `as_utc` reads either form.
@@ -209,9 +218,12 @@ def page_ids(filt: OrderFilter, after: After | None, size: int) -> Select[Any]:
             type_coerce(orders_t.c.created_at, _Raw),
             orders_t.c.status,
             type_coerce(orders_t.c.entered_status_at, _Raw),
+            orders_t.c.priority,
+            type_coerce(orders_t.c.due_at, _Raw),
+            orders_t.c.hold_reason,
         )
         .where(*where(filt, after))
-        .order_by(orders_t.c.created_at.desc(), orders_t.c.id.desc())
+        .order_by(*order_by(filt))
         .limit(size)
     )
 
@@ -221,6 +233,13 @@ class _Raw(TypeDecorator[Any]):
 
     impl = String
     cache_ok = True
+
+
+def as_day(value: Any) -> date | None:
+    """A date from `page_ids`: SQLite's stored text or PostgreSQL's date."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
 
 
 def as_utc(value: Any) -> datetime:

@@ -3,14 +3,33 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, not_, or_
+from sqlalchemy import ColumnElement, and_, case, false, func, literal, not_, or_, tuple_
 
-from server.domain.filter import After, OrderFilter
+from server.domain.filter import NO_DUE, After, OrderFilter
 from server.domain.lifecycle import Status
+from server.domain.planning import DONE
 from server.storage.models import orders_t
 
-__all__ = ["where"]
+__all__ = ["order_by", "sort_columns", "where"]
+
+
+def sort_columns(filt: OrderFilter) -> list[ColumnElement[Any]]:
+    """The SQL of the filter's sort key (`filter.sort_key`), column by column."""
+    if filt.sort == "due":
+        return [
+            case((orders_t.c.priority == "rush", 0), else_=1),
+            func.coalesce(orders_t.c.due_at, literal(NO_DUE, orders_t.c.due_at.type)),
+            orders_t.c.created_at,
+            orders_t.c.id,
+        ]
+    return [orders_t.c.created_at, orders_t.c.id]
+
+
+def order_by(filt: OrderFilter) -> list[ColumnElement[Any]]:
+    columns = sort_columns(filt)
+    return [c.desc() for c in columns] if filt.descending else [c.asc() for c in columns]
 
 
 def where(filt: OrderFilter, after: After | None) -> list[ColumnElement[bool]]:
@@ -24,11 +43,34 @@ def where(filt: OrderFilter, after: After | None) -> list[ColumnElement[bool]]:
     if filt.stuck is not None:
         stuck = or_(false(), *(_stuck_in(status, cutoff) for status, cutoff in filt.stuck_cutoffs))
         clauses.append(stuck if filt.stuck else not_(stuck))
+    if filt.late is not None and filt.today is not None:
+        # Spelled out both ways: NOT over a NULL due date would leave the undated out of late=false.
+        late = and_(
+            orders_t.c.due_at.is_not(None),
+            orders_t.c.due_at < filt.today,
+            orders_t.c.status.not_in([s.value for s in DONE]),
+        )
+        not_late = or_(
+            orders_t.c.due_at.is_(None),
+            orders_t.c.due_at >= filt.today,
+            orders_t.c.status.in_([s.value for s in DONE]),
+        )
+        clauses.append(late if filt.late else not_late)
+    if filt.held is not None:
+        clauses.append(orders_t.c.hold_reason.is_not(None) if filt.held else orders_t.c.hold_reason.is_(None))
+    if filt.priority is not None:
+        clauses.append(orders_t.c.priority == filt.priority)
     if filt.needle:
         # Both sides folded by the same `fold`: a plain substring match, which pg_trgm can index.
         escaped = filt.needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         clauses.append(orders_t.c.search_text.like(f"%{escaped}%", escape="\\"))
-    if after is not None:
+    if after is not None and filt.sort == "due":
+        columns = sort_columns(filt)
+        # A row-value comparison: PostgreSQL and SQLite (3.15+) both have it.
+        clauses.append(
+            tuple_(*columns) > tuple_(*(literal(v, c.type) for v, c in zip(after, columns, strict=True)))
+        )
+    elif after is not None:
         created, oid = after
         clauses.append(
             or_(
@@ -41,4 +83,9 @@ def where(filt: OrderFilter, after: After | None) -> list[ColumnElement[bool]]:
 
 def _stuck_in(status: Status, cutoff: datetime) -> ColumnElement[bool]:
     """SQL for "in `status` since `cutoff` or earlier" (the database side of `StuckRules.stuck_since`)."""
-    return and_(orders_t.c.status == status.value, orders_t.c.entered_status_at <= cutoff)
+    # A held order is parked on purpose: never stuck.
+    return and_(
+        orders_t.c.status == status.value,
+        orders_t.c.entered_status_at <= cutoff,
+        orders_t.c.hold_reason.is_(None),
+    )

@@ -124,7 +124,8 @@ def test_customers_see_their_order_without_staff_details(server: Server, admin: 
         listed = http.get("/api/orders").json()["orders"]
         paged = http.get("/api/orders", params={"limit": 10}).json()["orders"]
     for order in (one, *listed, *paged):
-        assert [set(e) for e in order["history"]] == [{"fromStatus", "toStatus", "at"}] * 2
+        assert [set(e) for e in order["history"]] == [{"fromStatus", "toStatus", "at", "kind"}] * 2
+        assert [e["kind"] for e in order["history"]] == ["move", "move"]
         assert order["history"][-1]["toStatus"] == "CONFIRMED"
         assert all("reviewedBy" not in p for p in order["payments"])
         assert "internal" not in json.dumps(order)

@@ -19,7 +19,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from pydantic import BaseModel
 from sqlalchemy import JSON as SqlJson
-from sqlalchemy import Boolean, Integer, Numeric, String, create_engine
+from sqlalchemy import Boolean, Date, Integer, Numeric, String, create_engine
 
 from server.api.app import create_app
 from server.api.openapi import part_schema
@@ -179,6 +179,7 @@ COLUMN_TYPES = {
     "bool": (Boolean,),
     "money": (Numeric,),
     "time": (UTCDateTime,),
+    "date": (Date,),
     "json": (SqlJson,),
 }
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import FrozenInstanceError, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -29,6 +29,13 @@ READ = [
     ("KRAFTA_EVENTS_QUEUE", "4", "events_queue_size", 4),
     ("KRAFTA_EVENTS_PER_USER", "3", "events_per_user", 3),
     ("KRAFTA_EVENTS_SUBSCRIBERS", "0", "events_subscribers", 0),
+    ("KRAFTA_LEAD_DAYS", " 5", "lead_days", 5),
+    (
+        "KRAFTA_HOLIDAYS",
+        "2026-12-24,2026-12-25",
+        "holidays",
+        frozenset({date(2026, 12, 24), date(2026, 12, 25)}),
+    ),
 ]
 
 

@@ -1,4 +1,4 @@
-"""`/api/orders`: create (customers), list and get (staff and owners), advance (staff)."""
+"""`/api/orders`: create (customers), list and get (staff and owners), advance and plan (staff)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from server.api.serialize import JsonBytes
 from server.domain.errors import Invalid, RateLimited
 from server.domain.filter import OrderFilter
 from server.domain.lifecycle import Status
-from server.domain.schemas import AdvanceIn, parse
+from server.domain.schemas import AdvanceIn, PlanIn, parse
 
 __all__ = ["router"]
 
@@ -98,19 +98,41 @@ def list_orders(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     updated_since: Annotated[str | None, Query(alias="updatedSince", max_length=64)] = None,
     stuck: Annotated[bool | None, Query()] = None,
+    late: Annotated[
+        bool | None, Query(description="Orders whose dueAt has passed, not yet handed over or closed.")
+    ] = None,
+    held: Annotated[bool | None, Query(description="Orders on hold (true) or not (false).")] = None,
+    priority: Annotated[str | None, Query(max_length=16, description="normal or rush.")] = None,
+    sort: Annotated[
+        str | None,
+        Query(
+            max_length=16,
+            description="due: rush first, then dueAt (none last), then oldest. Default: newest first.",
+        ),
+    ] = None,
 ) -> Any:
     statuses = _statuses(status)
     if q and "\x00" in q:
         # PostgreSQL cannot even compare text holding NUL: refuse it here rather than answer 500.
         raise Invalid("Invalid q: must not contain NUL characters.", fields={"q": NUL_MESSAGE})
     query = q.strip() or None if q else None
-    cutoffs = services.settings.stuck_rules.cutoffs(datetime.now(UTC)) if stuck is not None else {}
+    now = services.orders.calendar.now()
+    cutoffs = services.settings.stuck_rules.cutoffs(now) if stuck is not None else {}
+    if priority is not None and priority not in ("normal", "rush"):
+        raise Invalid("Invalid priority: normal or rush.", fields={"priority": "normal or rush"})
+    if sort is not None and sort != "due":
+        raise Invalid("Invalid sort: due (or leave it out: newest first).", fields={"sort": "due"})
     filt = OrderFilter(
         statuses=tuple(statuses),
         q=query,
         updated_since=_instant(updated_since),
         stuck=stuck,
         stuck_cutoffs=tuple(cutoffs.items()),
+        late=late,
+        today=services.orders.calendar.today(now) if late is not None else None,
+        held=held,
+        priority=priority,
+        sort="due" if sort == "due" else "new",
     )
     if limit is None:
         if cursor is not None:
@@ -132,4 +154,11 @@ def get_order(ident: str, services: ServicesDep, user: CurrentUser) -> JsonBytes
 async def advance_order(request: Request, services: ServicesDep, user: StaffUser) -> JsonBytes:
     cmd = parse(AdvanceIn, await read_json(request))
     order = await run_in_threadpool(services.orders.advance, user, cmd)
+    return JsonBytes({"success": True, "order": order})
+
+
+@router.patch("/{ident}", response_model=None)
+async def plan_order(ident: str, request: Request, services: ServicesDep, user: StaffUser) -> JsonBytes:
+    body = parse(PlanIn, await read_json(request))
+    order = await run_in_threadpool(services.orders.plan, user, ident.strip(), body)
     return JsonBytes({"success": True, "order": order})
