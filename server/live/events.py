@@ -92,7 +92,10 @@ class LiveEvents:
         for resumes), but under an origin this process's hub skips: they saw it when it was taken.
         """
         origin = f"replay:{self.origin}" if replayed else self.origin
-        live_log.append(conn, kind=kind, order=order, from_status=from_status, origin=origin)
+        seq = live_log.append(conn, kind=kind, order=order, from_status=from_status, origin=origin)
+        # A feed that has not read the log yet (the process started during an outage) must start
+        # before this change, not at whatever is newest when it first gets through.
+        self.feed.start_no_later_than(seq - 1)
 
     def committed(self) -> None:
         """After a `record`ed transaction committed: on SQLite this process's feed reads it now."""
