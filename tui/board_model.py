@@ -260,6 +260,9 @@ class BoardModel:
         self.loaded = False
         self.complete = False
         self.updated: datetime | None = None
+        self.database_down_since: datetime | None = None
+        """When a load first said the server's database was down (None while it answers): the
+        board then shows its last known orders with the fallback's laid over (`load_board`)."""
         self.filter = ""
         self.marks = Marks()
         self.stuck_first = False
@@ -289,6 +292,10 @@ class BoardModel:
         self.loaded = True
         self.complete = data.complete
         self.updated = now
+        if not data.database_down:
+            self.database_down_since = None
+        elif self.database_down_since is None:
+            self.database_down_since = now
         return True
 
     def apply_event(self, order: Mapping[str, Any], now: datetime) -> bool:
@@ -401,6 +408,8 @@ class BoardModel:
             parts.append((1, f"{view.text(self.user.get('email'))} ({view.text(self.user.get('role'))})"))
         count = self.open_count
         orders = f"{count} open order{'' if count == 1 else 's'}"
+        if self.database_down_since is not None:
+            orders += " (last known)"
         if not self.loaded:
             parts.append((9, "loading…"))
         elif not self.complete:
@@ -416,7 +425,10 @@ class BoardModel:
             parts.append((2, "stuck first"))
         if self.updated:
             parts.append((0, f"updated {self.updated:%H:%M:%S}"))
-        if live and streaming:
+        if self.database_down_since is not None:
+            # Not "live": what the board shows is a picture from before the outage, patched.
+            parts.append((9, f"database down since {self.database_down_since:%H:%M}"))
+        elif live and streaming:
             parts.append((9, "live"))
         elif refresh_interval:
             why = " (live stream unavailable)" if live else ""

@@ -8,7 +8,10 @@ which bubble up through the screen. What each load fetches is `tui.loading.LoadP
 decision; it never runs two loads at once (a refresh asked meanwhile runs right after).
 
 Live: a worker follows the server's event stream (`KraftaClient.follow_events`); the refresh
-timer polls only while the stream is unavailable.
+timer polls only while the stream is unavailable — or while the server's database is down. A
+stream keeps flowing through an outage (orders then go to the server's fallback), so while it is
+connected each tick asks `/api/health` instead, a ping and a count: an outage is noticed within a
+tick, and the board then polls until a load finds the database back (issue 14).
 """
 
 from __future__ import annotations
@@ -94,6 +97,7 @@ class BoardConnection(Widget):
         self.live = live and refresh_interval is not None
         self._refreshing = False
         self._refresh_again = False
+        self._probing = False
         self._live_stop = threading.Event()
         self._live_stream: EventStream | None = None
 
@@ -116,6 +120,14 @@ class BoardConnection(Widget):
     def _tick(self) -> None:
         if self.policy.poll_due():
             self.request_refresh()
+        elif not self._probing:
+            self._probing = True
+            self._probe_database()
+
+    @work(thread=True, group="health", exit_on_error=False)
+    def _probe_database(self) -> bool:
+        """Is the server's database down? (Its health answer; a failure here is the loads' business.)"""
+        return self.client.health().get("database") == "down"
 
     def request_refresh(self) -> None:
         """Fetch the orders now, or right after the fetch already running (never two at once)."""
@@ -193,6 +205,12 @@ class BoardConnection(Widget):
     @on(Worker.StateChanged)
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
+        if worker.group == "health" and worker.is_finished:
+            self._probing = False
+            if event.state is WorkerState.SUCCESS and worker.result is True:
+                self.policy.database(down=True)
+                self.request_refresh()  # a load that says so, and lays the fallback's orders over
+            return
         if not worker.is_finished or worker.group not in ("refresh", "move", "tickets"):
             return
         if worker.group == "refresh":
@@ -201,6 +219,9 @@ class BoardConnection(Widget):
             self.post_message(ServerAnswered())
             result = worker.result
             if isinstance(result, BoardData):
+                if self.policy.database(down=result.database_down) and result.kind is LoadKind.CHANGES:
+                    # Back: only what changed was loaded; every open order is loaded right after.
+                    self._refresh_again = True
                 self.post_message(self.Loaded(result))
             elif isinstance(result, MoveOutcome):
                 self.post_message(moved_or_failed(result))

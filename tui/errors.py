@@ -12,6 +12,7 @@ from typing import Literal
 
 from krafta_cli.client import (
     Conflict,
+    DatabaseDown,
     Forbidden,
     KraftaError,
     NotFound,
@@ -100,6 +101,9 @@ def notice_for(error: BaseException, *, doing: str = "", subject: str = "") -> N
     if isinstance(error, RateLimited):
         wait = f" Try again in {error.retry_after} s." if error.retry_after else ""
         return Notice(f"{prefix}{message}.{wait}", "warning", title="Too many attempts")
+    if isinstance(error, DatabaseDown):
+        # Not a failure of the server: its database is down, and its sentence says what it could not do.
+        return Notice(_join(prefix, message), "warning", title="Database down")
     if isinstance(error, ServerError):
         return Notice(_join(prefix, f"The server failed: {message}"), "error", title="Server error")
     if isinstance(error, KraftaError):

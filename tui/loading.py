@@ -102,8 +102,11 @@ class OpenOrders:
 
     def updated(self, changes: Iterable[Mapping[str, Any]]) -> OpenOrders:
         """A new set with `changes` applied: an order now closed (or cancelled) leaves the board."""
+        return self.with_cards([summarize(o) for o in changes])
+
+    def with_cards(self, changed: list[OrderSummary]) -> OpenOrders:
+        """`updated`, for orders already summarised."""
         by_id = dict(self.by_id)
-        changed = [summarize(o) for o in changes]
         for order in changed:
             if order.status in _OPEN:
                 by_id[order.id] = order
@@ -135,11 +138,15 @@ class LoadPolicy:
     * Live events: while `stream_connected()` holds, the refresh timer does not poll
       (`poll_due()` is False) — the stream brings the changes; after `stream_lost()` polling
       resumes, starting with a full load (events may have been missed meanwhile).
+    * The server's database down (`database(down=True)`, issue 14): the timer polls even with a
+      stream, since only a load tells when the database answers again; the first answer with the
+      database up makes the next load a full one (`database` returns True: load again now).
     """
 
     def __init__(self, *, full_every: int = FULL_RELOAD_EVERY) -> None:
         self.full_every = full_every
         self.streaming = False
+        self.database_down = False
         self._painted = False
         self._steps_left = 0
 
@@ -168,8 +175,17 @@ class LoadPolicy:
         self._steps_left = 0
 
     def poll_due(self) -> bool:
-        """Should a timer tick load? Only while no live stream brings the changes."""
-        return not self.streaming
+        """Should a timer tick load? While no live stream brings the changes, or the database is down."""
+        return not self.streaming or self.database_down
+
+    def database(self, *, down: bool) -> bool:
+        """What the last answer said of the database; True when it just came back (after which
+        the next load is a full one: the board's picture was patched, not loaded, meanwhile)."""
+        back = self.database_down and not down
+        self.database_down = down
+        if back:
+            self.forget()
+        return back
 
     def stream_connected(self) -> None:
         self.streaming = True
@@ -198,6 +214,9 @@ class BoardData:
     """The stuck rules the server published with this answer (`OrderPage.stuck_rules`)."""
     moves: dict[str, tuple[str, ...]] | None = None
     """What the user's role may do from each status, as the server published it (`Viewer.moves`)."""
+    database_down: bool = False
+    """The server said its database is down (`OrderPage.database_down`): the orders it listed are
+    only its fallback's, laid over the last known ones (see `load_board`)."""
 
     @property
     def total(self) -> int:
@@ -235,7 +254,13 @@ def load_board(
         # Summarised page by page, so the full JSON of 5,000 orders never lives all at once.
         pages = client.iter_pages(status=_OPEN_NAMES, page_size=PAGE_SIZE)
         orders = [summarize(o) for page in pages for o in rules.of(page).orders]
-        open_orders = OpenOrders.full(viewer, orders)
+        if rules.database_down and known is not None and known.viewer == viewer:
+            # The database is down: the server listed only its fallback's orders. Taken for the
+            # whole shop they emptied the board (issue 14); laid over the last known ones they
+            # add what was ordered or moved meanwhile, and the board says it is a last-known picture.
+            open_orders = known.with_cards(orders)
+        else:
+            open_orders = OpenOrders.full(viewer, orders)
     listed = open_orders.newest_first()
     truncated: frozenset[str] = frozenset()
     if show_closed:
@@ -254,18 +279,22 @@ def load_board(
         kind=kind,
         stuck_rules=rules.latest,
         moves=me.moves,
+        database_down=rules.database_down,
     )
 
 
 class _Rules:
-    """Keeps the newest stuck rules seen on the pages of one load."""
+    """Keeps the newest stuck rules seen on the pages of one load, and whether any page said the
+    database was down."""
 
     def __init__(self) -> None:
         self.latest: dict[str, timedelta] | None = None
+        self.database_down = False
 
     def of(self, page: OrderPage) -> OrderPage:
         if page.stuck_rules is not None:
             self.latest = page.stuck_rules
+        self.database_down = self.database_down or page.database_down
         return page
 
 

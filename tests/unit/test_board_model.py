@@ -404,3 +404,24 @@ def test_fit_parts_drops_the_least_important_first_and_keeps_the_order() -> None
     assert fit_parts(parts, 23) == "aaaaa · bbbbb · ddddd"
     assert fit_parts(parts, 13) == "bbbbb · ddddd"
     assert fit_parts(parts, 3) == "bbbbb"
+
+
+def test_a_database_outage_is_said_on_the_status_line_instead_of_live() -> None:
+    """Issue 14: while the server's database is down the board says since when, and that its
+    orders are the last known ones; the first answer with the database up clears it."""
+    model = loaded([make_order(1, "READY", hours_ago=2)])
+    card = cards_of(model)[0]
+    assert model.open_orders is not None
+    down = BoardData(ADMIN, {"READY": [card]}, False, open_orders=model.open_orders, database_down=True)
+    assert model.apply_load(down, NOW)
+    assert model.apply_load(down, NOW + timedelta(minutes=7))  # still down: the start is kept
+    line = model.status_line(1, live=True, streaming=True, refresh_interval=5.0)
+    assert line.endswith(f" · 1 open order (last known) · updated 15:07:00 · database down since {NOW:%H:%M}")
+    assert "live" not in line
+    narrow = model.status_line(1, live=True, streaming=True, refresh_interval=5.0, width=60)
+    assert narrow.endswith(f"database down since {NOW:%H:%M}")
+
+    up = BoardData(ADMIN, {"READY": [card]}, False, open_orders=model.open_orders)
+    assert model.apply_load(up, NOW + timedelta(minutes=9))
+    assert model.database_down_since is None
+    assert model.status_line(1, live=True, streaming=True, refresh_interval=5.0).endswith(" · live")

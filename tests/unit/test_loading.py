@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from tests.tui.fake_shop import make_order
 from tui.loading import FULL_RELOAD_EVERY, OVERLAP, LoadKind, LoadPolicy, OpenOrders, viewer_of
@@ -110,3 +111,55 @@ def test_load_board_previews_then_loads_everything_and_applies_changes() -> None
 
         other = OpenOrders("u-2:TALLER", dict(first.open_orders.by_id), first.open_orders.watermark)
         assert load_board(client, LoadKind.CHANGES, other, show_closed=False).kind is LoadKind.FULL
+
+
+def test_polls_while_the_database_is_down_and_loads_everything_when_it_is_back() -> None:
+    """Issue 14: a stream keeps flowing through a database outage, so only loads tell when it ends."""
+    policy = LoadPolicy()
+    policy.loaded(LoadKind.FULL)
+    policy.stream_connected()
+    some = known(make_order(1, "READY", hours_ago=2))
+    assert not policy.database(down=True)
+    assert policy.poll_due()  # with the stream connected
+    assert policy.plan(some) is LoadKind.CHANGES
+    assert not policy.database(down=True)
+    assert policy.database(down=False)  # back: the picture was patched meanwhile, load it whole
+    assert policy.plan(some) is LoadKind.FULL
+    assert not policy.poll_due()
+    assert not policy.database(down=False)
+
+
+def test_a_load_in_an_outage_lays_the_fallbacks_orders_over_the_last_known_ones() -> None:
+    """Issue 14: the server lists only its fallback's orders while its database is down; taken for
+    the whole shop they emptied the board. The last known orders stay, the fallback's are added."""
+    from krafta_cli.client import KraftaClient
+    from tests.tui.fake_shop import FakeShop
+    from tui.loading import load_board
+
+    class DownShop(FakeShop):
+        """Its database is down: a list holds only the fallback's orders and says so."""
+
+        fallback: set[str] = set()
+
+        def _page(self, orders: list[dict[str, Any]], cursor: str | None) -> dict[str, Any]:
+            page = super()._page([o for o in orders if o["id"] in self.fallback], cursor)
+            return {**page, "database": "down"}
+
+    shop = FakeShop()
+    with KraftaClient("http://krafta.test", token="t", transport=shop.transport()) as client:
+        before = load_board(client, LoadKind.FULL, None, show_closed=False)
+    assert before.open_orders is not None and not before.database_down
+    everything = set(before.open_orders.by_id)
+
+    taken = make_order(99, "REPORTED", hours_ago=0.1)
+    down = DownShop([*shop.orders, taken])
+    down.fallback = {taken["id"]}
+    with KraftaClient("http://krafta.test", token="t", transport=down.transport()) as client:
+        for kind in (LoadKind.FULL, LoadKind.CHANGES):
+            during = load_board(client, kind, before.open_orders, show_closed=False)
+            assert during.database_down and during.open_orders is not None
+            assert set(during.open_orders.by_id) == everything | {taken["id"]}, kind
+        # A board that knows nothing yet shows what there is, and says the database is down.
+        first = load_board(client, LoadKind.FULL, None, show_closed=False)
+        assert first.database_down and first.open_orders is not None
+        assert set(first.open_orders.by_id) == {taken["id"]}

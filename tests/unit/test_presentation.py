@@ -10,6 +10,7 @@ from rich.style import Style
 
 from krafta_cli.client import (
     Conflict,
+    DatabaseDown,
     Forbidden,
     NotFound,
     NotLoggedIn,
@@ -168,7 +169,14 @@ def test_error_notices() -> None:
     invalid = notice_for(ValidationFailed("Bad note", fields={"note": "too long"}))
     assert "note: too long" in invalid.message
     assert "30 s" in notice_for(RateLimited("Too many", retry_after=30)).message
-    assert notice_for(ServerError("db down", status_code=503)).severity == "error"
+    assert notice_for(ServerError("bad gateway", status_code=502)).severity == "error"
+    down = notice_for(
+        DatabaseDown("No order KRFT-1 in the fallback store, …", status_code=503),
+        doing="move",
+        subject="KRFT-1",
+    )
+    assert (down.title, down.severity) == ("Database down", "warning")
+    assert down.message == "KRFT-1 was not moved: no order KRFT-1 in the fallback store, …"
     assert "Bug" in notice_for(ZeroDivisionError("x")).title
 
 

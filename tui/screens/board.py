@@ -43,7 +43,7 @@ from tui.screens.detail import DetailScreen
 from tui.screens.handover import CourierMemory, confirm_moves
 from tui.screens.help import HelpScreen
 from tui.screens.scan import ScanScreen
-from tui.widgets.banner import OfflineBanner
+from tui.widgets.banner import DatabaseBanner, OfflineBanner
 from tui.widgets.column import OrderColumn
 from tui.widgets.footer import FittedFooter
 
@@ -240,6 +240,7 @@ class BoardScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield OfflineBanner(id="offline")
+        yield DatabaseBanner(id="database-down")
         filter_input = Input(
             placeholder="filter: number, city or payer — enter keeps it, escape clears", id="filter"
         )
@@ -314,6 +315,7 @@ class BoardScreen(Screen[None]):
             )
             column.set_marked(shown.marked)
             column.set_stuck(shown.stuck)
+        self.query_one("#database-down", DatabaseBanner).show_since(self.model.database_down_since)
         status = self.query_one("#status", Static)
         status.update(
             literal(
