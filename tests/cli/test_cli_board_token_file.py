@@ -32,6 +32,21 @@ def test_the_board_runs_on_the_token_in_the_file_and_saves_nothing(
     assert not krafta.credentials.exists()  # a device's token is not a login to remember
 
 
+def test_a_device_token_written_by_krafta_users_device_token_opens_the_board(
+    admin: Krafta, krafta: Krafta, tmp_path: Path
+) -> None:
+    """The agreed format end to end: what `device-token -o` writes, `board --token-file` reads."""
+    path = tmp_path / "taller-pc.token"
+    made = admin(
+        "users", "device-token", "--role", "TALLER", "--name", "taller-pc", "--days", "90", "-o", str(path)
+    )
+    assert made.code == 0, made
+    run = krafta.process("board", "--token-file", str(path), "--headless")
+    assert run.code == 0, run
+    assert "as TALLER" in run.out, run
+    assert not krafta.credentials.exists()
+
+
 @pytest.mark.parametrize(
     ("text", "mode", "says"),
     [
