@@ -106,6 +106,9 @@ class Services:
         lease = NumberLease(db, directory=settings.data_dir / "leases")
         # One seam for every order operation: the service and the replay share its stores.
         storage = OrderStorage(db, store)
+        # Another server replays its fallback within its replay interval of the database's return
+        # (5 s by default, a retry or two more when busy): a minute covers it.
+        storage.recent_outage = lambda: live.feed.outage_within(OTHERS_REPLAY_SECONDS)
         return cls(
             settings=settings,
             db=db,
@@ -123,6 +126,9 @@ class Services:
             addresses=ClientAddresses(settings.trusted_proxies),
             order_rate=RateWindow(settings.rate_limit_orders),
         )
+
+
+OTHERS_REPLAY_SECONDS = 60.0
 
 
 def _move_old_fallback(data_dir: Path) -> None:

@@ -51,6 +51,9 @@ class ChangeFeed:
         self._listener: Any = None
         self._thread = threading.Thread(target=self._run, name="krafta-live-feed", daemon=True)
         self._next_prune = 0.0
+        # When the feed last lost the database, and when it read the log again after that.
+        self.lost_at: float | None = None
+        self.back_at: float | None = None
         # Before the first read: the id just below the first change this process logged, if any.
         self._floor: int | None = None
         self._floor_lock = threading.Lock()
@@ -85,6 +88,17 @@ class ChangeFeed:
         with self._floor_lock:
             self._floor = last if self._floor is None else min(self._floor, last)
 
+    def outage_within(self, seconds: float) -> bool:
+        """Has the feed been without the database at any time in the last `seconds`?
+
+        The feed holds a connection all the time (PostgreSQL: its LISTEN), so it notices an outage
+        even when no request came in during it.
+        """
+        lost, back = self.lost_at, self.back_at
+        if lost is None:
+            return False
+        return back is None or back < lost or time.monotonic() - back < seconds
+
     # ---- the thread -------------------------------------------------------------------------------
 
     def _run(self) -> None:
@@ -99,6 +113,8 @@ class ChangeFeed:
             except Exception as error:
                 if not unavailable(error):
                     log.exception("live feed failed; retrying")
+                else:
+                    self.lost_at = time.monotonic()
                 self._close_listener()
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
@@ -114,6 +130,8 @@ class ChangeFeed:
                     start = min(start, self._floor)
                 self.last = start
             self.deliver([], start)
+        if self.lost_at is not None and (self.back_at is None or self.back_at < self.lost_at):
+            self.back_at = time.monotonic()
         while True:
             batch = live_log.fetch_after(self.db, self.last, limit=PAGE)
             if batch:

@@ -31,19 +31,27 @@ def get(
     found, answered = storage.find(lambda store: store.get(order_id=order_id, number=number))
     # Someone else's order is "not found", not "forbidden": its existence is not theirs to learn.
     if found is None:
-        raise unfound(ident, answered)
+        raise unfound(ident, answered, elsewhere=answered and storage.recent_outage())
     if not visible_to(found, viewer):
         raise NotFound(f"No order {ident}.")
     return shown_to(found, viewer, stuck, calendar=calendar)
 
 
-def unfound(ident: str, answered: bool) -> ApiError:
+def unfound(ident: str, answered: bool, *, elsewhere: bool = False) -> ApiError:
     """The error for an order found nowhere the server could look.
 
-    With the database answering, a 404. Without it only the fallback could be asked, so the order
-    may well exist: a 503 saying so (the seed's 404 here made `krafta orders show` say "no order"
-    about an order that was only out of reach, and a client could not tell the two apart).
+    With the database answering, a 404 — unless `elsewhere`: the database was unavailable a moment
+    ago, so the order may still wait in another server's fallback (its replay has not run yet), and
+    a 503 says so (a 404 there told staff a real order did not exist). Without the database only
+    the fallback could be asked, so the order may well exist: a 503 saying so (the seed's 404 here
+    made `krafta orders show` say "no order" about an order that was only out of reach, and a client
+    could not tell the two apart).
     """
+    if answered and elsewhere:
+        return Unavailable(
+            f"No order {ident} in the database yet: it was unavailable a moment ago, and the order may "
+            "still be waiting in another server's fallback; try again shortly."
+        )
     if answered:
         return NotFound(f"No order {ident}.")
     return Unavailable(

@@ -60,7 +60,7 @@ def advance(
     except MoveRefused as refused:
         raise refusal(refused, actor) from None
     if moved is None:
-        raise unfound(f"with orderId {order_id}", answered)
+        raise unfound(f"with orderId {order_id}", answered, elsewhere=answered and storage.recent_outage())
     return shown_to(moved, actor, stuck, at, calendar=calendar)
 
 

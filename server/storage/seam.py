@@ -94,6 +94,9 @@ class OrderStorage:
         # The stores' changes go to the same hooks, wherever an order lands.
         self.database = DatabaseOrders(db, files.hooks)
         self.files = files
+        # Was the database unavailable a moment ago (so other servers may still hold orders in their
+        # fallback)? Told by the live feed, which watches the database all the time (`Services`).
+        self.recent_outage: Callable[[], bool] = lambda: False
 
     def database_or_files(
         self, on_database: Callable[[DatabaseOrders], T], on_files: Callable[[FallbackStore], T]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 import psycopg
+import pytest
 
 from tests.helpers import order_body
 from tests.pgcluster import OwnPostgres
@@ -86,3 +87,37 @@ def test_a_subscriber_of_a_server_restarted_in_an_outage_misses_no_event(
         if not back:
             pg.start()
     assert sorted(told) == sorted(before + after)
+
+
+def test_a_move_for_an_order_in_another_servers_fallback_is_503_not_404(
+    live: LiveServer, pg: OwnPostgres, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # A second server on the same database whose replay is slow (30 s): its outage order waits in
+    # its fallback for a while after the database is back.
+    slow = LiveServer(
+        pg.url, tmp_path_factory.mktemp("slow-replay"), extra_env={"KRAFTA_REPLAY_INTERVAL": "30"}
+    )
+    slow.start()
+    try:
+        pg.stop()
+        try:
+            with slow.client() as http:
+                held = http.post("/api/orders", json=order_body()).json()
+        finally:
+            pg.start()
+        move = {"orderId": held["orderId"], "status": "CANCELLED", "note": "duplicate"}
+        deadline = time.monotonic() + 20
+        with live.client(live.admin_token) as http:
+            while (
+                answer := http.put("/api/orders", json=move)
+            ).status_code == 503 and "unavailable to look" in answer.text:
+                assert time.monotonic() < deadline, answer.text  # this server's own view of the outage
+                time.sleep(0.2)
+            # On main: 404 "No order with orderId …", though the order exists in the other fallback.
+            assert answer.status_code == 503, answer.text
+            assert "another server's fallback" in answer.json()["error"]
+            unknown = {"orderId": "00000000-0000-4000-8000-000000000000", "status": "CANCELLED", "note": "x"}
+            assert "another server's fallback" in http.put("/api/orders", json=unknown).json()["error"]
+    finally:
+        slow.stop()
+    assert (slow.data_dir / "fallback" / f"{held['orderId']}.json").exists()  # it was there all along
