@@ -8,6 +8,7 @@ what is asserted is the text the terminal shows.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Coroutine
 from typing import Any
 
@@ -128,5 +129,27 @@ def test_help_fits_without_scrolling_and_lists_every_key_of_the_role(
             # Keys per role: a TALLER is not told that `c` cancels.
             assert ("Cancel" in text) is (role == "ADMIN")
             assert "marked" in text  # the legend says what ◆ means
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("size", SIZES[:2], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_long_column_keeps_every_number_and_age_whole_beside_its_scrollbar(size: tuple[int, int]) -> None:
+    # Eight cards in a column of 80×24 or 120×40 scroll: the scrollbar takes a cell of each card.
+    orders = [
+        make_order(100 + n, "CONFIRMED", hours_ago=0.2 + n * 0.1, in_status_hours=0.1) for n in range(8)
+    ]
+
+    async def scenario() -> None:
+        app = make_app(FakeShop(orders))
+        async with app.run_test(size=size) as pilot:
+            await wait_until(pilot, lambda: app.first_paint is not None, what="first paint")
+            await pilot.pause()
+            column = app.board.query_one("#col-confirmed")
+            assert column.max_scroll_y > 0, "the column should scroll"
+            text = "\n".join(screen_lines(app))
+            shown = re.findall(r"KRFT-\d+…?", text)
+            assert shown and all("…" not in number for number in shown), shown
+            assert re.search(r"KRFT-\d{6} +\d+ min", text), text
 
     run(scenario())

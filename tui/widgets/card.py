@@ -45,9 +45,8 @@ class CardStyles:
     marked: Style
 
 
-def _line(console: Console, left: Text, right: Text, width: int, background: Style) -> Strip:
-    """`left` then `right` flush right on one line of `width` cells; `left` gives way when narrow."""
-    inner = max(0, width - len(_BAR))
+def _line(console: Console, left: Text, right: Text, inner: int, background: Style) -> Strip:
+    """`left` then `right` flush right on one line of `inner` cells; `left` gives way when narrow."""
     room = max(0, inner - right.cell_len - (1 if right.cell_len else 0))
     left.truncate(room, overflow="ellipsis")
     gap = max(0, inner - left.cell_len - right.cell_len)
@@ -82,10 +81,10 @@ def _shows_variant(card: CardText, room: int) -> bool:
     return cell_len(card.name) <= room or room - cell_len(f" · {card.variant}") >= _NAME_ROOM
 
 
-def _item_parts(card: CardText, width: int) -> tuple[Text, Text]:
-    """The item line as (name, count): the count (`× 3 +1 more`) whole, flush right when the name
-    is cut. What gives way, first to last: the product's name, the word "more" (`+1`), the variant."""
-    inner = max(0, width - len(_BAR))
+def _item_parts(card: CardText, inner: int) -> tuple[Text, Text]:
+    """The item line in `inner` cells as (name, count): the count (`× 3 +1 more`) whole, flush right
+    when the name is cut. What gives way, first to last: the product's name, the word "more" (`+1`),
+    the variant."""
     count = card.count
     if card.more:
         short = f"{card.quantity} +{card.more}"
@@ -108,6 +107,11 @@ def paint_card(
     background = styles.base + styles.cursor if cursor else styles.base
     bar_style = styles.marked if marked else styles.bar_stuck if card.stuck else styles.bar
     glyph = _MARK if marked else _BAR
+    if width - len(glyph) < cell_len(card.number) + 1 + cell_len(card.age):
+        # Too narrow for number and age whole (a column at its narrowest, less its scrollbar): the
+        # bar gives up its space, not the number.
+        glyph = glyph.rstrip()
+    inner = max(0, width - len(glyph))
     # assemble() makes the style a span: Text.render() ignores a Text's own base style.
     bar = Strip(list(Text.assemble((glyph, bar_style)).render(console)), len(glyph)).apply_style(background)
     age_style = styles.old if card.old else styles.muted
@@ -117,12 +121,12 @@ def paint_card(
             console,
             Text(card.number, style=styles.number),
             Text(card.age, style=age_style),
-            width,
+            inner,
             background,
         ),
-        _line(console, Text(card.place, style=styles.muted), Text(), width, background),
-        _line(console, *_item_parts(card, width), width, background),
-        _line(console, Text(card.total), stuck, width, background),
+        _line(console, Text(card.place, style=styles.muted), Text(), inner, background),
+        _line(console, *_item_parts(card, inner), inner, background),
+        _line(console, Text(card.total), stuck, inner, background),
     ]
     strips = [Strip.join([bar, row]).crop_extend(0, width, background) for row in rows]
     strips.append(Strip.blank(width, styles.base))
