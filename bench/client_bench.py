@@ -9,7 +9,7 @@ baseline measured in the same run, interleaved with it (the machine is shared: o
   after its first paint and prints "board showed …"; timed from the launch to that line (so the
   board's own exit is included: an upper bound). Baseline: `python -c "import textual"`. Goal ≤ 2.0 s.
 * `krafta --help` against `python -c "import typer, rich, httpx"` (the libraries it cannot do
-  without). Goal: ratio ≤ 1.3.
+  without). Goal: ratio ≤ 1.15 (issue 19; bench/startup_bench.py measures it in alternating pairs).
 * `krafta orders list --limit 20` (newest 20, piped) against a local `krafta serve` holding the demo
   orders plus `--orders` more. Goal ≤ 0.5 s. Baseline: the same `import typer, rich, httpx`.
 
@@ -45,7 +45,7 @@ from krafta_cli.server_process import ServerProcess  # noqa: E402
 
 KRAFTA = str(Path(sys.executable).parent / "krafta")
 PYTHON = sys.executable
-GOALS = {"demo_first_card_s": 2.0, "help_ratio": 1.3, "orders_list_s": 0.5}
+GOALS = {"demo_first_card_s": 2.0, "help_ratio": 1.15, "orders_list_s": 0.5}
 
 
 def _env(**extra: str) -> dict[str, str]:

@@ -18,6 +18,9 @@
 The private modules may move; import from here.
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from krafta_cli.client._client import (
     DEFAULT_TIMEOUT,
     TOKEN_COOKIE,
@@ -28,7 +31,6 @@ from krafta_cli.client._client import (
     Paper,
     Viewer,
 )
-from krafta_cli.client._events import CREATED, RESYNC, STATUS_CHANGED, EventStream, OrderEvent
 from krafta_cli.client._exceptions import (
     ApiError,
     Conflict,
@@ -55,6 +57,17 @@ from krafta_cli.client._vocabulary import (
     parse_role,
     parse_status,
 )
+
+if TYPE_CHECKING:
+    from krafta_cli.client._events import CREATED, RESYNC, STATUS_CHANGED, EventStream, OrderEvent
+
+_HOMES = {
+    "CREATED": "_events",
+    "RESYNC": "_events",
+    "STATUS_CHANGED": "_events",
+    "EventStream": "_events",
+    "OrderEvent": "_events",
+}
 
 __all__ = [
     "CLOSED_STATUSES",
@@ -93,3 +106,13 @@ __all__ = [
     "parse_role",
     "parse_status",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Load only the submodule that defines `name`, the first time it is asked for (PEP 562)."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value

@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import httpx
 
-from krafta_cli.client._events import EventStream, OrderEvent, StateCallback, follow_events
 from krafta_cli.client._exceptions import (
     ApiError,
     Unreachable,
@@ -29,6 +28,10 @@ from krafta_cli.client._exceptions import (
     one_line,
 )
 from krafta_cli.client._vocabulary import Status
+
+if TYPE_CHECKING:
+    # Only `orders watch` and the board read events: `_events` is loaded by the methods that use it.
+    from krafta_cli.client._events import EventStream, OrderEvent, StateCallback
 
 __all__ = ["DEFAULT_TIMEOUT", "TOKEN_COOKIE", "KraftaClient", "LoginResult", "Order", "OrderPage", "Paper"]
 
@@ -482,6 +485,8 @@ class KraftaClient:
 
     def events(self, *, status: Sequence[str] = (), last_event_id: str | None = None) -> EventStream:
         """Open the live event stream once (see `_events.py`); iterate it for `OrderEvent`s."""
+        from krafta_cli.client._events import EventStream
+
         return EventStream(
             self._http, base_url=self.base_url, token=self._token, status=status, last_event_id=last_event_id
         )
@@ -496,6 +501,8 @@ class KraftaClient:
         on_open: Callable[[EventStream], None] | None = None,
     ) -> Iterator[OrderEvent]:
         """Live events for as long as `stop` is not set, reconnecting with Last-Event-ID by itself."""
+        from krafta_cli.client._events import follow_events
+
         return follow_events(
             lambda last: self.events(status=status, last_event_id=last),
             last_event_id=last_event_id,

@@ -15,7 +15,7 @@ from krafta_cli.exit_codes import ExitCode
 from krafta_cli.prompts import ask_email, read_new_password, read_password
 from krafta_cli.session import connect, current_session
 
-__all__ = ["register"]
+__all__ = ["auth_app", "login", "logout", "passwd", "whoami"]
 
 
 # Logout only tells the server as a courtesy (tokens are stateless JWTs); do not hang on it.
@@ -169,11 +169,3 @@ def token(server: ServerOption = None) -> None:
     if not session.token:
         fail(f"not logged in to {session.url}: run `krafta login`", ExitCode.AUTH)
     typer.echo(session.token)
-
-
-def register(app: typer.Typer) -> None:
-    app.command(rich_help_panel="Session")(login)
-    app.command(rich_help_panel="Session")(logout)
-    app.command(rich_help_panel="Session")(whoami)
-    app.command(rich_help_panel="Session")(passwd)
-    app.add_typer(auth_app, name="auth", rich_help_panel="Session")

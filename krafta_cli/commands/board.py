@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from krafta_cli.server_process import ServerProcess
     from tui.app import BoardSummary
 
-__all__ = ["demo_server", "register"]
+__all__ = ["board", "demo", "demo_server"]
 
 HeadlessOption = Annotated[
     bool,
@@ -209,9 +209,3 @@ def demo(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-def register(app: typer.Typer) -> None:
-    """Add `board` and `demo` to the root app."""
-    app.command("board", rich_help_panel="Work")(board)
-    app.command("demo")(demo)

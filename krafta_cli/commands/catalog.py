@@ -12,7 +12,7 @@ from krafta_cli.exit_codes import ExitCode
 from krafta_cli.json_file import read_json_file
 from krafta_cli.session import connect
 
-__all__ = ["catalog_app", "register"]
+__all__ = ["catalog_app"]
 
 catalog_app = typer.Typer(help="The product catalog used for the price check.", no_args_is_help=True)
 
@@ -55,7 +55,3 @@ def list_catalog(fmt: FormatOption = None, as_json: ListJsonOption = False) -> N
     with connect() as client:
         products = client.list_catalog()
     render.print_catalog(products, output)
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(catalog_app, name="catalog", rich_help_panel="Administration")

@@ -4,6 +4,10 @@ Which move is allowed is never decided here: `advance` takes the order's `nextSt
 server, always sends `expectedStatus`, and reports the server's 403/409 as they come.
 """
 
+# Annotations stay unevaluated, so the moves' types (`workflows`) and the event stream's are loaded
+# only by the commands that use them; Typer resolves the commands' own annotations (plain options).
+from __future__ import annotations
+
 import contextlib
 import json
 import os
@@ -14,16 +18,14 @@ import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 from krafta_cli import render, view, workflows
 from krafta_cli.client import (
     CLOSED_STATUSES,
-    RESYNC,
     Conflict,
-    EventStream,
     Forbidden,
     KraftaClient,
     KraftaError,
@@ -49,9 +51,14 @@ from krafta_cli.exit_codes import ExitCode
 from krafta_cli.json_file import read_json_file
 from krafta_cli.prompts import ask_courier, ask_tracking, confirm, require_yes_without_tty, stdin_is_tty
 from krafta_cli.session import connect
-from krafta_cli.workflows import HANDOVER, Handover, MoveOutcome, MoveRequest
 
-__all__ = ["orders_app", "register"]
+if TYPE_CHECKING:
+    # `orders list` and `show` move nothing and read no events: `workflows` loads the moves, and the
+    # client its event stream, only when a command asks for them (issue 19, start-up).
+    from krafta_cli.client import EventStream
+    from krafta_cli.workflows import Handover, MoveOutcome, MoveRequest
+
+__all__ = ["orders_app"]
 
 orders_app = typer.Typer(
     help=(
@@ -233,7 +240,7 @@ def advance(
         fail("--tracking is empty: give the parcel's tracking number, or --no-tracking", ExitCode.USAGE)
     if tracking and no_tracking:
         fail("--tracking and --no-tracking contradict each other: give one", ExitCode.USAGE)
-    handover = Handover(courier=(courier or "").strip() or None, tracking_number=tracking)
+    handover = workflows.Handover(courier=(courier or "").strip() or None, tracking_number=tracking)
     reads_stdin = any(n.strip() == "-" for n in numbers)
     if tracking and (reads_stdin or len(numbers) > 1):
         fail(
@@ -246,7 +253,7 @@ def advance(
     if reads_stdin and not yes:
         fail("the order numbers come from stdin, so the move cannot be confirmed: pass --yes", ExitCode.USAGE)
     require_yes_without_tty(assume_yes=yes, action="move")
-    if target == HANDOVER and yes and not (tracking or no_tracking or reads_stdin):
+    if target == workflows.HANDOVER and yes and not (tracking or no_tracking or reads_stdin):
         _no_tracking_error(numbers)
     try:
         wanted = workflows.order_refs(numbers, sys.stdin.read)
@@ -264,12 +271,13 @@ def advance(
 
 def _handover_target(target: str | None, *, implied: bool) -> str | None:
     """A courier or a tracking number means a hand-over: the target, unless another was named."""
-    if not implied or target == HANDOVER:
+    if not implied or target == workflows.HANDOVER:
         return target
     if target is None:
-        return HANDOVER
+        return workflows.HANDOVER
     fail(
-        f"--courier, --tracking and stdin tracking numbers go with a move to {HANDOVER}, not {target}",
+        f"--courier, --tracking and stdin tracking numbers go with a move to {workflows.HANDOVER}, "
+        f"not {target}",
         ExitCode.USAGE,
     )
 
@@ -358,7 +366,7 @@ def _advance_one(ref: str, moving: _Moving, *, force: bool, as_json: bool) -> No
             if not moving.can_ask:
                 _no_tracking_error([seen.number])
             courier = ask_courier(request.handover.courier)
-            request = request.with_handover(Handover(courier, ask_tracking(number)))
+            request = request.with_handover(workflows.Handover(courier, ask_tracking(number)))
         confirm(f"Move {_plan_line(request)}?", assume_yes=moving.yes, action="move")
         updated = _move(client, request)
     if as_json:
@@ -385,7 +393,7 @@ def _advance_many(wanted: list[workflows.Wanted], moving: _Moving, *, as_json: b
         planned: list[MoveRequest | MoveOutcome] = []
         for item in wanted:
             seen = workflows.look_up(client, item.ref)
-            if isinstance(seen, MoveOutcome):
+            if isinstance(seen, workflows.MoveOutcome):
                 # Nothing has moved yet: an unreachable server is the whole command's error, not N lines.
                 if isinstance(seen.error, Unreachable):
                     raise seen.error
@@ -394,7 +402,7 @@ def _advance_many(wanted: list[workflows.Wanted], moving: _Moving, *, as_json: b
                 planned.append(moving.plan(seen, item.ref, tracking=item.tracking_number))
         planned = _with_tracking(planned, moving)
         if not moving.yes:
-            requests = [r for r in planned if isinstance(r, MoveRequest)]
+            requests = [r for r in planned if isinstance(r, workflows.MoveRequest)]
             lines = [f"  {_plan_line(r)}" for r in requests]
             typer.echo("\n".join(lines), err=True)
             confirm(f"Move these {len(lines)} orders?", assume_yes=moving.yes, action="move")
@@ -416,16 +424,20 @@ def _with_tracking(
     """Every hand-over with its own tracking number: asked per parcel at a terminal; else, when any
     lacks one (a READY order in a mixed bulk move), nothing moves, unless `--no-tracking` said so."""
     lacking = [
-        r for r in planned if isinstance(r, MoveRequest) and r.is_handover and not r.handover.tracking_number
+        r
+        for r in planned
+        if isinstance(r, workflows.MoveRequest) and r.is_handover and not r.handover.tracking_number
     ]
     if not lacking or moving.no_tracking:
         return planned
     if not moving.can_ask:
         _no_tracking_error([r.number for r in lacking])
     courier = ask_courier(moving.handover.courier)
-    asked = {id(r): Handover(courier, ask_tracking(view.text(r.number))) for r in lacking}
+    asked = {id(r): workflows.Handover(courier, ask_tracking(view.text(r.number))) for r in lacking}
     return [
-        item.with_handover(asked[id(item)]) if id(item) in asked and isinstance(item, MoveRequest) else item
+        item.with_handover(asked[id(item)])
+        if id(item) in asked and isinstance(item, workflows.MoveRequest)
+        else item
         for item in planned
     ]
 
@@ -590,6 +602,8 @@ def watch(
     """
     statuses = list(status or [])
     stop = threading.Event()
+    from krafta_cli.client import RESYNC
+
     streams: list[EventStream] = []
     _when_stdout_closes(stop, streams)
 
@@ -622,7 +636,3 @@ def watch(
         except KeyboardInterrupt:
             # Ctrl-C is how a watch ends: not an error.
             stop.set()
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(orders_app, name="orders", rich_help_panel="Work")

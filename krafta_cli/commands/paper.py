@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from krafta_cli import workflows
 from krafta_cli.client import Paper
 from krafta_cli.commands.options import parse_status
 from krafta_cli.commands.orders import orders_app
@@ -19,9 +20,8 @@ from krafta_cli.errors_cli import fail
 from krafta_cli.exit_codes import ExitCode
 from krafta_cli.session import connect
 from krafta_cli.view import sanitize
-from krafta_cli.workflows import Station, order_refs, save_new, save_to, tickets_name
 
-__all__ = ["register"]
+__all__ = ["orders_app", "scan"]
 
 INTERRUPTED = 130
 BELL = "\a"
@@ -39,7 +39,11 @@ def _deliver(paper: Paper, output: Path | None, default_name: str, what: str) ->
         sys.stdout.flush()
         return None
     try:
-        path = save_to(paper.content, output) if output else save_new(paper.content, default_name, Path.cwd())
+        path = (
+            workflows.save_to(paper.content, output)
+            if output
+            else workflows.save_new(paper.content, default_name, Path.cwd())
+        )
     except OSError as exc:
         fail(f"could not write {what}: {exc}", ExitCode.ERROR)
     typer.echo(f"{what} → {path}")
@@ -92,7 +96,7 @@ def ticket(
     if size not in ("a6", "80mm"):
         fail(f"--size {size!r}: use a6 or 80mm", ExitCode.USAGE)
     try:
-        numbers = [wanted.ref for wanted in order_refs(refs or [], lambda: sys.stdin.read())]
+        numbers = [wanted.ref for wanted in workflows.order_refs(refs or [], lambda: sys.stdin.read())]
     except ValueError as exc:
         fail(str(exc), ExitCode.USAGE)
     if not numbers and status is None:
@@ -105,7 +109,7 @@ def ticket(
         paper = client.tickets(numbers, status=status, size=size)
     count = paper.count if paper.count is not None else len(numbers)
     noun = "ticket" if count == 1 else "tickets"
-    path = _deliver(paper, output, tickets_name(date.today()), f"{count} {noun}")
+    path = _deliver(paper, output, workflows.tickets_name(date.today()), f"{count} {noun}")
     if send_to_printer and path is not None:
         try:
             said = _print_file(path)
@@ -170,7 +174,9 @@ def scan(
     bell = BELL if sys.stdout.isatty() else ""
     prompt = sys.stdin.isatty()
     with connect() as client:
-        station = Station(client, to=to, courier=courier.strip() if courier and courier.strip() else None)
+        station = workflows.Station(
+            client, to=to, courier=courier.strip() if courier and courier.strip() else None
+        )
         interrupted = False
         try:
             while True:
@@ -197,7 +203,7 @@ def scan(
         raise typer.Exit(INTERRUPTED)
 
 
-def register(app: typer.Typer) -> None:
-    orders_app.command("ticket")(ticket)
-    orders_app.command("manifest")(manifest)
-    app.command("scan", rich_help_panel="Work")(scan)
+# Part of the `orders` group, defined here with the rest of the paper: importing this module adds them
+# (`krafta_cli.main.COMMANDS` loads the group through it).
+orders_app.command("ticket")(ticket)
+orders_app.command("manifest")(manifest)

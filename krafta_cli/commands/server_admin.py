@@ -20,7 +20,7 @@ from krafta_cli.exit_codes import ExitCode
 from krafta_cli.prompts import read_new_password
 from krafta_cli.view import reason
 
-__all__ = ["DEMO_TOKEN_FILE", "register"]
+__all__ = ["DEMO_TOKEN_FILE", "admin_app", "db_app", "fallback_app", "serve"]
 
 DbOption = Annotated[
     str | None,
@@ -313,10 +313,3 @@ def fallback_sync(
         typer.echo(f"renumbered {old} → {new} (the number was taken meanwhile)")
     if report.database_down:
         fail(f"the database stopped answering; {report.pending} order(s) still pending", ExitCode.UNREACHABLE)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("serve", rich_help_panel="On the server machine")(serve)
-    app.add_typer(admin_app, name="admin", rich_help_panel="On the server machine")
-    app.add_typer(db_app, name="db", rich_help_panel="On the server machine")
-    app.add_typer(fallback_app, name="fallback", rich_help_panel="On the server machine")

@@ -15,7 +15,7 @@ from krafta_cli.exit_codes import ExitCode
 from krafta_cli.prompts import confirm, read_new_password, require_yes_without_tty
 from krafta_cli.session import connect
 
-__all__ = ["register", "users_app"]
+__all__ = ["users_app"]
 
 users_app = typer.Typer(help="Staff and customer accounts (ADMIN).", no_args_is_help=True)
 
@@ -180,7 +180,3 @@ def revoke_device_token(
         render.print_json(device)
     else:
         render.print_line(f"Revoked device token {device.get('name')} (id {device.get('id')}).")
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(users_app, name="users", rich_help_panel="Administration")

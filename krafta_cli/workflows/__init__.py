@@ -19,39 +19,89 @@ the words come from `krafta_cli.view`. The board (`tui`) may import from `krafta
 `client`, `view` and this package (an import-linter contract). The private modules may move; import from here.
 """
 
-from krafta_cli.workflows._batches import BATCH_STATUSES, Batch, BatchOrder, batches_json, production_batches
-from krafta_cli.workflows._detail import (
-    CHECK_STYLES,
-    STATUS_STYLES,
-    Grid,
-    Section,
-    Styled,
-    order_panel,
-    order_parts,
-    panels,
-    plain,
-    status_text,
-)
-from krafta_cli.workflows._moves import (
-    HANDOVER,
-    Handover,
-    Movable,
-    MoveOutcome,
-    MoveRequest,
-    Seen,
-    Wanted,
-    advance_target,
-    can_cancel,
-    look_up,
-    order_refs,
-    plan_move,
-    plan_moves,
-    role_refusal,
-    send_move,
-    send_moves,
-)
-from krafta_cli.workflows._paper import save_new, save_to, tickets_name
-from krafta_cli.workflows._station import ScanLine, Station, scanned_reference
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from krafta_cli.workflows._batches import (
+        BATCH_STATUSES,
+        Batch,
+        BatchOrder,
+        batches_json,
+        production_batches,
+    )
+    from krafta_cli.workflows._detail import (
+        CHECK_STYLES,
+        STATUS_STYLES,
+        Grid,
+        Section,
+        Styled,
+        order_panel,
+        order_parts,
+        panels,
+        plain,
+        status_text,
+    )
+    from krafta_cli.workflows._moves import (
+        HANDOVER,
+        Handover,
+        Movable,
+        MoveOutcome,
+        MoveRequest,
+        Seen,
+        Wanted,
+        advance_target,
+        can_cancel,
+        look_up,
+        order_refs,
+        plan_move,
+        plan_moves,
+        role_refusal,
+        send_move,
+        send_moves,
+    )
+    from krafta_cli.workflows._paper import save_new, save_to, tickets_name
+    from krafta_cli.workflows._station import ScanLine, Station, scanned_reference
+
+_HOMES = {
+    "BATCH_STATUSES": "_batches",
+    "Batch": "_batches",
+    "BatchOrder": "_batches",
+    "batches_json": "_batches",
+    "production_batches": "_batches",
+    "CHECK_STYLES": "_detail",
+    "STATUS_STYLES": "_detail",
+    "Grid": "_detail",
+    "Section": "_detail",
+    "Styled": "_detail",
+    "order_panel": "_detail",
+    "order_parts": "_detail",
+    "panels": "_detail",
+    "plain": "_detail",
+    "status_text": "_detail",
+    "HANDOVER": "_moves",
+    "Handover": "_moves",
+    "Movable": "_moves",
+    "MoveOutcome": "_moves",
+    "MoveRequest": "_moves",
+    "Seen": "_moves",
+    "Wanted": "_moves",
+    "advance_target": "_moves",
+    "can_cancel": "_moves",
+    "look_up": "_moves",
+    "order_refs": "_moves",
+    "plan_move": "_moves",
+    "plan_moves": "_moves",
+    "role_refusal": "_moves",
+    "send_move": "_moves",
+    "send_moves": "_moves",
+    "save_new": "_paper",
+    "save_to": "_paper",
+    "tickets_name": "_paper",
+    "ScanLine": "_station",
+    "Station": "_station",
+    "scanned_reference": "_station",
+}
 
 __all__ = [
     "BATCH_STATUSES",
@@ -92,3 +142,13 @@ __all__ = [
     "status_text",
     "tickets_name",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Load only the submodule that defines `name`, the first time it is asked for (PEP 562)."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value

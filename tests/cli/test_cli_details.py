@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -108,13 +109,13 @@ def _commands(offline: Krafta, path: tuple[str, ...] = ()) -> list[tuple[str, ..
 
     found: list[tuple[str, ...]] = []
 
-    def walk(command: object, prefix: tuple[str, ...]) -> None:
-        subcommands = getattr(command, "commands", None)
-        if subcommands is None:
+    def walk(command: Any, prefix: tuple[str, ...]) -> None:
+        if not hasattr(command, "list_commands"):
             found.append(prefix)
             return
-        for name, sub in subcommands.items():
-            walk(sub, (*prefix, name))
+        # Asked by name, as click does: the root loads its commands only then.
+        for name in command.list_commands(None):
+            walk(command.get_command(None, name), (*prefix, name))
 
     walk(get_command(app), path)
     return found
