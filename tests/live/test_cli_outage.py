@@ -76,6 +76,11 @@ def test_lists_say_they_are_partial_and_lookups_say_why(
             assert line.startswith(f"error: No order {in_db[0]} in the fallback store"), run
             assert "the database is unavailable" in line, run
 
+        # Batches need the catalog, which has no fallback: refused whole (exit 6), never partial.
+        batches = krafta("orders", "batches", "--format", "tsv")
+        assert batches.code == 6 and batches.out == "", batches
+        assert "database is unavailable" in _one_line(batches).lower(), batches
+
         # An order the fallback holds is shown as usual.
         shown = krafta("orders", "show", fallback)
         assert shown.code == 0 and fallback in shown.out, shown
@@ -83,7 +88,9 @@ def test_lists_say_they_are_partial_and_lookups_say_why(
         pg.start()
 
     deadline = time.monotonic() + 30
-    while not _database_up(live):
+    # Up, and the fallback's order replayed (a list taken while the replay moves it can miss it:
+    # noted in honest's report, not this test's subject).
+    while not _database_up(live) or list(live.fallback_dir.glob("*.json")):
         assert time.monotonic() < deadline, "the database did not come back"
         time.sleep(0.2)
     back = krafta("orders", "list", "--format", "tsv")
