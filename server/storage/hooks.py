@@ -3,6 +3,8 @@
     in_transaction(conn, change)  LAST inside the database transaction of every create, move and
                                   replay import (`change.replayed`), before commit: a NOTIFY or an
                                   change-log row sent here commits or rolls back with the change
+    in_group(conn, changes)       the same for the changes of one group commit (`storage/group.py`),
+                                  in their order, last before its commit
     after_commit(change)          after that transaction committed (in-process fan-out, SQLite)
     after_fallback(change)        after a create or a move was written to a fallback file
 
@@ -23,6 +25,11 @@ class OrderHooks:
 
     def in_transaction(self, conn: Connection, change: OrderChange) -> None:
         """Called inside the write transaction (same connection) of every database create/move/import."""
+
+    def in_group(self, conn: Connection, changes: list[OrderChange]) -> None:
+        """Called last inside a group's transaction with its changes in order (default: each in turn)."""
+        for change in changes:
+            self.in_transaction(conn, change)
 
     def after_commit(self, change: OrderChange) -> None:
         """Called after the database transaction committed."""

@@ -92,7 +92,7 @@ class Listing(Generic[T]):
 class OrderStorage:
     def __init__(self, db: Database, files: FallbackStore) -> None:
         # The stores' changes go to the same hooks, wherever an order lands.
-        self.database = DatabaseOrders(db, files.hooks)
+        self.database = DatabaseOrders(db, files.hooks, down=unavailable)
         self.files = files
         # Was the database unavailable a moment ago (so other servers may still hold orders in their
         # fallback)? Told by the live feed, which watches the database all the time (`Services`).
