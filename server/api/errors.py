@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from server.domain.errors import (
     ApiError,
@@ -75,6 +76,20 @@ def error_response(error: ApiError, *, status: int | None = None) -> JSONRespons
     return JSONResponse(error.body(), status_code=status or status_of(error), headers=_headers(error))
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed(app: FastAPI, request: Request) -> list[str]:
+    """The methods some route takes for this request's path (each asked: routers nest routes)."""
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in app.router.routes
+        )
+    ]
+
+
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
@@ -85,12 +100,18 @@ def install_handlers(app: FastAPI) -> None:
         return error_response(validation_to_invalid(exc.errors()))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         # Starlette's own answers (no such route, wrong method): our body, its status.
         code = _BY_STATUS.get(exc.status_code, ErrorCode.ERROR)
         if exc.status_code == 405:
             code = ErrorCode.METHOD_NOT_ALLOWED
-        return error_response(ApiError(str(exc.detail), code=code), status=exc.status_code)
+        response = error_response(ApiError(str(exc.detail), code=code), status=exc.status_code)
+        response.headers.update(exc.headers or {})
+        if exc.status_code == 405:
+            # RFC 9110: a 405 names the methods the path takes. Starlette's names those of the first
+            # route on the path only (POST for /api/orders, which GET and PUT serve too).
+            response.headers["Allow"] = ", ".join(_allowed(app, request))
+        return response
 
     # Registered by class (not under the catch-all below, whose middleware re-raises and so drops the
     # client's keep-alive connection): an outage is an expected condition, not a crash.

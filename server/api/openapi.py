@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from server.api.errors import STATUS
 from server.domain.errors import ErrorCode
+from server.domain.handover import HANDOVER
 from server.domain.lifecycle import Status
 from server.domain.schemas import AdvanceIn, CatalogIn, LoginIn, OrderIn, PlanIn, UserIn
 from server.domain.shape import BOOL, CHILDREN, DATE, INT, JSON, MONEY, ORDER, TEXT, TIME, Field, Part
@@ -205,6 +206,44 @@ _ERRORS = {
 }
 
 
+# Rules the server enforces that a JSON Schema can state (schemathesis found them unstated, issue 14).
+# No string the API reads may hold NUL (`deps.bad_text_field`: PostgreSQL cannot store it).
+NO_NUL = "^[^\\u0000]*$"
+# A list cursor is what the server made: URL-safe base64 without padding (`filter.encode_cursor`).
+PARAMETER_PATTERNS = {("get", "/api/orders", "cursor"): "^[A-Za-z0-9_-]+$"}
+
+
+def _no_nul(schema: Any) -> None:
+    """Give every free string in `schema` (a request's) the NUL rule."""
+    if isinstance(schema, list):
+        for item in schema:
+            _no_nul(item)
+    elif isinstance(schema, dict):
+        if schema.get("type") == "string" and not {"pattern", "enum", "const", "format"} & schema.keys():
+            schema["pattern"] = NO_NUL
+        for value in schema.values():
+            _no_nul(value)
+
+
+def _parameter_rules(method: str, path: str, operation: dict[str, Any]) -> None:
+    for parameter in operation.get("parameters", []):
+        pattern = PARAMETER_PATTERNS.get((method, path, parameter["name"]))
+        schema = parameter.get("schema", {})
+        for branch in schema.get("anyOf", [schema]):
+            if branch.get("type") == "string":
+                if pattern:
+                    branch["pattern"] = pattern
+                else:
+                    _no_nul(branch)
+
+
+# A courier and a tracking number go with a hand-over only (`handover.check_handover`: 400 otherwise).
+_HANDOVER_ONLY = {
+    "if": {"required": ["status"], "properties": {"status": {"not": {"const": HANDOVER.value}}}},
+    "then": {"properties": {"courier": {"type": "null"}, "trackingNumber": {"type": "null"}}},
+}
+
+
 def _error_statuses() -> list[int]:
     return sorted({status for code, status in STATUS.items() if code is not ErrorCode.ERROR})
 
@@ -243,10 +282,14 @@ def _describe(app: FastAPI) -> dict[str, Any]:
                 }
             if (method, path) in STREAMS:
                 responses["200"] = {"description": "An event stream", "content": {STREAMS[method, path]: {}}}
+            _parameter_rules(method, path, operation)
             model = BODIES.get((method, path))
             if model is None:
                 continue
             schema = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
+            _no_nul(schema)
+            if model is AdvanceIn:
+                schema.update(_HANDOVER_ONLY)
             schemas.update(schema.pop("$defs", {}))
             schemas[model.__name__] = schema
             operation["requestBody"] = {

@@ -25,6 +25,7 @@ from pydantic import (
     StrictInt,
     StringConstraints,
     ValidationError,
+    WithJsonSchema,
 )
 from pydantic.alias_generators import to_camel
 
@@ -34,6 +35,7 @@ from server.domain.lifecycle import Role, Status
 from server.domain.recipient import RecipientIdNumber, RecipientName, RecipientPhone
 
 __all__ = [
+    "EMAIL_PATTERN",
     "AdvanceIn",
     "CatalogIn",
     "DeviceTokenIn",
@@ -163,9 +165,24 @@ Text200 = Annotated[str, _text(200)]
 Text300 = Annotated[str, _text(300)]
 
 
-UsdAmount = Annotated[Decimal, BeforeValidator(_decimal), AfterValidator(_money(MAX_USD))]
-BsAmount = Annotated[Decimal, BeforeValidator(_decimal), AfterValidator(_money(MAX_BS))]
-Rate = Annotated[Decimal, BeforeValidator(_decimal), AfterValidator(_rate)]
+def _amount_schema(maximum: Decimal) -> WithJsonSchema:
+    # What the validators above accept, stated for the OpenAPI description (pydantic would describe a
+    # Decimal as "number or string", and a string is refused): a JSON number, 0..maximum, cents.
+    return WithJsonSchema({"type": "number", "minimum": 0, "maximum": float(maximum), "multipleOf": 0.01})
+
+
+UsdAmount = Annotated[
+    Decimal, BeforeValidator(_decimal), AfterValidator(_money(MAX_USD)), _amount_schema(MAX_USD)
+]
+BsAmount = Annotated[
+    Decimal, BeforeValidator(_decimal), AfterValidator(_money(MAX_BS)), _amount_schema(MAX_BS)
+]
+Rate = Annotated[
+    Decimal,
+    BeforeValidator(_decimal),
+    AfterValidator(_rate),
+    WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": 100000000, "multipleOf": 0.0001}),
+]
 HttpUrl = Annotated[str, _text(2048), AfterValidator(_http_url)]
 
 
@@ -288,7 +305,15 @@ def _email(value: str) -> str:
     return value
 
 
-Email = Annotated[str, StringConstraints(strict=True, max_length=254), AfterValidator(_email)]
+# `_email`'s rule as a pattern, for the OpenAPI description: one @, something before it, two or more
+# non-empty dot-separated labels after it, no spaces (the server also trims and lower-cases).
+EMAIL_PATTERN = r"^[^@\s\u0000]+@[^@\s.\u0000]+(\.[^@\s.\u0000]+)+$"
+Email = Annotated[
+    str,
+    StringConstraints(strict=True, max_length=254),
+    AfterValidator(_email),
+    WithJsonSchema({"type": "string", "maxLength": 254, "pattern": EMAIL_PATTERN}),
+]
 Password = Annotated[str, StringConstraints(strict=True, min_length=8, max_length=1024)]
 
 
