@@ -91,3 +91,24 @@ def test_the_demo_lives_stands_still_when_asked_and_prints_its_accounts_every_st
         still = orders(server.url, token)
         time.sleep(2)  # ten beats' worth at the demo's pace above
         assert orders(server.url, token) == still
+
+
+def test_krafta_demo_still_prints_its_accounts_and_logs_in_by_itself(tmp_path: Path) -> None:
+    import subprocess
+
+    from tests.servers import krafta_exe
+
+    result = subprocess.run(
+        [krafta_exe(), "demo", "--still", "--headless"],
+        env=demo_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr
+    found = re.search(
+        r"accounts admin@krafta\.demo \(ADMIN\), taller@krafta\.demo \(TALLER\); password (\S+)",
+        result.stderr,
+    )
+    assert found, result.stderr
+    assert "board showed" in result.stdout and "as ADMIN" in result.stdout, result.stdout  # no login asked
