@@ -573,3 +573,32 @@ def test_the_lease_grows_with_the_rate_of_orders(db: Database) -> None:
     now[0] = 101.0
     lease.refill()
     assert lease.block == 210 and len(lease) == 410
+
+
+def test_an_order_out_of_reach_is_unavailable_not_unknown(
+    db: Database, down: Database, store: FallbackStore
+) -> None:
+    """Issue 14: with the database down, an order that is not in the fallback may be in the
+    database: a 503 saying so (the seed's 404 made `krafta orders show` say "no order"). With the
+    database answering, an order in neither store is still a 404."""
+    from server.domain.errors import NotFound, Unavailable
+    from server.domain.schemas import AdvanceIn
+
+    admin = _admin(db)
+    up = OrderService(OrderStorage(db, store))
+    stored = up.create(_body(), owner=None, idempotency_key=None, request_hash="a")[1]
+    outage = OrderService(OrderStorage(down, store))
+    for ident in (stored["orderNumber"], stored["orderId"]):
+        with pytest.raises(Unavailable, match="the database is unavailable to look further"):
+            outage.get(admin, ident)
+    move = AdvanceIn.model_validate({"orderId": stored["orderId"], "status": "CONFIRMED"})
+    with pytest.raises(Unavailable, match="the database is unavailable"):
+        outage.advance(admin, move)
+    with pytest.raises(NotFound):  # not an order id at all: no store is asked
+        outage.advance(admin, AdvanceIn.model_validate({"orderId": "../x", "status": "CONFIRMED"}))
+
+    taken = outage.create(_body(), owner=None, idempotency_key=None, request_hash="b")[1]
+    assert outage.get(admin, taken["orderNumber"])["storage"] == "fallback"
+    assert up.get(admin, stored["orderNumber"])["id"] == stored["orderId"]
+    with pytest.raises(NotFound):
+        up.get(admin, "KRFT-000001")
