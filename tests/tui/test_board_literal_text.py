@@ -3,7 +3,7 @@
 Against a real server (uvicorn in a thread, SQLite) holding orders, a product and an admin account
 whose every text field carries rich markup (`[/close]`, `[link=…]`, `[bold red]PAID[/]`), an OSC 8
 escape and bidi / zero-width characters (tests/hostile_text.py), the hostile admin runs the board:
-cards, the status line, the detail screen, the confirm and hand-over dialogs, the production
+cards, the status line, the detail screen, the confirm, cancel and hand-over dialogs, the production
 batches and the toast of a hand-over to a courier typed as markup. What Textual writes to the
 terminal (the compositor's full repaint) must hold the markup as typed and nothing a terminal
 would act on. On main the detail of such an order closed the board with a MarkupError.
@@ -35,6 +35,7 @@ from tests.servers import ThreadedServer
 from tests.tui.pilot_helpers import RecordingBoard, board_screen, select_order, server_status, wait_until
 from tests.tui.test_board_escapes import terminal_output
 from tui.screens.batches import BatchesScreen
+from tui.screens.cancel_note import CancelDialog
 from tui.screens.confirm import ConfirmDialog
 from tui.screens.detail import DetailScreen
 
@@ -93,6 +94,16 @@ def test_every_board_surface_shows_hostile_text_as_typed(shop: tuple[ThreadedSer
             await wait_until(pilot, lambda: bool(batches.batches), what="the batches")
             await pilot.pause()
             assert f"Franela{CLOSE}" in screen_text(app, "batches")
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: app.screen is board, what="the board")
+
+            # The cancel dialog names the order; nothing is sent on escape.
+            confirmed = made.confirmed
+            await select_order(pilot, confirmed["orderNumber"])
+            await pilot.press("c")
+            await wait_until(pilot, lambda: isinstance(app.screen, CancelDialog), what="cancel dialog")
+            await pilot.pause()
+            assert confirmed["orderNumber"] in screen_text(app, "cancel dialog")
             await pilot.press("escape")
             await wait_until(pilot, lambda: app.screen is board, what="the board")
 
