@@ -16,6 +16,7 @@ Adding a key: a `Binding(key, action, description, id="board.<name>", tooltip=â€
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,6 +43,8 @@ from tui.screens.login import LoginScreen
 __all__ = ["BoardApp", "BoardSummary", "local_now"]
 
 REFRESH_SECONDS = 5.0
+# A token refused again this soon after `relogin` got it will be refused forever: ask a person.
+RELOGIN_SPACING = 30.0
 # A headless run that has not painted orders by then never will (server gone, bad token).
 FIRST_PAINT_TIMEOUT = 30.0
 
@@ -88,6 +91,7 @@ class BoardApp(App[BoardSummary | None]):
         freeze_gc: bool = False,
         connect: Callable[[], None] | None = None,
         live: bool = True,
+        relogin: Callable[[], object] | None = None,
     ) -> None:
         """
         Args:
@@ -105,6 +109,10 @@ class BoardApp(App[BoardSummary | None]):
                 return code 1 and the error in `connect_error`.
             live: follow the server's event stream (with automatic refreshes on), polling only
                 while it is unavailable.
+            relogin: blocking work that puts a new token on the client when the server refuses the
+                one it has (`krafta demo` logs in again with its own password), in a worker, instead
+                of the login screen; the login screen still comes if it fails, or if the new token is
+                refused within `RELOGIN_SPACING` seconds.
         """
         super().__init__()
         self.client = client
@@ -127,6 +135,8 @@ class BoardApp(App[BoardSummary | None]):
             live=live,
         )
         self._connecting = connect is not None
+        self.relogin = relogin
+        self._relogged_at: float | None = None
 
     def get_default_screen(self) -> Screen[Any]:
         return self.board
@@ -275,11 +285,28 @@ class BoardApp(App[BoardSummary | None]):
             return
         self.offline = False
         if notice.login:
+            if self.relogin is not None and not self._relogged_recently():
+                self._relogged_at = time.monotonic()
+                self.run_worker(partial(self._log_in_again, notice.message), thread=True, group="relogin")
+                return
             self.request_login(notice.message)
             return
         self.notify(notice.message, title=notice.title, severity=notice.severity, timeout=6)
         if notice.refresh:
             self.board.request_refresh()
+
+    def _relogged_recently(self) -> bool:
+        return self._relogged_at is not None and time.monotonic() - self._relogged_at < RELOGIN_SPACING
+
+    def _log_in_again(self, message: str) -> None:
+        """In a worker: `relogin`, then a fresh board; the login screen if it failed."""
+        assert self.relogin is not None
+        try:
+            self.relogin()
+        except Exception:
+            self.call_from_thread(self.request_login, message)
+            return
+        self.call_from_thread(self.board.full_reload)
 
     # -- command palette -------------------------------------------------------------------------
 

@@ -193,7 +193,14 @@ def demo(
                         client.login(DEMO_ADMIN, password)
 
                 # No save_login: the demo token lives only in this process (the user's logins stay).
-                app = BoardApp(client, exit_after_first_paint=headless, freeze_gc=True, connect=connect)
+                # It logs in by itself every time: also when the server refuses its session later.
+                app = BoardApp(
+                    client,
+                    exit_after_first_paint=headless,
+                    freeze_gc=True,
+                    connect=connect,
+                    relogin=lambda: client.login(DEMO_ADMIN, password),
+                )
                 summary = app.run(headless=headless)
             failed = app.connect_error
             if isinstance(failed, ServerStartFailed):
