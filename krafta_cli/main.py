@@ -82,8 +82,9 @@ COMMANDS: dict[str, LazyCommand] = {
     ),
     "auth": LazyCommand("krafta_cli.commands.auth", "auth_app", "The session's token, for scripts and curl."),
     "orders": LazyCommand(
-        # `orders ticket` and `orders manifest` are paper's: importing it adds them to the group.
-        "krafta_cli.commands.paper",
+        # `orders ticket` and `orders manifest` are paper's, `orders due|rush|hold|release|note`
+        # planning's: importing planning imports paper, and each adds its commands to the group.
+        "krafta_cli.commands.planning",
         "orders_app",
         "List, inspect and move orders through the pipeline: REPORTED → CONFIRMED → IN_PRODUCTION → READY "
         "→ HANDED_TO_DELIVERY → COMPLETED (or CANCELLED). PENDING is an order without payment evidence, "

@@ -159,19 +159,29 @@ def print_orders(orders: Sequence[Mapping[str, Any]], fmt: OutputFormat | None =
     if not orders:
         console.print("No orders match.")
         return
+    from rich.text import Text
+
     now = _now()
-    table = _table("NUMBER", "AGE", "STATUS", "CITY / STATE", "ITEMS", "TOTAL USD / Bs")
+    today = now.astimezone().date()
+    table = _table("NUMBER", "AGE", "STATUS", "DUE", "CITY / STATE", "ITEMS", "TOTAL USD / Bs")
     table.columns[1].justify = "right"
-    table.columns[5].justify = "right"
+    table.columns[6].justify = "right"
     for o in orders:
         status = workflows.status_text(o.get("status"))
         stuck = view.stuck_text(o.get("stuck"), view.parse_time(o.get("enteredStatusAt")), now)
         if stuck:
             status.append(f" stuck {stuck}", style="bold red")
+        if view.is_rush(o):
+            status.append(" RUSH", style="bold magenta")
+        held = view.hold_text(o)
+        if held:
+            status.append(f" held {view.text((o.get('hold') or {}).get('reason'))}", style="yellow")
+        due = view.due_text(o, today)
         table.add_row(
             literal(view.text(o.get("orderNumber"))),
             literal(view.age_since(o.get("createdAt"), now)),
             status,
+            Text(due or view.NONE, style="bold red" if o.get("late") is True else ""),
             literal(view.place(o)),
             literal(view.items_summary(o)),
             literal(f"{view.usd(o.get('total'))} / {view.bs(o.get('totalBs'))}"),

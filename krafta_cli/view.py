@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
@@ -35,12 +35,17 @@ __all__ = [
     "amount",
     "bs",
     "delivery_line",
+    "due_text",
+    "due_words",
     "event_line",
     "history_lines",
+    "hold_text",
+    "is_rush",
     "item_lines",
     "items_summary",
     "moved_line",
     "next_statuses",
+    "parse_day",
     "parse_time",
     "payment_check",
     "place",
@@ -348,12 +353,15 @@ def next_statuses(order: Order) -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True)
 class HistoryLine:
-    """One status change: when, the move, who made it (when the caller may see it), the note."""
+    """One entry of the timeline: when, the change (a move `CONFIRMED → IN_PRODUCTION`, or a
+    planning change: `note`, `due`, `priority`, `hold`, `release`), who made it (when the caller may
+    see it), the note. `kind` is the server's (`move` for entries from before planning)."""
 
     at: datetime | None
     move: str
     who: str
     note: str
+    kind: str = "move"
 
 
 def history_lines(order: Order) -> list[HistoryLine | None]:
@@ -363,8 +371,11 @@ def history_lines(order: Order) -> list[HistoryLine | None]:
         if event is None:
             lines.append(None)
             continue
+        kind = event.get("kind") if isinstance(event.get("kind"), str) else "move"
         source = event.get("fromStatus")
         move = f"{text(source) if source else 'new'} → {text(event.get('toStatus'))}"
+        if kind != "move":
+            move = text(kind)
         if event.get("forced"):
             move += " (forced)"
         who = NONE
@@ -378,6 +389,7 @@ def history_lines(order: Order) -> list[HistoryLine | None]:
                 move=move,
                 who=who,
                 note=sanitize(str(note), keep_newlines=True).strip() if note else "",
+                kind=text(kind),
             )
         )
     return lines
@@ -451,3 +463,52 @@ def stuck_text(stuck: object, entered_status_at: datetime | None, now: datetime)
     if stuck is not True:
         return None
     return age(now - entered_status_at) if entered_status_at is not None else "?"
+
+
+# --------------------------------------------------------------------------- planning
+
+
+def parse_day(value: object) -> date | None:
+    """An API date (`dueAt`, a hold's `until`: `2026-12-10`), or None when absent or malformed."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def is_rush(order: Order) -> bool:
+    return order.get("priority") == "rush"
+
+
+def due_text(order: Order, today: date) -> str | None:
+    """When the order is due, as a card says it (`due_words`); None without a date."""
+    return due_words(parse_day(order.get("dueAt")), order.get("late") is True, today)
+
+
+def due_words(due: date | None, late: bool, today: date) -> str | None:
+    """`late 2 d` (the server's `late`), `today`, `tomorrow`, or the day (`Thu 10 Dec`); None
+    without a date."""
+    if due is None:
+        return None
+    if late:
+        return f"late {max(1, (today - due).days)} d"
+    if due == today:
+        return "today"
+    if due == today + timedelta(days=1):
+        return "tomorrow"
+    return f"{due:%a %d %b}" if abs((due - today).days) < 180 else due.isoformat()
+
+
+def hold_text(order: Order) -> str | None:
+    """`MATERIAL: no blanks (until 2026-12-08)`: why the order is held; None when it is not."""
+    hold = order.get("hold")
+    if not isinstance(hold, Mapping):
+        return None
+    words = text(hold.get("reason") or "HELD")
+    if hold.get("note"):
+        words += f": {text(hold.get('note'))}"
+    if hold.get("until"):
+        words += f" (until {text(hold.get('until'))})"
+    return words

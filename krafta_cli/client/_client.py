@@ -341,13 +341,16 @@ class KraftaClient:
         cursor: str | None = None,
         updated_since: str | None = None,
         stuck: bool = False,
+        plan: Mapping[str, str] | None = None,
     ) -> OrderPage:
         """One page of orders, newest first; without `limit` the server returns every match.
 
         `updated_since` (ISO 8601 with offset) keeps only orders changed after that instant;
-        `stuck` only those sitting in their status longer than the server's KRAFTA_STUCK_AFTER.
+        `stuck` only those sitting in their status longer than the server's KRAFTA_STUCK_AFTER;
+        `plan`: the planning parameters as the server takes them (`late`, `held`, `priority`,
+        `sort`: `workflows.plan_params` builds them).
         """
-        params: dict[str, Any] = {}
+        params: dict[str, Any] = dict(plan or {})
         if status:
             params["status"] = list(status)
         if stuck:
@@ -378,12 +381,19 @@ class KraftaClient:
         page_size: int = _ITER_PAGE_SIZE,
         updated_since: str | None = None,
         stuck: bool = False,
+        plan: Mapping[str, str] | None = None,
     ) -> Iterator[OrderPage]:
         """Every page of matching orders, newest first, following `nextCursor` (at least one page)."""
         cursor: str | None = None
         while True:
             page = self.list_orders(
-                status=status, q=q, limit=page_size, cursor=cursor, updated_since=updated_since, stuck=stuck
+                status=status,
+                q=q,
+                limit=page_size,
+                cursor=cursor,
+                updated_since=updated_since,
+                stuck=stuck,
+                plan=plan,
             )
             yield page
             if not page.next_cursor or page.next_cursor == cursor:
@@ -398,10 +408,11 @@ class KraftaClient:
         page_size: int = _ITER_PAGE_SIZE,
         updated_since: str | None = None,
         stuck: bool = False,
+        plan: Mapping[str, str] | None = None,
     ) -> Iterator[Order]:
         """Every matching order, newest first, fetched page by page by following `nextCursor`."""
         for page in self.iter_pages(
-            status=status, q=q, page_size=page_size, updated_since=updated_since, stuck=stuck
+            status=status, q=q, page_size=page_size, updated_since=updated_since, stuck=stuck, plan=plan
         ):
             yield from page.orders
 
@@ -439,6 +450,18 @@ class KraftaClient:
         if tracking_number:
             payload["trackingNumber"] = tracking_number
         body = self._request("PUT", "/api/orders", json=payload)
+        return self._object(body, "order")
+
+    def plan(self, id_or_number: str, changes: Mapping[str, Any], *, expected: str | None = None) -> Order:
+        """Plan an order (PATCH): `changes` has any of `dueAt` (a date or None), `priority`, `hold`
+        (an object, or None to release) and `note`; `expected` is its status as the caller saw it."""
+        ref = id_or_number.strip()
+        if not ref:
+            raise ValueError("an order number or id is needed, not an empty string")
+        payload = dict(changes)
+        if expected:
+            payload["expectedStatus"] = expected
+        body = self._request("PATCH", f"/api/orders/{_path_segment(ref)}", json=payload)
         return self._object(body, "order")
 
     def cancel(self, order_id: str, *, expected: str, note: str) -> Order:

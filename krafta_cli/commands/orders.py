@@ -1,4 +1,4 @@
-"""`krafta orders list|show|advance|cancel|create|watch`.
+"""`krafta orders list|show|advance|cancel|create|watch` (planning: `commands/planning.py`).
 
 Which move is allowed is never decided here: `advance` takes the order's `nextStatuses` from the
 server, always sends `expectedStatus`, and reports the server's 403/409 as they come.
@@ -134,9 +134,18 @@ def list_orders(
     stuck: Annotated[
         bool, typer.Option("--stuck", help="Only orders the server says are stuck (KRAFTA_STUCK_AFTER).")
     ] = False,
+    late: Annotated[bool, typer.Option("--late", help="Only orders past their due date.")] = False,
+    held: Annotated[bool, typer.Option("--held", help="Only orders on hold.")] = False,
+    rush: Annotated[bool, typer.Option("--rush", help="Only rush orders.")] = False,
+    sort: Annotated[
+        str | None,
+        typer.Option(
+            "--sort", metavar="due", help="due: the day's plan — rush first, then due date, then oldest."
+        ),
+    ] = None,
     as_json: ListJsonOption = False,
 ) -> None:
-    """List orders, newest first.
+    """List orders, newest first (or the day's plan with --sort due).
 
     Piped (or --format tsv): one tab-separated line per order, no header — number, status,
     createdAt (ISO 8601), city and state, items, total USD, total Bs (two decimals).
@@ -144,14 +153,17 @@ def list_orders(
     Example: krafta orders list --status CONFIRMED --status IN_PRODUCTION --search Lara
     """
     output = render.default_format(fmt, as_json=as_json)
+    if sort is not None and sort.strip().lower() != "due":
+        fail(f"--sort {sort!r}: the one sort is `due` (without --sort: newest first)", ExitCode.USAGE)
+    plan = workflows.plan_params(late=late, held=True if held else None, rush=rush, sort_due=sort is not None)
     more = False
     with connect() as client:
         if all_pages:
-            pages = list(client.iter_pages(status=status or (), q=search, stuck=stuck))
+            pages = list(client.iter_pages(status=status or (), q=search, stuck=stuck, plan=plan))
             orders = [order for page in pages for order in page.orders]
             down = any(page.database_down for page in pages)
         else:
-            page = client.list_orders(status=status or (), q=search, limit=limit, stuck=stuck)
+            page = client.list_orders(status=status or (), q=search, limit=limit, stuck=stuck, plan=plan)
             orders, more, down = page.orders, page.next_cursor is not None, page.database_down
     render.print_orders(orders, output)
     if down:
@@ -163,12 +175,14 @@ def list_orders(
         )
         raise typer.Exit(ExitCode.DATABASE_DOWN)
     if more and output is render.OutputFormat.TABLE and render.stdout_is_tty():
-        typer.echo(f"Showing the newest {limit}; use --all or --limit N for more.", err=True)
+        first = "first" if sort else "newest"
+        typer.echo(f"Showing the {first} {limit}; use --all or --limit N for more.", err=True)
 
 
 @orders_app.command("show")
 def show(ref: OrderRef, as_json: JsonOption = False) -> None:
-    """Show one order: shipping, items, payment evidence, price check, history.
+    """Show one order: plan, shipping, items, payment evidence, price check, and its timeline
+    (moves, notes and planning changes with who and when).
 
     Example: krafta orders show KRFT-482031
     """

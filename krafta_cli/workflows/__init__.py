@@ -9,6 +9,10 @@
 * Production batches (`_batches.py`): `production_batches`, what the workshop prints together.
 * The scan station (`_station.py`): `Station`, one scan at a time moving its order one step
   (`krafta scan` and the board's `:`); `scanned_reference` reads the order out of a scan.
+* Planning (`_planning.py`): the changes a PATCH carries (`due_change`, `rush_change`,
+  `hold_change`, `release_change`, `note_change`), days as typed (`read_day`), one change sent to
+  many orders (`send_plan`, `send_plans`: one `PlanOutcome` each, never raising), `plan_line`,
+  and the list's planning filters (`plan_params`).
 * Paper (`_paper.py`): `save_new` (tickets and manifests to a dated file that never replaces
   another), `save_to`, `tickets_name`.
 * The detail panel (`_detail.py`): `order_parts` (what the panel of one order holds), drawn by
@@ -61,6 +65,20 @@ if TYPE_CHECKING:
         send_moves,
     )
     from krafta_cli.workflows._paper import save_new, save_to, tickets_name
+    from krafta_cli.workflows._planning import (
+        HOLD_REASONS,
+        PlanOutcome,
+        due_change,
+        hold_change,
+        note_change,
+        plan_line,
+        plan_params,
+        read_day,
+        release_change,
+        rush_change,
+        send_plan,
+        send_plans,
+    )
     from krafta_cli.workflows._station import ScanLine, Station, scanned_reference
 
 _HOMES = {
@@ -98,6 +116,18 @@ _HOMES = {
     "save_new": "_paper",
     "save_to": "_paper",
     "tickets_name": "_paper",
+    "HOLD_REASONS": "_planning",
+    "PlanOutcome": "_planning",
+    "due_change": "_planning",
+    "hold_change": "_planning",
+    "note_change": "_planning",
+    "plan_line": "_planning",
+    "plan_params": "_planning",
+    "read_day": "_planning",
+    "release_change": "_planning",
+    "rush_change": "_planning",
+    "send_plan": "_planning",
+    "send_plans": "_planning",
     "ScanLine": "_station",
     "Station": "_station",
     "scanned_reference": "_station",
@@ -107,6 +137,7 @@ __all__ = [
     "BATCH_STATUSES",
     "CHECK_STYLES",
     "HANDOVER",
+    "HOLD_REASONS",
     "STATUS_STYLES",
     "Batch",
     "BatchOrder",
@@ -115,6 +146,7 @@ __all__ = [
     "Movable",
     "MoveOutcome",
     "MoveRequest",
+    "PlanOutcome",
     "ScanLine",
     "Section",
     "Seen",
@@ -124,21 +156,31 @@ __all__ = [
     "advance_target",
     "batches_json",
     "can_cancel",
+    "due_change",
+    "hold_change",
     "look_up",
+    "note_change",
     "order_panel",
     "order_parts",
     "order_refs",
     "panels",
     "plain",
+    "plan_line",
     "plan_move",
     "plan_moves",
+    "plan_params",
     "production_batches",
+    "read_day",
+    "release_change",
     "role_refusal",
+    "rush_change",
     "save_new",
     "save_to",
     "scanned_reference",
     "send_move",
     "send_moves",
+    "send_plan",
+    "send_plans",
     "status_text",
     "tickets_name",
 ]

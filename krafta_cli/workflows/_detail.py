@@ -157,6 +157,18 @@ def _summary(order: Mapping[str, Any], now: datetime) -> Section:
         summary.rows.append(
             ("Stuck", Styled(f"yes: {stuck} in {view.text(order.get('status'))}", "bold red"))
         )
+    # The plan (issue 15): the day promised, rush, and why it is held.
+    due = view.due_text(order, now.date())
+    if due is not None:
+        day = f"{view.text(order.get('dueAt'))} ({due})"
+        summary.rows.append(("Due", Styled(day, "bold red") if order.get("late") is True else day))
+    if view.is_rush(order):
+        summary.rows.append(("Priority", Styled("RUSH", "bold magenta")))
+    held = view.hold_text(order)
+    if held is not None:
+        hold = order.get("hold") or {}
+        by = f" — {view.text(hold.get('by'))}" if isinstance(hold, Mapping) and hold.get("by") else ""
+        summary.rows.append(("Hold", Styled(held + by, "yellow")))
     return summary
 
 
@@ -219,7 +231,8 @@ def order_parts(order: Mapping[str, Any], now: datetime) -> list[Section | Grid]
         parts.append(delivery)
     parts += _payments(order, now)
     history = [_history_row(h) for h in view.history_lines(order)]
-    parts.append(Grid("History", ["WHEN (UTC)", "MOVE", "BY", "NOTE"], history))
+    # The timeline: moves, notes and planning changes, each with who and when.
+    parts.append(Grid("History", ["WHEN (UTC)", "CHANGE", "BY", "NOTE"], history))
     return parts
 
 
