@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from rich.cells import cell_len
@@ -61,9 +61,10 @@ class StuckRules:
     after: Mapping[str, timedelta] = field(default_factory=dict)
 
     def due(self, order: OrderSummary) -> datetime | None:
-        """When `order` turns stuck (it may be past); None when its status has no rule."""
+        """When `order` turns stuck (it may be past); None when its status has no rule, or when it
+        is held (the server's rule: a held order is parked on purpose, never stuck)."""
         limit = self.after.get(order.status)
-        if limit is None or order.entered_status_at is None:
+        if limit is None or order.entered_status_at is None or order.hold is not None:
             return None
         return order.entered_status_at + limit
 
@@ -191,20 +192,29 @@ class Marks:
 def column_order(status: str, orders: Iterable[OrderSummary]) -> list[OrderSummary]:
     """A column's cards top to bottom.
 
-    Open columns: oldest first, by when the order entered the status (`enteredStatusAt`), so the
-    job waiting longest is on top and never sinks below the new ones; an order without that time
-    goes last. Closed columns: newest first, as the server lists them (the latest are what one
-    looks for there).
+    Open columns: the day's plan, as the server's `sort=due` orders it — rush first, then by the
+    day promised (`dueAt`; none last), then oldest, by when the order entered the status
+    (`enteredStatusAt`), so among equals the job waiting longest is on top and never sinks below
+    the new ones; an order without that time goes last. Closed columns: newest first, as the
+    server lists them (the latest are what one looks for there).
     """
     listed = list(orders)
     if status in _CLOSED_NAMES:
         return listed
-    return sorted(listed, key=_oldest_first)
+    return sorted(listed, key=_planned)
 
 
-def _oldest_first(order: OrderSummary) -> tuple[bool, datetime, datetime, str]:
+def _planned(order: OrderSummary) -> tuple[bool, bool, date, bool, datetime, datetime, str]:
     entered = order.entered_status_at
-    return (entered is None, entered or _EPOCH, order.created_at or _EPOCH, order.id)
+    return (
+        not order.rush,
+        order.due is None,
+        order.due or date.max,
+        entered is None,
+        entered or _EPOCH,
+        order.created_at or _EPOCH,
+        order.id,
+    )
 
 
 def stuck_first(orders: Sequence[T], stuck: Iterable[bool]) -> list[T]:

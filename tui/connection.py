@@ -27,10 +27,10 @@ from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
 from krafta_cli.client import EventStream, Forbidden, KraftaClient, KraftaError, NotLoggedIn, OrderEvent
-from krafta_cli.workflows import MoveOutcome, MoveRequest, save_new, send_move, send_moves
+from krafta_cli.workflows import MoveOutcome, MoveRequest, save_new, send_move, send_moves, send_plans
 from tui.board_model import BoardModel
 from tui.loading import CLOSED_LIMIT, BoardData, LoadKind, LoadPolicy, OpenOrders, load_board
-from tui.messages import ClientFailed, MovesDone, ServerAnswered, TicketsSaved, moved_or_failed
+from tui.messages import ClientFailed, MovesDone, PlansDone, ServerAnswered, TicketsSaved, moved_or_failed
 
 __all__ = ["BoardConnection", "ConnectFailed"]
 
@@ -190,6 +190,16 @@ class BoardConnection(Widget):
     def _move_many(self, requests: list[MoveRequest]) -> tuple[MoveOutcome, ...]:
         return tuple(send_moves(self.client, requests))
 
+    # -- planning ------------------------------------------------------------------------------
+
+    def plan(self, numbers: list[str], changes: dict[str, Any], what: str) -> None:
+        """Send one planning change to each order, one by one; the screen hears `PlansDone`."""
+        self._plan(numbers, changes, what)
+
+    @work(thread=True, group="plan", exit_on_error=False)
+    def _plan(self, numbers: list[str], changes: dict[str, Any], what: str) -> PlansDone:
+        return PlansDone(what, tuple(send_plans(self.client, numbers, changes)))
+
     # -- paper ---------------------------------------------------------------------------------
 
     def save_tickets(self, numbers: list[str], folder: Path, name: str) -> None:
@@ -211,7 +221,7 @@ class BoardConnection(Widget):
                 self.policy.database(down=True)
                 self.request_refresh()  # a load that says so, and lays the fallback's orders over
             return
-        if not worker.is_finished or worker.group not in ("refresh", "move", "tickets"):
+        if not worker.is_finished or worker.group not in ("refresh", "move", "tickets", "plan"):
             return
         if worker.group == "refresh":
             self._refreshing = False
@@ -227,7 +237,7 @@ class BoardConnection(Widget):
                 self.post_message(moved_or_failed(result))
             elif isinstance(result, tuple):
                 self.post_message(MovesDone(result))
-            elif isinstance(result, TicketsSaved):
+            elif isinstance(result, TicketsSaved | PlansDone):
                 self.post_message(result)
         elif event.state is WorkerState.ERROR and worker.error is not None:
             doing = "print tickets" if worker.group == "tickets" else worker.group

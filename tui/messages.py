@@ -12,9 +12,17 @@ from typing import Any
 
 from textual.message import Message
 
-from krafta_cli.workflows import MoveOutcome
+from krafta_cli.workflows import MoveOutcome, PlanOutcome
 
-__all__ = ["ClientFailed", "MovesDone", "OrderMoved", "ServerAnswered", "TicketsSaved", "moved_or_failed"]
+__all__ = [
+    "ClientFailed",
+    "MovesDone",
+    "OrderMoved",
+    "PlansDone",
+    "ServerAnswered",
+    "TicketsSaved",
+    "moved_or_failed",
+]
 
 
 class ClientFailed(Message):
@@ -52,6 +60,24 @@ class MovesDone(Message):
 
     @property
     def failed(self) -> list[MoveOutcome]:
+        return [o for o in self.outcomes if o.order is None]
+
+
+class PlansDone(Message):
+    """A planning change (`!`, `H`, `n`, `D`) finished: one outcome per order, changed or not."""
+
+    def __init__(self, what: str, outcomes: tuple[PlanOutcome, ...]) -> None:
+        super().__init__()
+        self.what = what
+        """What was asked, in words (`rush`, `hold`, …), for the note the board shows."""
+        self.outcomes = outcomes
+
+    @property
+    def changed(self) -> list[PlanOutcome]:
+        return [o for o in self.outcomes if o.order is not None]
+
+    @property
+    def failed(self) -> list[PlanOutcome]:
         return [o for o in self.outcomes if o.order is None]
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from krafta_cli import view
@@ -114,6 +114,13 @@ class OrderSummary:
     """Number, city, state and payers, folded (lower case, no accents) for the `/` filter."""
     updated_at: datetime | None = None
     """The server's `updatedAt`: where the next incremental refresh starts."""
+    rush: bool = False
+    due: date | None = None
+    """The server's `dueAt`: the day promised to the customer."""
+    late: bool = False
+    """The server's `late`: the promised day passed with the order still in the workshop."""
+    hold: str | None = None
+    """Why the order is held (the hold's reason); None when it is not. A held order is never stuck."""
 
     @property
     def advance_target(self) -> str | None:
@@ -149,7 +156,17 @@ def summarize(order: Order) -> OrderSummary:
         next_statuses=view.next_statuses(order),
         search="\n".join(fold(v) for v in searchable if isinstance(v, str)),
         updated_at=view.parse_time(order.get("updatedAt")),
+        rush=view.is_rush(order),
+        due=view.parse_day(order.get("dueAt")),
+        late=order.get("late") is True,
+        hold=_hold_reason(order.get("hold")),
     )
+
+
+def _hold_reason(hold: object) -> str | None:
+    if not isinstance(hold, Mapping):
+        return None
+    return view.text(hold.get("reason") or "HELD")
 
 
 def more_text(more: int) -> str:
@@ -174,6 +191,12 @@ class CardText:
     total: str
     stuck_for: str | None
     old: bool
+    # The plan (issue 15): a RUSH badge, the due day (`today`, `tomorrow`, `late 2 d`; "" without
+    # one), and the hold's reason ("" when not held).
+    rush: bool = False
+    due: str = ""
+    late: bool = False
+    hold: str = ""
 
     @property
     def stuck(self) -> bool:
@@ -213,6 +236,10 @@ def card_text(order: OrderSummary, now: datetime, *, stuck: bool = False) -> Car
         stuck_for=stuck_for,
         # Age is a warning only while there is still work to do; a closed order is just old.
         old=created is not None and age > OLD_AFTER and is_open,
+        rush=order.rush,
+        due=view.due_words(order.due, order.late, now.astimezone().date()) or "",
+        late=order.late,
+        hold=order.hold or "",
     )
 
 

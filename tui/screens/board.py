@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from textual import on
@@ -31,17 +31,26 @@ from textual.widgets import Header, Input, Static
 from krafta_cli import view
 from krafta_cli.client import RESYNC, KraftaClient
 from krafta_cli.literal import literal
-from krafta_cli.workflows import BatchOrder, MoveRequest, plan_move, plan_moves, tickets_name
+from krafta_cli.workflows import (
+    BatchOrder,
+    MoveRequest,
+    plan_move,
+    plan_moves,
+    release_change,
+    rush_change,
+    tickets_name,
+)
 from tui.board_model import BoardModel, DroppedMark
 from tui.connection import BoardConnection
 from tui.loading import CLOSED_LIMIT, BoardData, LoadPolicy
-from tui.messages import MovesDone
+from tui.messages import MovesDone, PlansDone
 from tui.presentation import OrderSummary
 from tui.screens.batches import BatchesScreen
 from tui.screens.cancel_note import CancelDialog
 from tui.screens.detail import DetailScreen
 from tui.screens.handover import CourierMemory, confirm_moves
 from tui.screens.help import HelpScreen
+from tui.screens.plan import DueDialog, HoldDialog, NoteDialog
 from tui.screens.scan import ScanScreen
 from tui.widgets.banner import DatabaseBanner, OfflineBanner
 from tui.widgets.column import OrderColumn
@@ -122,6 +131,39 @@ class BoardScreen(Screen[None]):
             "Cancel",
             id="board.cancel",
             tooltip="Cancel with a note (ADMIN) — the marked cards, else this one",
+        ),
+        Binding(
+            "exclamation_mark",
+            "toggle_rush",
+            "Rush",
+            id="board.rush",
+            tooltip="Rush (first in its column) or back to normal — the marked cards, else this one",
+            # In the help and the palette, not the footer: at 80 columns the footer keeps the moving keys.
+            show=False,
+        ),
+        Binding(
+            "H",
+            "hold",
+            "Hold",
+            id="board.hold",
+            tooltip="Hold with a reason (asks), or release a held order — the marked cards, else this one",
+            show=False,
+        ),
+        Binding(
+            "D",
+            "due",
+            "Due",
+            id="board.due",
+            tooltip="Set the day promised (asks) — the marked cards, else this one",
+            show=False,
+        ),
+        Binding(
+            "n",
+            "note",
+            "Note",
+            id="board.note",
+            tooltip="Add a note to this order's timeline (asks)",
+            show=False,
         ),
         Binding(
             "b",
@@ -430,6 +472,22 @@ class BoardScreen(Screen[None]):
         message.unmarked = frozenset(d.number for d in self.model.marks.settle(message.outcomes))
         self._show()
 
+    @on(PlansDone)
+    def on_plans_done(self, message: PlansDone) -> None:
+        """Say what a planning change did; the cards follow through the live events (or a refresh)."""
+        message.stop()
+        changed, failed = message.changed, message.failed
+        if changed:
+            numbers = ", ".join(o.number for o in changed[:6]) + (" …" if len(changed) > 6 else "")
+            self.notify(f"{message.what}: {numbers}", title=f"{len(changed)} planned")
+        if failed:
+            lines = [
+                f"{o.number}: {view.reason(o.error.message) if o.error else 'not changed'}" for o in failed
+            ]
+            self.notify("\n".join(lines), title=f"{len(failed)} not changed", severity="error", timeout=15)
+        if not self.connection.policy.streaming:
+            self.request_refresh()
+
     def _say_dropped(self, dropped: Sequence[DroppedMark]) -> None:
         """A marked order moved by someone else is unmarked, and the operator is told which."""
         if dropped:
@@ -588,6 +646,70 @@ class BoardScreen(Screen[None]):
                 self.notify(f"{count} orders of the batch marked: `a` moves them all.", title="Batch")
 
         self.app.push_screen(BatchesScreen(self.client), chosen)
+
+    # -- planning (issue 15) ---------------------------------------------------------------------
+
+    def _planned(self) -> list[OrderSummary]:
+        """What a planning key acts on: the marked cards, else the selected one."""
+        return self.marked_orders() or ([self.selected] if self.selected is not None else [])
+
+    def _what(self, orders: Sequence[OrderSummary]) -> str:
+        return orders[0].number if len(orders) == 1 else f"{len(orders)} orders"
+
+    def _today(self) -> date:
+        return self.clock().astimezone().date()
+
+    def action_toggle_rush(self) -> None:
+        orders = self._planned()
+        if not orders:
+            self._say_empty()
+            return
+        # All rush already: back to normal; else every one becomes rush.
+        rush = not all(o.rush for o in orders)
+        what = "rush" if rush else "not rush"
+        self.connection.plan([o.number for o in orders], rush_change(rush), what)
+
+    def action_hold(self) -> None:
+        orders = self._planned()
+        if not orders:
+            self._say_empty()
+            return
+        if all(o.hold is not None for o in orders):
+            self.connection.plan([o.number for o in orders], release_change(), "released")
+            return
+        numbers = [o.number for o in orders]
+
+        def answered(change: dict[str, object] | None) -> None:
+            if change:
+                self.connection.plan(numbers, change, "held")
+
+        self.app.push_screen(HoldDialog(self._what(orders), self._today), answered)
+
+    def action_due(self) -> None:
+        orders = self._planned()
+        if not orders:
+            self._say_empty()
+            return
+        numbers = [o.number for o in orders]
+        current = orders[0].due.isoformat() if len(orders) == 1 and orders[0].due else ""
+
+        def answered(change: dict[str, object] | None) -> None:
+            if change:
+                self.connection.plan(numbers, change, "due date set")
+
+        self.app.push_screen(DueDialog(self._what(orders), current, self._today), answered)
+
+    def action_note(self) -> None:
+        order = self.selected
+        if order is None:
+            self._say_empty()
+            return
+
+        def answered(change: dict[str, object] | None) -> None:
+            if change:
+                self.connection.plan([order.number], change, "note added")
+
+        self.app.push_screen(NoteDialog(order.number), answered)
 
     def action_toggle_stuck_first(self) -> None:
         self.model.toggle_stuck_first()

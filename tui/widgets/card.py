@@ -8,7 +8,7 @@ paints only while it is on screen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -21,7 +21,7 @@ from tui.presentation import CardText
 __all__ = ["CARD_HEIGHT", "CARD_LINES", "CardStyles", "item_name", "paint_card"]
 
 CARD_LINES = 4
-"""Text lines of a card: number + age, place, items, total (+ stuck marker)."""
+"""Text lines of a card: number (+ RUSH) + age, place + due day, items, total + stuck or hold."""
 CARD_HEIGHT = CARD_LINES + 1
 """Rows a card takes in its column, the last one a gap so cards read as separate blocks."""
 
@@ -43,6 +43,9 @@ class CardStyles:
     bar: Style
     bar_stuck: Style
     marked: Style
+    # Planning badges; plain unless the column resolved them (`card--rush`, `card--hold`).
+    rush: Style = field(default_factory=Style)
+    hold: Style = field(default_factory=Style)
 
 
 def _line(console: Console, left: Text, right: Text, inner: int, background: Style) -> Strip:
@@ -115,18 +118,26 @@ def paint_card(
     # assemble() makes the style a span: Text.render() ignores a Text's own base style.
     bar = Strip(list(Text.assemble((glyph, bar_style)).render(console)), len(glyph)).apply_style(background)
     age_style = styles.old if card.old else styles.muted
-    stuck = Text(f"stuck {card.stuck_for}", style=styles.stuck) if card.stuck_for else Text()
+    # The last line's right end: stuck (red) wins; a held order is never stuck, so it says why it waits.
+    if card.stuck_for:
+        flag = Text(f"stuck {card.stuck_for}", style=styles.stuck)
+    elif card.hold:
+        flag = Text(f"held {card.hold}", style=styles.hold)
+    else:
+        flag = Text()
+    number = Text(card.number, style=styles.number)
+    # The badge gives way before the number does: RUSH, else a bare "!", else nothing.
+    room = inner - cell_len(card.number) - 1 - cell_len(card.age)
+    badge = "RUSH" if room >= 5 else "!" if room >= 2 else ""
+    if card.rush and badge:
+        number.append(" ")
+        number.append(badge, style=styles.rush)
+    due = Text(card.due, style=styles.stuck if card.late else styles.muted)
     rows = [
-        _line(
-            console,
-            Text(card.number, style=styles.number),
-            Text(card.age, style=age_style),
-            inner,
-            background,
-        ),
-        _line(console, Text(card.place, style=styles.muted), Text(), inner, background),
+        _line(console, number, Text(card.age, style=age_style), inner, background),
+        _line(console, Text(card.place, style=styles.muted), due, inner, background),
         _line(console, *_item_parts(card, inner), inner, background),
-        _line(console, Text(card.total), stuck, inner, background),
+        _line(console, Text(card.total), flag, inner, background),
     ]
     strips = [Strip.join([bar, row]).crop_extend(0, width, background) for row in rows]
     strips.append(Strip.blank(width, styles.base))

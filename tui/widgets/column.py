@@ -41,6 +41,8 @@ class OrderColumn(ScrollView, can_focus=False):
         "card--bar",
         "card--bar-stuck",
         "card--marked",
+        "card--rush",
+        "card--hold",
     }
 
     active: reactive[bool] = reactive(False)
@@ -201,6 +203,8 @@ class OrderColumn(ScrollView, can_focus=False):
                 bar=text("card--bar"),
                 bar_stuck=text("card--bar-stuck"),
                 marked=text("card--marked"),
+                rush=text("card--rush"),
+                hold=text("card--hold"),
             )
         return self._styles
 
