@@ -56,7 +56,7 @@ def patch(
     except MoveRefused as refused:
         raise refusal(refused, actor) from None
     if changed is None:
-        raise unfound(ident, answered)
+        raise unfound(ident, answered, elsewhere=answered and storage.recent_outage())
     return shown_to(changed, actor, stuck, at, calendar=calendar)
 
 
@@ -69,7 +69,7 @@ def _order_id(storage: OrderStorage, ident: str) -> str:
         raise NotFound(f"No order {ident!r}: give an order number like KRFT-482031 or an order id.")
     found, answered = storage.find(lambda store: store.get(number=number))
     if found is None:
-        raise unfound(number, answered)
+        raise unfound(number, answered, elsewhere=answered and storage.recent_outage())
     return str(found["id"])
 
 
