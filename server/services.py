@@ -122,7 +122,8 @@ class Services:
             live=live,
             lease=lease,
             hooks=hooks,
-            sessions=Sessions(db),
+            # Logouts the database could not store yet wait here too (a restart must not forget them).
+            sessions=Sessions(db, pending_dir=settings.data_dir / "logouts"),
             addresses=ClientAddresses(settings.trusted_proxies),
             order_rate=RateWindow(settings.rate_limit_orders),
         )

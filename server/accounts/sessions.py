@@ -5,14 +5,19 @@ revoked by logout. While the database answers, what it said about each user is k
 that during an outage a demoted or deactivated user stays so; the role signed into the token is
 used only for a user this server never saw. Tokens revoked through this server stay revoked in
 an outage too, and after it: a logout during an outage is written once the database answers, and
-until it is, the memory of it is believed over the database's row.
+until it is, the memory of it is believed over the database's row. It waits on disk as well
+(`pending_dir`), so a process restarted during the outage still refuses the token.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
 import threading
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, exists, literal, select
@@ -24,6 +29,9 @@ from server.storage.models import DeviceToken, RevokedToken, User
 from server.storage.seam import attempt
 
 __all__ = ["Sessions"]
+
+# Token ids are ours (uuid4, signed into the token): only such names become file names.
+_SAFE_JTI = re.compile(r"[A-Za-z0-9-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -40,7 +48,7 @@ def _device_name(name: str) -> str:
 
 
 class Sessions:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, pending_dir: Path | None = None) -> None:
         self.db = db
         self._lock = threading.Lock()
         self._seen: dict[str, _Seen] = {}
@@ -48,6 +56,30 @@ class Sessions:
         self._revoked: dict[str, datetime] = {}
         # Revocations the database has not stored yet (logout during an outage).
         self._unsaved: dict[str, datetime] = {}
+        # Where those wait on disk too (one 0600 file per token id), so a process restarted before
+        # the database answers still refuses the token and writes the logout later.
+        self._pending = pending_dir
+        if pending_dir is not None:
+            self._load_pending(pending_dir)
+
+    def _load_pending(self, directory: Path) -> None:
+        for path in directory.glob("*") if directory.is_dir() else ():
+            if not _SAFE_JTI.fullmatch(path.name):
+                continue  # a write's temporary file, or nothing of ours
+            with contextlib.suppress(OSError, ValueError):
+                expires = datetime.fromisoformat(path.read_text().strip())
+                self._revoked[path.name] = self._unsaved[path.name] = expires
+
+    def _keep_pending(self, jti: str, expires: datetime) -> None:
+        if self._pending is None or not _SAFE_JTI.fullmatch(jti):
+            return
+        with contextlib.suppress(OSError):
+            self._pending.mkdir(mode=0o700, parents=True, exist_ok=True)
+            tmp = self._pending / f".{jti}.tmp"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(expires.isoformat())
+            os.replace(tmp, self._pending / jti)
 
     def resolve(self, token: Principal) -> Principal | None:
         """The caller as the database knows them now, or None when the token no longer counts."""
@@ -138,7 +170,14 @@ class Sessions:
                 session.execute(delete(RevokedToken).where(RevokedToken.expires_at < now))
 
         if not attempt(write, instead=None)[0]:
-            return  # kept in memory; written by a later request once the database answers
+            # Kept in memory and on disk; written by a later request once the database answers.
+            for jti, expires in pending.items():
+                self._keep_pending(jti, expires)
+            return
         with self._lock:
             for jti in pending:
                 self._unsaved.pop(jti, None)
+        if self._pending is not None:
+            for jti in pending:
+                with contextlib.suppress(OSError):
+                    (self._pending / jti).unlink(missing_ok=True)

@@ -99,3 +99,33 @@ def test_a_logout_during_an_outage_stays_a_logout_after_recovery(live: LiveServe
             )
     assert stored, "the logout was never written to the database"
     assert set(codes) == {401}, codes
+
+
+def test_a_logout_during_an_outage_survives_a_restart_before_recovery(
+    live: LiveServer, pg: OwnPostgres
+) -> None:
+    # Issue 14: on main the logout lived in the process's memory only; the restarted process had
+    # never seen the user, so it believed the signed token (200) until the database answered.
+    _, token = _admin_user(live, "reinicio")
+    assert _me(live, token) == (200, "ADMIN")
+    jti = jwt.decode(token, options={"verify_signature": False})["jti"]
+    pg.stop()
+    try:
+        with live.client(token) as http:
+            assert http.post("/api/auth/logout").status_code == 200
+        assert _me(live, token)[0] == 401
+        live.kill()
+        live.start()
+        assert _me(live, token)[0] == 401
+        pending = live.data_dir / "logouts" / jti  # where it waited through the restart
+        assert pending.stat().st_mode & 0o777 == 0o600
+    finally:
+        pg.start()
+    deadline = time.monotonic() + 15
+    while pending.exists() and time.monotonic() < deadline:
+        assert _me(live, token)[0] == 401
+        time.sleep(0.2)
+    assert not pending.exists(), "the logout was never written to the database"
+    with psycopg.connect(pg.url, autocommit=True) as conn:
+        assert conn.execute("SELECT 1 FROM revoked_tokens WHERE jti = %s", (jti,)).fetchone() is not None
+    assert _me(live, token)[0] == 401
