@@ -275,6 +275,6 @@ def test_the_fold_itself(case: SearchCase) -> None:
     text = search_text({**fields, "payments": [{"payerName": fields.pop("payerName")}]})
     assert (fold(case.query.strip()) in text) is case.matches
     index_says = OrderFilter(q=case.query.strip()).matches(
-        status="REPORTED", updated_at="", user_id=None, text=text, created=(utcnow(), "x"), after=None
+        status="REPORTED", updated_at="", user_id=None, text=text, key=(utcnow(), "x"), after=None
     )
     assert index_says is case.matches
