@@ -116,7 +116,9 @@ class Settings:
     # Events a subscriber may have waiting; past that it gets `resync` and is dropped.
     events_queue_size: int = 1000
     # Open event streams per user (a person runs a handful of boards and watches) and per process;
-    # beyond them a new stream is refused with 429. 0 = no limit.
+    # beyond them a new stream is refused with 429. 0 = no limit. An idle stream costs ~37 KB of the
+    # server's memory (500 streams: RSS 96 → 114 MB); with 500 open, a POST took 50 ms (median of
+    # 30, 8 ms with none) on a 2-core box at load 8–10, every order being told to every stream.
     events_per_user: int = 24
     events_subscribers: int = 500
     # How long events are kept for subscribers resuming with Last-Event-ID (the spec: at least 24 h).
