@@ -243,3 +243,15 @@ def test_the_product_gives_way_before_its_variant() -> None:
     assert item_name(card, 40) == "Franela blanca · XL"
     assert item_name(card, 12) == "Franel… · XL"
     assert item_name(card, 8) == "Franela blanca"  # too narrow for both: the product, cut by the line
+
+
+def test_a_narrow_card_keeps_the_total_whole_beside_how_long_it_is_stuck() -> None:
+    plain = Style()
+    styles = CardStyles(plain, plain, plain, plain, plain, plain, plain, plain, plain)
+    order = make_order(8, "READY", hours_ago=40, in_status_hours=13, total=1234.0)
+    card = card_text(summarize(order), NOW, stuck=True)
+    assert (card.total, card.stuck_for) == ("$1,234.00", "13 h")
+    narrow = paint_card(Console(), card, 19, styles, cursor=False)[3].text
+    assert "$1,234.00" in narrow and narrow.rstrip().endswith("13 h"), narrow
+    wide = paint_card(Console(), card, 30, styles, cursor=False)[3].text
+    assert "$1,234.00" in wide and "stuck 13 h" in wide, wide

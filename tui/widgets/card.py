@@ -125,6 +125,9 @@ def paint_card(
         flag = Text(f"held {card.hold}", style=styles.hold)
     else:
         flag = Text()
+    if card.stuck_for and cell_len(card.total) + 1 + flag.cell_len > inner:
+        # The total stays whole; the red bar and colour still say stuck, the time says how long.
+        flag = Text(card.stuck_for, style=styles.stuck)
     number = Text(card.number, style=styles.number)
     # The badge gives way before the number does: RUSH, else a bare "!", else nothing.
     room = inner - cell_len(card.number) - 1 - cell_len(card.age)
