@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import json
+import os
 import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from tests.servers import Server
 
-__all__ = ["CATALOG", "EXAMPLE", "PASSWORD", "create_order", "free_port", "order_body"]
+__all__ = ["CATALOG", "EXAMPLE", "PASSWORD", "create_order", "free_port", "order_body", "reference"]
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE: dict[str, Any] = json.loads((ROOT / "examples" / "order.json").read_text())
@@ -45,12 +47,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# Each body's own payment reference: two orders paid with one reference are the payment desk's
+# warning (`sameReference`), and confirming one then needs force — as in a shop, every transfer has
+# its own. The process id keeps the live layer's processes apart; the count, the calls of one.
+_REFERENCES = itertools.count(1)
+
+
+def reference() -> str:
+    """A payment reference no other call (of any test process sharing a database) returns."""
+    return f"{os.getpid() % 100_000:05d}{next(_REFERENCES):06d}"
+
+
 def order_body(payment: dict[str, Any] | None = None, **overrides: Any) -> dict[str, Any]:
-    """A valid POST /api/orders body (examples/order.json) with top-level `overrides` and `payment` merged."""
+    """A valid POST /api/orders body (examples/order.json) with top-level `overrides` and `payment` merged;
+    its payment reference is its own (`reference()`) unless `payment` gives one."""
     body = copy.deepcopy(EXAMPLE)
     body.update(overrides)
-    if payment:
-        body["payment"] = {**body["payment"], **payment}
+    body["payment"] = {**body["payment"], "reference": reference(), **(payment or {})}
     return body
 
 

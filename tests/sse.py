@@ -42,8 +42,9 @@ class Subscriber:
         *,
         last_event_id: str | None = None,
         params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
-        headers = {"Accept": "text/event-stream"}
+        headers = {"Accept": "text/event-stream", **(headers or {})}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         if last_event_id is not None:

@@ -342,6 +342,7 @@ class KraftaClient:
         updated_since: str | None = None,
         stuck: bool = False,
         plan: Mapping[str, str] | None = None,
+        same_reference: bool = False,
     ) -> OrderPage:
         """One page of orders, newest first; without `limit` the server returns every match.
 
@@ -355,6 +356,8 @@ class KraftaClient:
             params["status"] = list(status)
         if stuck:
             params["stuck"] = "true"
+        if same_reference:
+            params["sameReference"] = "true"
         if q:
             params["q"] = q
         if limit is not None:
@@ -382,6 +385,7 @@ class KraftaClient:
         updated_since: str | None = None,
         stuck: bool = False,
         plan: Mapping[str, str] | None = None,
+        same_reference: bool = False,
     ) -> Iterator[OrderPage]:
         """Every page of matching orders, newest first, following `nextCursor` (at least one page)."""
         cursor: str | None = None
@@ -394,6 +398,7 @@ class KraftaClient:
                 updated_since=updated_since,
                 stuck=stuck,
                 plan=plan,
+                same_reference=same_reference,
             )
             yield page
             if not page.next_cursor or page.next_cursor == cursor:
@@ -503,6 +508,28 @@ class KraftaClient:
         """Submit an order as a customer would; returns `{orderId, orderNumber, status, …}`."""
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
         return self._request("POST", "/api/orders", json=dict(body), headers=headers)
+
+    def add_payment(
+        self,
+        id_or_number: str,
+        payment: Mapping[str, Any],
+        *,
+        order_token: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Order:
+        """New payment evidence for a PENDING order (its payment was rejected), as its customer: the
+        order's `orderToken` (`X-Order-Token`: with it the token decides, whoever is logged in) or
+        this client's session (the owner's). Returns the order as its customer sees it, REPORTED again."""
+        ref = id_or_number.strip()
+        if not ref:
+            raise ValueError("an order number or id is needed, not an empty string")
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        if order_token:
+            headers["X-Order-Token"] = order_token
+        body = self._request(
+            "POST", f"/api/orders/{_path_segment(ref)}/payments", json=dict(payment), headers=headers
+        )
+        return self._object(body, "order")
 
     # -- live events -------------------------------------------------------------------------
 

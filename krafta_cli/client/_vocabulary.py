@@ -67,13 +67,13 @@ OPEN_STATUSES: tuple[Status, ...] = (
     Status.READY,
     Status.HANDED_TO_DELIVERY,
 )
-"""Statuses with staff work left: the board's columns. PENDING carries no payment yet, so no
-staff member can act on it (`POST /api/orders` never creates one)."""
+"""Statuses with staff work left: the board's columns. A PENDING order waits for its customer's
+new payment evidence (its payment was rejected), so no staff member can act on it but to cancel."""
 
 CLOSED_STATUSES: tuple[Status, ...] = (Status.COMPLETED, Status.CANCELLED)
 
 STATUS_MEANINGS: dict[Status, str] = {
-    Status.PENDING: "created without payment evidence (POST /api/orders never makes one: nothing to do)",
+    Status.PENDING: "its payment was rejected: waiting for the customer's new evidence",
     Status.REPORTED: "the customer reported a payment, an ADMIN checks it",
     Status.CONFIRMED: "payment verified, waiting for production",
     Status.IN_PRODUCTION: "the workshop is producing it",

@@ -63,8 +63,8 @@ __all__ = ["orders_app"]
 orders_app = typer.Typer(
     help=(
         "List, inspect and move orders through the pipeline: REPORTED → CONFIRMED → IN_PRODUCTION → READY "
-        "→ HANDED_TO_DELIVERY → COMPLETED (or CANCELLED). PENDING is an order without payment evidence, "
-        "which `POST /api/orders` never creates."
+        "→ HANDED_TO_DELIVERY → COMPLETED (or CANCELLED). PENDING is an order whose payment an ADMIN "
+        "rejected (`reject`), waiting for the customer's new evidence (`pay`)."
     ),
     no_args_is_help=True,
 )
@@ -78,6 +78,8 @@ YesOption = Annotated[
 ]
 
 DEFAULT_LIMIT = 50
+# The server's code for a confirmation refused because the payment's reference is on other orders.
+SAME_REFERENCE = "same_reference"
 
 
 def _checked_ref(ref: str) -> str:
@@ -101,6 +103,12 @@ def _move(client: KraftaClient, request: MoveRequest) -> Order:
         return outcome.order
     number, current = view.text(request.number), view.text(request.source)
     match outcome.error:
+        case Conflict() as exc if exc.code == SAME_REFERENCE:
+            # Not a race: the payment's reference is on other orders too (the server names them).
+            fail(
+                f"{number}: {exc.message} (krafta orders advance {number} --force --note …)",
+                ExitCode.CONFLICT,
+            )
         case Conflict() as exc:
             now = exc.current_status or "?"
             if now != current:
@@ -143,6 +151,13 @@ def list_orders(
             "--sort", metavar="due", help="due: the day's plan — rush first, then due date, then oldest."
         ),
     ] = None,
+    same_reference: Annotated[
+        bool,
+        typer.Option(
+            "--same-reference",
+            help="Only orders paid with a reference another order's payment carries (staff).",
+        ),
+    ] = False,
     as_json: ListJsonOption = False,
 ) -> None:
     """List orders, newest first (or the day's plan with --sort due).
@@ -159,11 +174,22 @@ def list_orders(
     more = False
     with connect() as client:
         if all_pages:
-            pages = list(client.iter_pages(status=status or (), q=search, stuck=stuck, plan=plan))
+            pages = list(
+                client.iter_pages(
+                    status=status or (), q=search, stuck=stuck, plan=plan, same_reference=same_reference
+                )
+            )
             orders = [order for page in pages for order in page.orders]
             down = any(page.database_down for page in pages)
         else:
-            page = client.list_orders(status=status or (), q=search, limit=limit, stuck=stuck, plan=plan)
+            page = client.list_orders(
+                status=status or (),
+                q=search,
+                limit=limit,
+                stuck=stuck,
+                plan=plan,
+                same_reference=same_reference,
+            )
             orders, more, down = page.orders, page.next_cursor is not None, page.database_down
     render.print_orders(orders, output)
     if down:
@@ -458,6 +484,8 @@ def _with_tracking(
 
 def _why_not(outcome: MoveOutcome) -> str:
     error = outcome.error
+    if isinstance(error, Conflict) and error.code == SAME_REFERENCE:
+        return describe(error)[0]
     if isinstance(error, Conflict) and outcome.source and error.current_status != outcome.source:
         return f"moved by someone else meanwhile: it is now {error.current_status}, not {outcome.source}"
     return describe(error)[0] if error else "not moved"
@@ -539,6 +567,116 @@ def cancel(
         render.print_line(view.moved_line(number, current, updated))
 
 
+@orders_app.command("reject")
+def reject(
+    refs: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="NUMBER...",
+            help="REPORTED orders (KRFT-482031, or just 482031) or uuids, `-` to read them from stdin.",
+            show_default=False,
+        ),
+    ],
+    reason: Annotated[
+        str,
+        typer.Option("--reason", "-r", help="Why the payment is rejected: the customer is shown it."),
+    ],
+    yes: YesOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Reject the payment of REPORTED orders (ADMIN): each goes back to PENDING, its latest payment
+    REJECTED with the reason, until the customer sends new evidence (`krafta orders pay`).
+
+    \b
+    Examples:
+      krafta orders reject 482031 --reason "no transfer with this reference in the statement"
+      krafta orders list --same-reference | cut -f1 | krafta orders reject - -r "reference reused" --yes
+    """
+    if not reason.strip():
+        fail("--reason must say why the payment is rejected (the customer is shown it)", ExitCode.USAGE)
+    reads_stdin = any(n.strip() == "-" for n in refs)
+    if reads_stdin and not yes:
+        fail(
+            "the order numbers come from stdin, so the rejection cannot be confirmed: pass --yes",
+            ExitCode.USAGE,
+        )
+    require_yes_without_tty(assume_yes=yes, action="rejection")
+    try:
+        wanted = workflows.order_refs(refs, sys.stdin.read)
+    except ValueError as exc:
+        fail(str(exc), ExitCode.USAGE)
+    if not wanted:
+        fail("no order numbers given" + (" on stdin" if reads_stdin else ""), ExitCode.USAGE)
+    # A rejection is the move REPORTED → PENDING with its reason as the note: the server does the rest.
+    moving = _Moving(
+        Status.PENDING, note=reason.strip(), handover=workflows.Handover(), no_tracking=False, yes=yes
+    )
+    if len(wanted) == 1 and not reads_stdin:
+        _advance_one(wanted[0].ref, moving, force=False, as_json=as_json)
+    else:
+        _advance_many(wanted, moving, as_json=as_json)
+
+
+@orders_app.command("pay")
+def pay(
+    ref: OrderRef,
+    method: Annotated[
+        str, typer.Option("--method", "-m", help="PAGO_MOVIL or TRANSFERENCIA.", show_default=False)
+    ],
+    reference: Annotated[
+        str, typer.Option("--reference", help="The transfer's reference.", show_default=False)
+    ],
+    bank: Annotated[str, typer.Option("--bank", help="The bank it was paid from.", show_default=False)],
+    payer: Annotated[str, typer.Option("--payer", help="Who paid.", show_default=False)],
+    amount: Annotated[
+        float | None, typer.Option("--amount", help="Bs. paid (default: the order's total in Bs.).")
+    ] = None,
+    receipt: Annotated[
+        str | None, typer.Option("--receipt-url", help="An http(s) link to the receipt.")
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token",
+            envvar="KRAFTA_ORDER_TOKEN",
+            help="The order token `orders create` printed (else your login must own the order).",
+        ),
+    ] = None,
+    idempotency_key: Annotated[
+        str | None,
+        typer.Option("--idempotency-key", help="Reuse to make a retried submission add nothing new."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Send new payment evidence for an order whose payment was rejected (PENDING), as its customer.
+
+    Example: krafta orders pay KRFT-482031 --token T --method PAGO_MOVIL --reference 0123456789
+    --bank Banesco --payer "María Pérez"
+    """
+    ref = _checked_ref(ref)
+    payment: dict[str, Any] = {
+        "method": method.strip().upper(),
+        "reference": reference,
+        "originBank": bank,
+        "payerName": payer,
+    }
+    if amount is not None:
+        payment["amountReported"] = amount
+    if receipt is not None:
+        payment["receiptUrl"] = receipt
+    with connect() as client:
+        try:
+            order = client.add_payment(ref, payment, order_token=token, idempotency_key=idempotency_key)
+        except ValidationFailed as exc:
+            detail = "; ".join(f"{k}: {v}" for k, v in exc.fields.items()) or exc.message
+            fail(f"invalid payment: {detail}", ExitCode.INVALID)
+    if as_json:
+        render.print_json(order)
+    else:
+        number, status = view.text(order.get("orderNumber")), view.text(order.get("status"))
+        render.print_line(f"{number}: new payment evidence sent, the order is {status} again")
+
+
 @orders_app.command("create")
 def create(
     file: Annotated[
@@ -568,6 +706,10 @@ def create(
     else:
         number, status, order_id = created.get("orderNumber"), created.get("status"), created.get("orderId")
         render.print_line(f"Created {number} ({status}), id {order_id}")
+        token = created.get("orderToken")
+        if isinstance(token, str):
+            # The server answers it once and keeps only its hash: this is the one chance to keep it.
+            render.print_line(f"Order token (shown once; opens this order): {view.text(token)}")
 
 
 def _note(message: str) -> None:

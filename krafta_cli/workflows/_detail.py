@@ -97,10 +97,19 @@ def _payment_section(index: int, count: int, payment: Mapping[str, Any], now: da
     if payment.get("reviewedAt"):
         by = f" by {view.text(payment.get('reviewedBy'))}" if payment.get("reviewedBy") else ""
         reviewed = f"{view.when(payment.get('reviewedAt'), now)}{by}"
+    rows: list[tuple[str, Any]] = [("Status", _status(payment.get("status")))]
+    if payment.get("rejectReason"):
+        rows.append(("Rejected because", payment.get("rejectReason")))
+    # Staff views name the other orders paid with this reference (`sameReference`): check the bank.
+    same = payment.get("sameReference")
+    if isinstance(same, list) and same:
+        rows.append(
+            ("Same reference", Styled("also on " + ", ".join(view.text(n) for n in same), "bold red"))
+        )
     return Section(
         title,
         [
-            ("Status", _status(payment.get("status"))),
+            *rows,
             ("Method", payment.get("method")),
             ("Expected", view.bs(payment.get("amountExpected"))),
             ("Reported", view.bs(payment.get("amountReported"))),

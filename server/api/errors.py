@@ -39,6 +39,7 @@ STATUS: Mapping[ErrorCode, int] = MappingProxyType(
         ErrorCode.METHOD_NOT_ALLOWED: 405,
         ErrorCode.TIMEOUT: 408,
         ErrorCode.CONFLICT: 409,
+        ErrorCode.SAME_REFERENCE: 409,
         ErrorCode.IDEMPOTENCY_CONFLICT: 409,
         ErrorCode.NOT_STORED: 409,
         ErrorCode.EXISTS: 409,

@@ -23,7 +23,20 @@ from server.domain.errors import ErrorCode
 from server.domain.handover import HANDOVER
 from server.domain.lifecycle import Status
 from server.domain.schemas import AdvanceIn, CatalogIn, LoginIn, OrderIn, PlanIn, UserIn
-from server.domain.shape import BOOL, CHILDREN, DATE, INT, JSON, MONEY, ORDER, TEXT, TIME, Field, Part
+from server.domain.shape import (
+    BOOL,
+    CHILDREN,
+    DATE,
+    INT,
+    JSON,
+    MONEY,
+    ORDER,
+    PAYMENT,
+    TEXT,
+    TIME,
+    Field,
+    Part,
+)
 
 __all__ = ["install_openapi", "part_schema"]
 
@@ -106,6 +119,9 @@ def part_schema(part: Part) -> dict[str, Any]:
         optional["stuck"] = {"type": "boolean", "description": _STAFF_ONLY}
         # Shown to staff only: dueAt has passed and the order is not handed over, completed or cancelled.
         optional["late"] = {"type": "boolean", "description": _STAFF_ONLY}
+    if part is PAYMENT:
+        # Not stored: the other orders paid with this reference (`domain/desk.py`), staff only.
+        optional["sameReference"] = {"type": "array", "items": {"type": "string"}, "description": _STAFF_ONLY}
     return _obj(required, **optional)
 
 
@@ -119,8 +135,17 @@ _SESSION = _obj({"success": _TRUE, "user": _USER, "expiresAt": _STR})
 SUCCESSES: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ("post", "/api/orders"): (
         "201",
-        _obj({"success": _TRUE, "orderId": _STR, "orderNumber": _STR, "status": _STR}),
+        _obj(
+            {"success": _TRUE, "orderId": _STR, "orderNumber": _STR, "status": _STR},
+            # The first answer only (a retry with the same Idempotency-Key gets it without).
+            orderToken={
+                "type": "string",
+                "description": "Opens this order (X-Order-Token): GET, its live events, new payment "
+                "evidence. Shown once; the server keeps only its hash.",
+            },
+        ),
     ),
+    ("post", "/api/orders/{ident}/payments"): ("201", _obj({"success": _TRUE, "order": _ORDER})),
     ("get", "/api/orders"): (
         "200",
         _obj(

@@ -26,7 +26,14 @@ from server.domain.stuck import StuckRules
 
 __all__ = ["is_staff", "shown_to", "staff_json", "visible_to"]
 
-_HIDDEN = {part.key: frozenset(f.wire for f in part.fields if f.staff_only) for part in CHILDREN}
+# What staff are shown beyond the declared fields: a payment's `sameReference` (`domain/desk.py`),
+# the other orders that paid with its reference — not the customer's business.
+_COMPUTED = {"payments": frozenset({"sameReference"})}
+_HIDDEN = {
+    part.key: frozenset(f.wire for f in part.fields if f.staff_only)
+    | _COMPUTED.get(part.key or "", frozenset())
+    for part in CHILDREN
+}
 _HIDDEN_OWN = tuple(f.wire for f in ORDER.fields if f.staff_only and f.group is None)
 # Groups of the order with staff-only members (`hold`: customers see its reason only).
 _HIDDEN_IN_GROUPS: dict[str, frozenset[str]] = {}
@@ -41,6 +48,8 @@ def is_staff(viewer: Principal) -> bool:
 
 
 def visible_to(order: dict[str, Any], viewer: Principal) -> bool:
+    if viewer.order_id:
+        return order.get("id") == viewer.order_id  # an order token opens its order, no other
     return is_staff(viewer) or order.get("userId") == viewer.id
 
 

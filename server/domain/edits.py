@@ -16,12 +16,13 @@ from datetime import datetime
 from typing import Any
 
 from server.domain.changes import ChangeKind
-from server.domain.lifecycle import MovePlan
+from server.domain.desk import check_confirm
+from server.domain.lifecycle import MovePlan, Status, check_new_payment
 from server.domain.principal import Principal
-from server.domain.records import move_entry, moved, reviewer
+from server.domain.records import history_entry, move_entry, moved, reviewer
 from server.domain.shape import iso
 
-__all__ = ["Decide", "OrderEdit", "apply_edit", "move_edit"]
+__all__ = ["Decide", "OrderEdit", "apply_edit", "evidence_edit", "move_edit"]
 
 
 @dataclass(frozen=True)
@@ -56,13 +57,15 @@ def apply_edit(record: dict[str, Any], edit: OrderEdit) -> None:
 
 def move_edit(plan: MovePlan, actor: Principal | None, at: datetime, record: Mapping[str, Any]) -> OrderEdit:
     """A status change: the fields a move sets, its history entry, and — when it confirms the order —
-    every payment still REPORTED confirmed by the mover; when it rejects the payment, the latest
+    every payment still REPORTED confirmed by the mover (unless its reference is reused and the move
+    is not forced: `desk.check_confirm`); when it rejects the payment, the latest
     REPORTED one rejected by the mover with the move's note as its reason (the earlier ones, if any,
     were superseded by it and stay as they are)."""
     verdict = {"reviewedAt": iso(at), "reviewedBy": reviewer(actor)}
     reported = [p for p in record["payments"] if p["status"] == "REPORTED"]
     payments: dict[str, Mapping[str, Any]] = {}
     if plan.confirms_payments:
+        check_confirm(record, forced=plan.forced)
         payments = {p["id"]: {"status": "CONFIRMED", **verdict} for p in reported}
     elif plan.rejects_payment and reported:
         latest = max(reported, key=lambda p: p["reportedAt"])
@@ -73,3 +76,17 @@ def move_edit(plan: MovePlan, actor: Principal | None, at: datetime, record: Map
         # replaces a day staff already set.
         fields.pop("dueAt", None)
     return OrderEdit("order.status_changed", fields, (move_entry(plan, actor, at),), payments)
+
+
+def evidence_edit(
+    payment: Mapping[str, Any], actor: Principal | None, at: datetime, record: Mapping[str, Any]
+) -> OrderEdit:
+    """New payment evidence on a PENDING order (else `MoveRefused`, a conflict): the payment added
+    as REPORTED (the rejected ones stay), the order back to REPORTED with its clock restarted, and a
+    history entry PENDING → REPORTED by the customer (`actor`; None for a token's holder, a guest)."""
+    check_new_payment(record["status"])
+    entry = history_entry(
+        from_status=Status.PENDING, to_status=Status.REPORTED, actor=actor, note="new payment evidence", at=at
+    )
+    fields = {"status": Status.REPORTED.value, "updatedAt": iso(at), "enteredStatusAt": iso(at)}
+    return OrderEdit("order.status_changed", fields, (entry,), new_payments=(payment,))

@@ -7,6 +7,7 @@ to its HTTP status (one table) and turns the error into the JSON answer (one han
     ├── Forbidden            forbidden               the caller's role may not do this
     ├── NotFound             not_found
     ├── Conflict             conflict                status conflict; carries currentStatus and nextStatuses
+    ├── SameReference        same_reference          confirming a payment whose reference another order has
     ├── IdempotencyConflict  idempotency_conflict    an Idempotency-Key reused with another body
     ├── NotStored            not_stored              a new order could not be stored after several tries
     ├── AlreadyExists        exists                  an account with this email exists
@@ -38,6 +39,7 @@ __all__ = [
     "NotFound",
     "NotStored",
     "RateLimited",
+    "SameReference",
     "TooLarge",
     "Unavailable",
     "UnsupportedMedia",
@@ -55,6 +57,7 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     CONFLICT = "conflict"
+    SAME_REFERENCE = "same_reference"
     IDEMPOTENCY_CONFLICT = "idempotency_conflict"
     NOT_STORED = "not_stored"
     EXISTS = "exists"
@@ -113,6 +116,19 @@ class Conflict(ApiError):
 
     def body(self) -> dict[str, Any]:
         return {**super().body(), "currentStatus": self.current_status, "nextStatuses": self.next_statuses}
+
+
+class SameReference(ApiError):
+    """A confirmation without `force` of a payment whose reference other orders' payments carry."""
+
+    code = ErrorCode.SAME_REFERENCE
+
+    def __init__(self, message: str, *, numbers: list[str]) -> None:
+        super().__init__(message)
+        self.numbers = numbers
+
+    def body(self) -> dict[str, Any]:
+        return {**super().body(), "sameReference": self.numbers}
 
 
 class IdempotencyConflict(ApiError):

@@ -51,6 +51,9 @@ class OrderFilter:
     held: bool | None = None
     priority: str | None = None
     sort: Sort = "new"
+    # Only orders with a payment whose reference another order's payment carries (True), or only the
+    # others (False): `sameReference` not empty (`server.domain.desk`).
+    same_reference: bool | None = None
 
     @property
     def descending(self) -> bool:
@@ -82,13 +85,17 @@ class OrderFilter:
         due: date | None = None,
         held: bool = False,
         priority: str = "normal",
+        reused: bool = False,
     ) -> bool:
         """The filter on a fallback order's index entry (the Python side of `where`).
 
         `text`: the order's `search.search_text`; `key`: its `sort_key`; `entered`: its
-        `enteredStatusAt`, for `stuck`; `due`, `held`, `priority`: its planning.
+        `enteredStatusAt`, for `stuck`; `due`, `held`, `priority`: its planning; `reused`: whether
+        another order claims one of its payments' references, for `same_reference`.
         """
         if self.owner_id is not None and user_id != self.owner_id:
+            return False
+        if self.same_reference is not None and reused is not self.same_reference:
             return False
         if self.stuck is not None and self.is_stuck(status, entered, held) is not self.stuck:
             return False

@@ -15,6 +15,8 @@ class Principal:
     `token_id` is the token's `jti`: what logout revokes. `generation` is the user's sessions
     generation the token was issued in (a password change or deactivation raises the user's);
     `device` marks a device token (`id` is then the device token's id, `email` its name).
+    `order_id` is set for the holder of an order's token (`domain/order_token.py`): a customer who
+    may see that one order and nothing else.
     """
 
     id: str
@@ -24,3 +26,4 @@ class Principal:
     token_id: str = ""
     generation: int = 0
     device: bool = False
+    order_id: str = ""

@@ -17,7 +17,7 @@ from typing import Any
 from server.domain.lifecycle import MovePlan, Status
 from server.domain.numbers import draw_number
 from server.domain.principal import Principal
-from server.domain.schemas import OrderIn
+from server.domain.schemas import OrderIn, PaymentIn
 from server.domain.shape import CHILDREN, HISTORY, ITEM, ORDER, PAYMENT, Part, iso, money, new_id, utcnow
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "history_entry",
     "move_entry",
     "moved",
+    "new_payment",
     "reviewer",
     "upgrade",
 ]
@@ -174,6 +175,23 @@ def build_record(
     ]
     apply_price(record, price)
     return record
+
+
+def new_payment(
+    body: PaymentIn, order: Mapping[str, Any], *, payment_id: str, at: datetime
+) -> dict[str, Any]:
+    """New payment evidence for an existing order (`POST /api/orders/{id}/payments`): the declared
+    payment fields the order's POST takes from its `payment` object, taken from `body` here; the
+    amount expected is the order's `totalBs`, as when it was placed."""
+    row = PAYMENT.blank()
+    for f in PAYMENT.fields:
+        if f.source is not None and f.source.startswith("payment."):
+            value = getattr(body, f.source.removeprefix("payment."))
+            row[f.wire] = f.kind.to_wire(value) if f.kind.to_wire and value is not None else value
+    row.update(id=payment_id, status="REPORTED", reportedAt=iso(at), amountExpected=order["totalBs"])
+    if row["amountReported"] is None:
+        row["amountReported"] = row["amountExpected"]
+    return row
 
 
 def apply_price(record: dict[str, Any], price: PriceInfo) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from server.domain.errors import IdempotencyConflict, Invalid, NotStored
 from server.domain.numbers import draw_number
+from server.domain.order_token import new_token
 from server.domain.principal import Principal
 from server.domain.records import Idem, PriceInfo, apply_price, build_record
 from server.domain.schemas import OrderIn
@@ -41,16 +42,23 @@ def scoped_key(owner: Principal | None, key: str) -> str:
 
 @dataclass
 class _Draft:
-    """A new order on its way to one of the stores (the same uuid and number for both)."""
+    """A new order on its way to one of the stores (the same uuid, number and token for both)."""
 
     record: dict[str, Any]
     reserved: bool  # its number comes from this instance's lease
     key: str | None
     request_hash: str
+    token: str  # the order token, answered once; only `token_hash` is stored
+    token_hash: str
 
     def response(self) -> dict[str, Any]:
+        """The answer as an Idempotency-Key keeps it: without the token, which is never stored."""
         r = self.record
         return {"success": True, "orderId": r["id"], "orderNumber": r["orderNumber"], "status": r["status"]}
+
+    def first(self, response: dict[str, Any]) -> dict[str, Any]:
+        """The first answer: the kept one with the token (a retry gets the kept one)."""
+        return {**response, "orderToken": self.token}
 
 
 class Intake:
@@ -67,7 +75,7 @@ class Intake:
         number = self.lease.take()
         # Without a leased number the order gets one where it is stored (`_in_*`).
         record = build_record(body, owner=owner, price=PriceInfo("UNKNOWN_VARIANT"), number=number or "-")
-        draft = _Draft(record, number is not None, key, request_hash)
+        draft = _Draft(record, number is not None, key, request_hash, *new_token())
         result, _ = self.storage.database_or_files(
             lambda database: self._in_database(database, draft, body),
             lambda files: self._in_files(files, draft),
@@ -97,7 +105,7 @@ class Intake:
             response = draft.response()
             idem = Idem(draft.key, draft.request_hash, response) if draft.key else None
             try:
-                earlier = database.insert(draft.record, idem, prepare=prepare)
+                earlier = database.insert(draft.record, idem, prepare=prepare, token_hash=draft.token_hash)
             except IntegrityError:
                 # Two requests with one key raced (the other committed first: `prepare` finds it
                 # now), or the number was taken around the registry (rows seeded directly).
@@ -113,7 +121,7 @@ class Intake:
             self.storage.files.remember_key(idem)
         if self.lease.low() and not attempt(lambda: self.lease.refill(wait=False), instead=None)[0]:
             log.warning("could not refill the order number lease: the database is unavailable")
-        return response
+        return draft.first(response)
 
     def _keep_spare(self, draft: _Draft) -> None:
         if draft.reserved:
@@ -136,9 +144,10 @@ class Intake:
                 "requestHash": draft.request_hash,
                 "response": response,
                 "numberReserved": draft.reserved,
+                "tokenHash": draft.token_hash,
             }
             files.insert(draft.record, meta)
-        return response
+        return draft.first(response)
 
 
 def _again(earlier: Idem, request_hash: str) -> dict[str, Any]:

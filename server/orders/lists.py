@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from server.domain.audience import is_staff, shown_to, staff_json
-from server.domain.errors import Invalid
+from server.domain.errors import Forbidden, Invalid
 from server.domain.filter import After, OrderFilter, Sort, decode_cursor, encode_cursor, sort_key
 from server.domain.planning import Calendar, late_on
 from server.domain.principal import Principal
@@ -81,7 +81,12 @@ class OrderLists:
         return self._chunks(viewer, merged, answered=True)
 
     def _scope(self, viewer: Principal, filt: OrderFilter) -> OrderFilter:
-        return filt if is_staff(viewer) else replace(filt, owner_id=viewer.id)
+        if is_staff(viewer):
+            return filt
+        if filt.same_reference is not None:
+            # Whether someone else paid with a customer's reference is the payment desk's question.
+            raise Forbidden("Only ADMIN or TALLER staff may filter by sameReference.")
+        return replace(filt, owner_id=viewer.id)
 
     def _head(self, viewer: Principal) -> bytes:
         """The start of a list answer. Staff lists carry the stuck rules (seconds per status), so a

@@ -4,7 +4,9 @@
     advance       moves.py    a status change by the lifecycle's plan, wherever the order lives
     plan          planning.py due date, priority, hold, note (PATCH), wherever the order lives
     release_ended_holds planning.py every hold whose `until` day has come, released
-    get           lookup.py   one order by number or id, as its caller is shown it
+    get           lookup.py   one order by number or id, as its caller is shown it (or its token's holder)
+    holder        lookup.py   who an order token makes its bearer (for its live events)
+    add_payment   evidence.py new payment evidence on a PENDING order, by its customer
     list_page     lists.py    one page after a cursor, both stores merged
     stream_all    lists.py    every matching order, streamed
 
@@ -20,9 +22,9 @@ from typing import Any
 from server.domain.filter import OrderFilter
 from server.domain.planning import Calendar
 from server.domain.principal import Principal
-from server.domain.schemas import AdvanceIn, OrderIn, PlanIn
+from server.domain.schemas import AdvanceIn, OrderIn, PaymentIn, PlanIn
 from server.domain.stuck import StuckRules
-from server.orders import lookup, moves, planning
+from server.orders import evidence, lookup, moves, planning
 from server.orders.intake import Intake
 from server.orders.lists import OrderLists
 from server.storage.numbers import NumberLease
@@ -67,8 +69,31 @@ class OrderService:
     def release_ended_holds(self) -> int:
         return planning.release_ended(self.storage, self.calendar)
 
-    def get(self, viewer: Principal, ident: str) -> dict[str, Any]:
-        return lookup.get(self.storage, self.stuck, viewer, ident, self.calendar)
+    def get(self, viewer: Principal | None, ident: str, token: str | None = None) -> dict[str, Any]:
+        return lookup.get(self.storage, self.stuck, viewer, ident, self.calendar, token)
+
+    def holder(self, ident: str, token: str) -> Principal:
+        return lookup.holder(self.storage, ident, token)
+
+    def add_payment(
+        self,
+        viewer: Principal | None,
+        ident: str,
+        body: PaymentIn,
+        *,
+        token: str | None,
+        idempotency_key: str | None,
+    ) -> dict[str, Any]:
+        return evidence.add_payment(
+            self.storage,
+            self.stuck,
+            self.calendar,
+            viewer,
+            ident,
+            body,
+            token=token,
+            idempotency_key=idempotency_key,
+        )
 
     def list_page(self, viewer: Principal, filt: OrderFilter, *, limit: int, cursor: str | None) -> bytes:
         return self._lists.page(viewer, filt, limit=limit, cursor=cursor)

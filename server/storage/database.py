@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, func, select, update
 
 from server.domain.changes import ChangeKind, OrderChange
+from server.domain.desk import Claims, claims_of, mark_same_reference, reference_key
 from server.domain.edits import Decide, OrderEdit, apply_edit, move_edit
 from server.domain.errors import ErrorCode
 from server.domain.filter import After, OrderFilter, due_key
@@ -39,7 +40,18 @@ from server.storage.models import (
 from server.storage.order_json import as_day, as_utc, ids_param, json_by_ids, page_ids, refresh
 from server.storage.queries import order_by, where
 
-__all__ = ["DatabaseOrders", "PageRow", "insert_rows", "part_changes", "records_for_rows", "write_edit"]
+__all__ = [
+    "DatabaseOrders",
+    "PageRow",
+    "claims",
+    "insert_rows",
+    "part_changes",
+    "records_for_rows",
+    "write_edit",
+]
+
+# Another store's claims on reference keys (the fallback's pending orders), asked with the keys.
+MoreClaims = Callable[[set[str]], Claims]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,22 +74,81 @@ def _table(part: Part) -> Any:
     return Order.metadata.tables[part.table]
 
 
-def insert_rows(conn: Connection, record: Mapping[str, Any]) -> None:
+def _payment_row(payment: Mapping[str, Any], order_id: str) -> dict[str, Any]:
+    key = reference_key(payment.get("method"), payment.get("reference"))
+    return {**PAYMENT.to_row(payment), "order_id": order_id, "reference_key": key}
+
+
+def insert_rows(conn: Connection, record: Mapping[str, Any], token_hash: str | None = None) -> None:
     """Insert an order record's rows (order, items, payments, history) and its stored JSON with
-    `conn` (caller commits)."""
-    conn.execute(_table(ORDER).insert(), {**ORDER.to_row(record), "search_text": search_text(record)})
+    `conn` (caller commits);
+    `token_hash`: the order token's hash (`domain/order_token.py`), never part of the record."""
+    row = {**ORDER.to_row(record), "search_text": search_text(record), "order_token_hash": token_hash}
+    conn.execute(_table(ORDER).insert(), row)
     for part in CHILDREN:
-        rows = [{**part.to_row(r), "order_id": record["id"]} for r in record[part.key or ""]]
+        if part is PAYMENT:
+            rows = [_payment_row(p, record["id"]) for p in record["payments"]]
+        else:
+            rows = [{**part.to_row(r), "order_id": record["id"]} for r in record[part.key or ""]]
         if part is HISTORY:
             for seq, row in enumerate(rows, start=1):
                 row["seq"] = seq
         if rows:
             conn.execute(_table(part).insert(), rows)
-    refresh(conn, [record["id"]])
+    refresh(conn, [record["id"], *_sharing(conn, record)])
 
 
-def records_for_rows(conn: Connection, rows: Sequence[Mapping[Any, Any]]) -> list[dict[str, Any]]:
-    """Full records (items, payments, history) for fetched order rows, in their order."""
+def _sharing(conn: Connection, record: Mapping[str, Any]) -> list[str]:
+    """The other orders whose stored JSON names this one in a `sameReference`, or may now: every
+    order with a payment of one of this order's reference keys (rejected ones too, since a rejection
+    takes a name off their lists). Their JSON is stored again with this write, so a list read
+    later says what the index says."""
+    keys = {reference_key(p.get("method"), p.get("reference")) for p in record.get("payments") or ()}
+    keys.discard(None)
+    if not keys:
+        return []
+    payments = _table(PAYMENT)
+    query = select(payments.c.order_id).where(
+        payments.c.reference_key.in_(sorted(k for k in keys if k)), payments.c.order_id != record["id"]
+    )
+    return sorted(set(conn.scalars(query)))
+
+
+def claims(conn: Connection, keys: set[str]) -> dict[str, list[tuple[str, str]]]:
+    """Per reference key, the orders whose non-rejected payments carry it: (id, number), one
+    indexed lookup (`payment_submissions.reference_key`)."""
+    found: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    if not keys:
+        return found
+    payments = _table(PAYMENT)
+    query = (
+        select(payments.c.reference_key, orders_t.c.id, orders_t.c.order_number)
+        .join(orders_t, orders_t.c.id == payments.c.order_id)
+        .where(payments.c.reference_key.in_(sorted(keys)), payments.c.status != "REJECTED")
+    )
+    for key, order_id, number in conn.execute(query):
+        found[key].append((order_id, number))
+    return found
+
+
+def _mark(conn: Connection, records: list[dict[str, Any]], more: MoreClaims | None) -> None:
+    """Give every payment of `records` its `sameReference` (staff views; `audience` hides it)."""
+    keys: set[str] = set()
+    for record in records:
+        keys |= claims_of(record)
+    found = claims(conn, keys)
+    if more is not None and keys:
+        for key, others in more(keys).items():
+            found[key] = [*found.get(key, []), *others]
+    for record in records:
+        mark_same_reference(record, found)
+
+
+def records_for_rows(
+    conn: Connection, rows: Sequence[Mapping[Any, Any]], more: MoreClaims | None = None
+) -> list[dict[str, Any]]:
+    """Full records (items, payments, history) for fetched order rows, in their order; each payment
+    with its `sameReference` (from this database, and from `more`: the fallback's pending orders)."""
     if not rows:
         return []
     ids = [r["id"] for r in rows]
@@ -98,6 +169,7 @@ def records_for_rows(conn: Connection, rows: Sequence[Mapping[Any, Any]]) -> lis
             record[part.key or ""] = kids.get(part.key or "", [])
         record["storage"] = "database"
         out.append(record)
+    _mark(conn, out, more)
     return out
 
 
@@ -123,6 +195,9 @@ class DatabaseOrders:
     ) -> None:
         self.db = db
         self.hooks = hooks
+        # The fallback's claims on reference keys, so an order here names a pending one too (the seam
+        # sets it: this store does not know the files).
+        self.more_claims: MoreClaims | None = None
         # Creates, moves and replay imports are committed in groups (`storage/group.py`) on SQLite,
         # where order writes are serialised in the process anyway: measured (bench/, quick runs at
         # load 10-14), POST create went from 0.51-0.57x the reference to 0.93-1.03x, p99 from
@@ -178,6 +253,7 @@ class DatabaseOrders:
         kind: ChangeKind = "order.created",
         prepare: Callable[[Connection], Any] | None = None,
         replayed: bool = False,
+        token_hash: str | None = None,
     ) -> Any:
         """The order and its Idempotency-Key in one transaction, its group's (`storage/group.py`);
         IntegrityError when either is taken.
@@ -191,7 +267,7 @@ class DatabaseOrders:
         def write(conn: Connection) -> tuple[Any, OrderChange | None]:
             if prepare is not None and (answer := prepare(conn)) is not None:
                 return answer, None
-            insert_rows(conn, record)
+            insert_rows(conn, record, token_hash)
             if idem is not None:
                 self._insert_key(conn, idem, record)
             return None, OrderChange.of(kind, record, None, replayed=replayed)
@@ -215,14 +291,16 @@ class DatabaseOrders:
     def get(self, *, order_id: str | None = None, number: str | None = None) -> dict[str, Any] | None:
         cond = orders_t.c.id == order_id if order_id else orders_t.c.order_number == number
         with self.db.read_conn() as conn:
-            found = records_for_rows(conn, conn.execute(select(orders_t).where(cond)).mappings().all())
+            found = records_for_rows(
+                conn, conn.execute(select(orders_t).where(cond)).mappings().all(), self.more_claims
+            )
         return found[0] if found else None
 
     def page(self, filt: OrderFilter, after: After | None, size: int) -> list[dict[str, Any]]:
         """In the filter's order, `size` orders after the cursor position `after`."""
         query = select(orders_t).where(*where(filt, after)).order_by(*order_by(filt)).limit(size)
         with self.db.read_conn() as conn:
-            return records_for_rows(conn, conn.execute(query).mappings().all())
+            return records_for_rows(conn, conn.execute(query).mappings().all(), self.more_claims)
 
     def page_json(self, filt: OrderFilter, after: After | None, size: int) -> list[PageRow]:
         """Like `page`, each order as JSON text built by the database."""
@@ -250,6 +328,19 @@ class DatabaseOrders:
         with self.db.read_conn() as conn:
             return list(conn.scalars(query))
 
+    def token_hash(self, order_id: str) -> str | None:
+        """The stored hash of the order's token (None: no such order, or placed before tokens)."""
+        with self.db.read_conn() as conn:
+            found: str | None = conn.scalar(
+                select(orders_t.c.order_token_hash).where(orders_t.c.id == order_id)
+            )
+        return found
+
+    def claims(self, keys: set[str]) -> dict[str, list[tuple[str, str]]]:
+        """`claims` (module function) in a read of its own."""
+        with self.db.read_conn() as conn:
+            return claims(conn, keys)
+
     def present(self, ids: Sequence[str]) -> set[str]:
         """Which of these order ids the database holds (a replay may have just committed them)."""
         if not ids:
@@ -270,7 +361,7 @@ class DatabaseOrders:
             query = select(orders_t).where(orders_t.c.id == order_id)
             if not self.db.is_sqlite:
                 query = query.with_for_update()
-            found = records_for_rows(conn, conn.execute(query).mappings().all())
+            found = records_for_rows(conn, conn.execute(query).mappings().all(), self.more_claims)
             if not found:
                 return None, None
             record = found[0]
@@ -278,6 +369,8 @@ class DatabaseOrders:
             edit = decide(record)
             apply_edit(record, edit)
             write_edit(conn, record, before, edit)
+            # What the edit changed of the payments (a rejection, new evidence) changes their lists.
+            _mark(conn, [record], self.more_claims)
             return record, OrderChange.of(edit.kind, record, before, actor_id=actor_id)
 
         record, change = self._write(write)
@@ -329,7 +422,5 @@ def write_edit(conn: Connection, record: Mapping[str, Any], before: str, edit: O
             .values(**part_changes(PAYMENT, fields))
         )
     if edit.new_payments:
-        conn.execute(
-            payments.insert(), [{**PAYMENT.to_row(p), "order_id": order_id} for p in edit.new_payments]
-        )
-    refresh(conn, [order_id])
+        conn.execute(payments.insert(), [_payment_row(p, order_id) for p in edit.new_payments])
+    refresh(conn, [order_id, *_sharing(conn, record)])

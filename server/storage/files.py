@@ -36,6 +36,7 @@ from typing import Any
 import orjson
 
 from server.domain.changes import OrderChange
+from server.domain.desk import Claims, claims_of, mark_same_reference
 from server.domain.edits import Decide, apply_edit, move_edit
 from server.domain.errors import Unavailable
 from server.domain.filter import After, OrderFilter, due_key
@@ -89,6 +90,9 @@ class Entry:
     due: date | None = None
     hold_until: date | None = None
     held: bool = False
+    claims: frozenset[str] = (
+        frozenset()
+    )  # its payments' reference keys (`desk.claims_of`), for `sameReference`
 
     @classmethod
     def of(cls, record: dict[str, Any]) -> Entry:
@@ -109,6 +113,7 @@ class Entry:
             due=_day(record.get("dueAt")),
             hold_until=_day((record.get("hold") or {}).get("until")),
             held=bool(record.get("hold")),
+            claims=frozenset(claims_of(record)),
         )
 
     def position(self, filt: OrderFilter) -> After:
@@ -116,7 +121,7 @@ class Entry:
             return due_key(self.priority, self.due, *self.created)
         return self.created
 
-    def matches(self, filt: OrderFilter, after: After | None) -> bool:
+    def matches(self, filt: OrderFilter, after: After | None, reused: bool = False) -> bool:
         return filt.matches(
             status=self.status,
             updated_at=self.updated_at,
@@ -128,6 +133,7 @@ class Entry:
             due=self.due,
             held=self.held,
             priority=self.priority,
+            reused=reused,
         )
 
 
@@ -149,6 +155,9 @@ class FallbackStore:
         self._recent: OrderedDict[str, Idem] = OrderedDict()
         self._seen_mtime: int | None = None
         self.files_read = 0  # how many order files this store has read (tests compare it)
+        # The database's claims on reference keys when it answers (the seam sets it: this store does
+        # not know the database), so a pending order names the stored ones that share its reference.
+        self.more_claims: Callable[[set[str]], Claims] | None = None
 
     # ---- files -------------------------------------------------------------------------------------
 
@@ -362,6 +371,42 @@ class FallbackStore:
         self.write({**record, META: meta})
         self.hooks.after_fallback(OrderChange.of("order.created", record, None, storage="fallback"))
 
+    def token_hash(self, order_id: str) -> str | None:
+        """The hash of a pending order's token, from its file's bookkeeping."""
+        record = self.read(order_id)
+        meta = (record or {}).get(META) or {}
+        found = meta.get("tokenHash")
+        return found if isinstance(found, str) else None
+
+    def claims(self, keys: set[str]) -> dict[str, list[tuple[str, str]]]:
+        """Per reference key, the pending orders that claim it: (id, number), from the index."""
+        self._sync()
+        found: dict[str, list[tuple[str, str]]] = {}
+        with self._index_lock:
+            for entry in self._index.values():
+                for key in entry.claims & keys:
+                    found.setdefault(key, []).append((entry.id, entry.number))
+        return found
+
+    def _all_claims(self, keys: set[str]) -> dict[str, list[tuple[str, str]]]:
+        found = self.claims(keys)
+        if self.more_claims is not None and keys:
+            for key, others in self.more_claims(keys).items():
+                found[key] = [*found.get(key, []), *others]
+        return found
+
+    def _shown(self, record: dict[str, Any]) -> dict[str, Any]:
+        """`served`, each payment with its `sameReference` from the index and the database."""
+        return mark_same_reference(served(record, self.name), self._all_claims(claims_of(record)))
+
+    def _reused(self, entries: list[Entry]) -> set[str]:
+        """Which of these pending orders have a reference another order claims."""
+        keys: set[str] = set()
+        for entry in entries:
+            keys |= entry.claims
+        found = self._all_claims(keys)
+        return {e.id for e in entries if any({i for i, _ in found.get(k, ())} - {e.id} for k in e.claims)}
+
     def get(self, *, order_id: str | None = None, number: str | None = None) -> dict[str, Any] | None:
         if order_id is None:
             self._sync()
@@ -370,13 +415,15 @@ class FallbackStore:
             if order_id is None:
                 return None
         record = self.read(order_id)
-        return None if record is None else served(record, self.name)
+        return None if record is None else self._shown(record)
 
     def matching(self, filt: OrderFilter, after: After | None = None) -> list[str]:
         """Ids of the pending orders the filter lets through, in its order (no file is read)."""
         self._sync()
         with self._index_lock:
-            found = [e for e in self._index.values() if e.matches(filt, after)]
+            entries = list(self._index.values())
+        reused = self._reused(entries) if filt.same_reference is not None else set()
+        found = [e for e in entries if e.matches(filt, after, e.id in reused)]
         found.sort(key=lambda e: e.position(filt), reverse=filt.descending)
         return [e.id for e in found]
 
@@ -392,8 +439,12 @@ class FallbackStore:
         out = []
         for order_id in ids:
             record = self.read(order_id)
-            if record is not None and Entry.of(record).matches(filt, None):
-                out.append(served(record, self.name))
+            if record is None:
+                continue
+            shown = self._shown(record)
+            reused = any(p["sameReference"] for p in shown["payments"])
+            if Entry.of(record).matches(filt, None, reused):
+                out.append(shown)
         return out
 
     def change(self, order_id: str, decide: Decide, actor_id: str | None) -> dict[str, Any] | None:
@@ -403,13 +454,14 @@ class FallbackStore:
             if record is None:
                 return None
             before = record["status"]
-            edit = decide(served(record, self.name))
+            edit = decide(self._shown(record))
             apply_edit(record, edit)
             self.write(record)
+            shown = self._shown(record)
         self.hooks.after_fallback(
-            OrderChange.of(edit.kind, record, before, actor_id=actor_id, storage="fallback")
+            OrderChange.of(edit.kind, shown, before, actor_id=actor_id, storage="fallback")
         )
-        return served(record, self.name)
+        return shown
 
     def apply_move(
         self, order_id: str, decide: Callable[[str], MovePlan], actor: Principal, at: datetime

@@ -179,6 +179,9 @@ class Order(Base):
     # again when read, and stored again by `fill_missing` at the next upgrade.
     list_json: Mapped[str | None] = mapped_column(Text, nullable=True)
     list_shape: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # The SHA-256 of the order's token (`server.domain.order_token`), never the token; null for an
+    # order placed before tokens existed. Storage only: no view of the order carries it.
+    order_token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # Who receives the parcel (server/domain/recipient.py): optional, for the courier's form.
     recipient_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
     recipient_phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
@@ -230,6 +233,9 @@ class PaymentSubmission(Base):
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     reviewed_by: Mapped[str | None] = mapped_column(String(254), nullable=True)
     reject_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Who else paid with this? Method and the reference's digits (`server.domain.desk.reference_key`),
+    # written with the payment and indexed: `sameReference` is one lookup, not a scan.
+    reference_key: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
 
 
 class HistoryEntry(Base):
@@ -341,6 +347,7 @@ class RevokedToken(Base):
 # The Core tables of the models, typed as `Table` (the declarative `__table__` is typed as a plain
 # `FromClause`), named once for the modules that work on rows rather than ORM objects.
 orders_t: Table = cast(Table, Order.__table__)
+payments_t: Table = cast(Table, PaymentSubmission.__table__)
 idem_t: Table = cast(Table, IdempotencyKey.__table__)
 variants_t: Table = cast(Table, ProductVariant.__table__)
 products_t: Table = cast(Table, Product.__table__)

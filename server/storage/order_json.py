@@ -40,7 +40,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.types import Float, TypeDecorator
 
 from server.domain.filter import After, OrderFilter
-from server.domain.shape import BOOL, CHILDREN, JSON, MONEY, ORDER, TIME, Field, Part
+from server.domain.shape import BOOL, CHILDREN, JSON, MONEY, ORDER, PAYMENT, TIME, Field, Part
 from server.storage.models import Order, orders_t
 from server.storage.queries import order_by, where
 
@@ -108,10 +108,39 @@ def _fields(part: Part, table: FromClause, postgres: bool) -> list[tuple[str, Co
     return pairs
 
 
+def _same_reference(payment: FromClause, postgres: bool) -> ColumnElement[Any]:
+    """A payment's `sameReference`, as `database.records_for_rows` gives it (`desk.mark_same_reference`):
+    the sorted numbers of the other orders whose non-rejected payments carry its reference key,
+    `[]` for a rejected payment — one lookup on the indexed `reference_key`."""
+    table = Order.metadata.tables[PAYMENT.table]
+    other, owner = table.alias("p_same"), orders_t.alias("o_same")
+    numbers = (
+        select(owner.c.order_number.label("n"))
+        .distinct()
+        .select_from(other.join(owner, owner.c.id == other.c.order_id))
+        .where(
+            other.c.reference_key == payment.c.reference_key,
+            other.c.order_id != payment.c.order_id,
+            other.c.status != _const("REJECTED"),
+            payment.c.status != _const("REJECTED"),
+        )
+        .correlate(payment)
+    )
+    if postgres:
+        rows = numbers.subquery()
+        agg = select(func.json_agg(aggregate_order_by(rows.c.n, rows.c.n))).scalar_subquery()
+        return func.coalesce(agg, literal_column("'[]'::json"))
+    rows = numbers.order_by(literal_column("n")).subquery()
+    return func.json(select(func.json_group_array(rows.c.n)).scalar_subquery())
+
+
 def _children(part: Part, postgres: bool) -> ColumnElement[Any]:
     table = Order.metadata.tables[part.table]
     child = table.alias(f"c_{part.key}")
-    obj = _object(_fields(part, child, postgres), postgres)
+    pairs = _fields(part, child, postgres)
+    if part is PAYMENT:
+        pairs.append(("sameReference", _same_reference(child, postgres)))
+    obj = _object(pairs, postgres)
     order_by = child.c[_CHILD_ORDER[part.key or ""]]
     where = child.c.order_id == orders_t.c.id
     if postgres:

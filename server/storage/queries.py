@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, false, func, literal, not_, or_, tuple_
+from sqlalchemy import ColumnElement, and_, case, exists, false, func, literal, not_, or_, tuple_
 
 from server.domain.filter import NO_DUE, After, OrderFilter
 from server.domain.lifecycle import Status
 from server.domain.planning import DONE
-from server.storage.models import orders_t
+from server.storage.models import orders_t, payments_t
 
 __all__ = ["order_by", "sort_columns", "where"]
 
@@ -60,6 +60,9 @@ def where(filt: OrderFilter, after: After | None) -> list[ColumnElement[bool]]:
         clauses.append(orders_t.c.hold_reason.is_not(None) if filt.held else orders_t.c.hold_reason.is_(None))
     if filt.priority is not None:
         clauses.append(orders_t.c.priority == filt.priority)
+    if filt.same_reference is not None:
+        reused = _reused()
+        clauses.append(reused if filt.same_reference else not_(reused))
     if filt.needle:
         # Both sides folded by the same `fold`: a plain substring match, which pg_trgm can index.
         escaped = filt.needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -79,6 +82,19 @@ def where(filt: OrderFilter, after: After | None) -> list[ColumnElement[bool]]:
             )
         )
     return clauses
+
+
+def _reused() -> ColumnElement[bool]:
+    """SQL for "a payment of this order carries a reference another order's payment carries" (neither
+    rejected): the database side of `desk.mark_same_reference`, on the indexed `reference_key`."""
+    mine, other = payments_t.alias("p_mine"), payments_t.alias("p_other")
+    return exists().where(
+        mine.c.order_id == orders_t.c.id,
+        mine.c.status != "REJECTED",
+        other.c.reference_key == mine.c.reference_key,
+        other.c.order_id != mine.c.order_id,
+        other.c.status != "REJECTED",
+    )
 
 
 def _stuck_in(status: Status, cutoff: datetime) -> ColumnElement[bool]:

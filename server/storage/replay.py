@@ -112,6 +112,7 @@ class Replayer:
                     idem if earlier is None else None,
                     prepare=lambda conn: self._claim_number(conn, record, meta, report),
                     replayed=True,
+                    token_hash=meta.get("tokenHash"),
                 )
                 report.imported.append(record["id"])
                 break

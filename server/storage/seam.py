@@ -47,6 +47,8 @@ class Store(Protocol):
 
     def change(self, order_id: str, decide: Any, actor_id: str | None) -> dict[str, Any] | None: ...
 
+    def token_hash(self, order_id: str) -> str | None: ...
+
     def apply_move(self, order_id: str, decide: Any, actor: Any, at: Any) -> dict[str, Any] | None: ...
 
 
@@ -97,6 +99,14 @@ class OrderStorage:
         # Was the database unavailable a moment ago (so other servers may still hold orders in their
         # fallback)? Told by the live feed, which watches the database all the time (`Services`).
         self.recent_outage: Callable[[], bool] = lambda: False
+        # `sameReference` spans both stores: each asks the other who else claims a reference (the
+        # database only when it answers; the fallback's index always).
+        self.database.more_claims = files.claims
+        files.more_claims = self._database_claims
+
+    def _database_claims(self, keys: set[str]) -> dict[str, list[tuple[str, str]]]:
+        _, found = attempt(lambda: self.database.claims(keys), instead=None)
+        return found or {}
 
     def database_or_files(
         self, on_database: Callable[[DatabaseOrders], T], on_files: Callable[[FallbackStore], T]

@@ -172,7 +172,15 @@ def test_the_request_model_feeds_exactly_the_declared_sources() -> None:
 # Columns of the order tables that are not wire fields: a child's order and place, and what only
 # storage reads (the folded search text and the stored list JSON are written with the order, never
 # sent as columns).
-STORAGE_ONLY = {"order_id", "seq", "search_text", "list_json", "list_shape"}
+STORAGE_ONLY = {
+    "order_id",
+    "seq",
+    "search_text",
+    "list_json",
+    "list_shape",
+    "reference_key",
+    "order_token_hash",
+}
 COLUMN_TYPES = {
     "text": (String,),
     "int": (Integer,),

@@ -34,6 +34,8 @@ def test_completion_offers_commands_options_and_statuses(tmp_path: Path) -> None
         "advance",
         "batches",
         "cancel",
+        "reject",
+        "pay",
         "create",
         "watch",
         "ticket",
@@ -46,6 +48,7 @@ def test_completion_offers_commands_options_and_statuses(tmp_path: Path) -> None
     ]
     assert complete_bash(krafta, "krafta orders list --st") == ["--status", "--stuck"]
     assert complete_bash(krafta, "krafta orders hold KRFT-000001 --reason M") == ["MATERIAL"]
+    assert complete_bash(krafta, "krafta orders list --sa") == ["--same-reference"]
     assert complete_bash(krafta, "krafta orders advance KRFT-000001 HAN") == ["HANDED_TO_DELIVERY"]
     assert complete_bash(krafta, "krafta orders list --status RE") == ["REPORTED", "READY"]
     assert complete_bash(krafta, "krafta users add x --role T") == ["TALLER"]

@@ -50,10 +50,11 @@ def test_top_help_points_a_newcomer_at_krafta_demo(offline: Krafta) -> None:
 
 
 def test_orders_help_says_what_pending_is(offline: Krafta) -> None:
-    assert "PENDING is an order without payment evidence" in offline("orders", "--help", COLUMNS="200").out
     assert (
-        "PENDING: created without payment evidence" in offline("orders", "list", "--help", COLUMNS="200").out
+        "PENDING is an order whose payment an ADMIN rejected"
+        in offline("orders", "--help", COLUMNS="200").out
     )
+    assert "PENDING: its payment was rejected" in offline("orders", "list", "--help", COLUMNS="200").out
 
 
 @pytest.mark.parametrize(

@@ -164,7 +164,7 @@ def test_show_prints_shipping_items_payment_price_check_history(admin: Krafta, s
         subtotal=10.0,
         total=13.0,
         totalBs=520.0,
-        payment={"amountReported": 500.0},
+        payment={"amountReported": 500.0, "reference": "00123456789"},
     )
 
     run = admin("orders", "show", order["orderNumber"])
@@ -405,7 +405,11 @@ def test_create_from_a_file_prints_the_new_number(
     run = admin("orders", "create", "--file", str(path))
 
     assert run.code == 0, run
-    match = re.fullmatch(r"Created (KRFT-\d{6}) \(REPORTED\), id ([0-9a-f-]{36})\n", run.out)
+    match = re.fullmatch(
+        r"Created (KRFT-\d{6}) \(REPORTED\), id ([0-9a-f-]{36})\n"
+        r"Order token \(shown once; opens this order\): [A-Za-z0-9_-]{43}\n",
+        run.out,
+    )
     assert match, run
     stored = api_order(sqlite_server, match.group(1), sqlite_server.admin_token)
     assert stored["id"] == match.group(2) and stored["shippingCity"] == "Maracay"

@@ -1,13 +1,16 @@
 """The payment desk through a real database outage (a PostgreSQL this module started, stopped for
 real): an order taken into the fallback is rejected there, and its rejected payment and reason
-survive the replay into the database."""
+survive the replay into the database; orders paid with one reference during the outage name each
+other from the fallback's index, confirming one needs force there too, and once replayed they name
+the order the database held all along."""
 
 from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
-from tests.helpers import order_body
+from tests.helpers import order_body, reference
 from tests.pgcluster import OwnPostgres
 from tests.servers import LiveServer
 
@@ -50,3 +53,46 @@ def test_a_rejection_in_the_fallback_survives_the_replay(live: LiveServer, pg: O
         after = http.get(f"/api/orders/{order_id}").json()["order"]
     assert after["storage"] == "database" and after["status"] == "PENDING"
     assert after["payments"] == order["payments"]
+
+
+def _same(order: dict[str, Any]) -> list[list[str]]:
+    return [p["sameReference"] for p in order["payments"]]
+
+
+def test_reused_references_are_flagged_from_the_fallback_index(live: LiveServer, pg: OwnPostgres) -> None:
+    digits = reference()
+    with live.client() as http:
+        stored = http.post("/api/orders", json=order_body(payment={"reference": f"00{digits}"})).json()
+    pg.stop()
+    try:
+        with live.client() as http:
+            first = http.post("/api/orders", json=order_body(payment={"reference": digits})).json()
+            second = http.post("/api/orders", json=order_body(payment={"reference": f"0{digits}"})).json()
+            alone = http.post("/api/orders", json=order_body()).json()
+        with live.client(live.admin_token) as http:
+            during = http.get(f"/api/orders/{first['orderNumber']}").json()["order"]
+            flagged = http.get("/api/orders", params={"sameReference": "true"}).json()
+            confirm = http.put("/api/orders", json={"orderId": second["orderId"], "status": "CONFIRMED"})
+    finally:
+        pg.start()
+
+    assert during["storage"] == "fallback"
+    # The database is down: the fallback's index is all there is to ask.
+    assert _same(during) == [[second["orderNumber"]]]
+    assert flagged["database"] == "down"
+    assert {o["orderNumber"] for o in flagged["orders"]} == {first["orderNumber"], second["orderNumber"]}
+    assert alone["orderNumber"] not in {o["orderNumber"] for o in flagged["orders"]}
+    assert confirm.status_code == 409 and confirm.json()["code"] == "same_reference", confirm.text
+
+    for created in (first, second, alone):
+        _replayed(live, created["orderId"])
+    with live.client(live.admin_token) as http:
+        after = {
+            o["orderNumber"]: o
+            for o in http.get("/api/orders", params={"sameReference": "true"}).json()["orders"]
+        }
+    numbers = {stored["orderNumber"], first["orderNumber"], second["orderNumber"]}
+    assert numbers <= set(after)
+    for number in numbers:
+        assert after[number]["storage"] == "database"
+        assert _same(after[number]) == [sorted(numbers - {number})]

@@ -186,7 +186,8 @@ def _an_edit(record: Mapping[str, Any]) -> OrderEdit:
     entries = tuple(
         history_entry(from_status="REPORTED", to_status="REPORTED", actor=None, note=n) for n in ("a", "b")
     )
-    added = {**first, "id": new_id(), "reference": "999", "status": "REPORTED"}
+    # A reference of its own: one both orders carried would name the other order (`sameReference`).
+    added = {**first, "id": new_id(), "reference": new_id(), "status": "REPORTED"}
     return OrderEdit(
         "order.status_changed",
         fields={"status": "PENDING", "shippingCity": "Mérida", "delivery": None},
@@ -199,7 +200,7 @@ def _an_edit(record: Mapping[str, Any]) -> OrderEdit:
 def _without_ids(record: Mapping[str, Any]) -> dict[str, Any]:
     # The two orders differ in what each store makes (ids, number, storage, times): compare the rest.
     skip = {"id", "orderNumber", "storage", "createdAt", "updatedAt", "enteredStatusAt", "guestId", "at"}
-    skip |= {"reportedAt"}
+    skip |= {"reportedAt", "reference"}  # each order and payment is paid with its own reference
     return {
         k: [{kk: vv for kk, vv in row.items() if kk not in skip} for row in v] if isinstance(v, list) else v
         for k, v in record.items()
@@ -244,3 +245,34 @@ def test_an_edit_decided_on_a_status_that_changed_meanwhile_is_a_conflict(
         storage.database.change(order_id, behind, None)
     assert refused.value.current == "CANCELLED"
     assert storage.database.get(order_id=order_id)["payments"][0]["status"] == "REPORTED"  # type: ignore[index]
+
+
+def _paid_with(service: OrderService, reference: str) -> dict[str, Any]:
+    body = OrderIn.model_validate(order_body(payment={"reference": reference}))
+    return service.create(body, owner=None, idempotency_key=None, request_hash="h")[1]
+
+
+def test_same_reference_spans_both_stores(sqlite_db: Database, dead: Database, tmp_path: Path) -> None:
+    store = FallbackStore(tmp_path / "fallback")
+    stored = _paid_with(OrderService(OrderStorage(sqlite_db, store)), "00777555333")
+    pending = _paid_with(OrderService(OrderStorage(dead, store)), "777555333")
+    also_pending = _paid_with(OrderService(OrderStorage(dead, store)), "0777-555-333")
+
+    # The database down: the fallback's index alone.
+    down = OrderStorage(dead, store)
+    during = down.files.get(order_id=pending["orderId"])
+    # The database back, the replay not yet run: each store asks the other.
+    up = OrderStorage(sqlite_db, store)
+    after = up.files.get(order_id=pending["orderId"])
+    from_database = up.database.get(order_id=stored["orderId"])
+    reused = up.listing(OrderFilter(same_reference=True), None, None, lambda database: [])
+
+    assert during is not None and after is not None and from_database is not None
+    assert [p["sameReference"] for p in during["payments"]] == [[also_pending["orderNumber"]]]
+    assert [p["sameReference"] for p in after["payments"]] == [
+        sorted([stored["orderNumber"], also_pending["orderNumber"]])
+    ]
+    assert [p["sameReference"] for p in from_database["payments"]] == [
+        sorted([pending["orderNumber"], also_pending["orderNumber"]])
+    ]
+    assert sorted(o["id"] for o in reused.files) == sorted([pending["orderId"], also_pending["orderId"]])

@@ -1,7 +1,8 @@
 """`GET /api/orders/events`: the live order event stream (Server-Sent Events).
 
 Access as `GET /api/orders`: no session → 401; ADMIN and TALLER get every order's events, CLIENTE
-and CREADOR only their own orders', each order as they are shown it (`domain/audience.py`). Frames:
+and CREADOR only their own orders', each order as they are shown it (`domain/audience.py`); a guest
+with an order's `X-Order-Token` and `?order=` that order's, as its customer. Frames:
 
     id: 1234                 (opaque cursor, increasing in commit order)
     event: order.status_changed
@@ -33,11 +34,12 @@ from typing import Annotated, Any
 import anyio
 import anyio.to_thread
 from fastapi import APIRouter, Header, Query, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from server.api.deps import CurrentUser, ServicesDep, optional_user
-from server.api.routes.orders import _statuses
+from server.api.deps import OptionalUser, ServicesDep, optional_user
+from server.api.routes.orders import OrderToken, _customer_or_token, _statuses
 from server.api.serialize import dump
 from server.domain.errors import Invalid
 from server.domain.principal import Principal
@@ -200,10 +202,15 @@ async def _cancel_on_disconnect(receive: Receive, scope: anyio.CancelScope) -> N
 async def order_events(
     request: Request,
     services: ServicesDep,
-    user: CurrentUser,
+    user: OptionalUser,
     status: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies query defaults
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=64)] = None,
     last_event_id_query: Annotated[str | None, Query(alias="lastEventId", max_length=64)] = None,
+    token: OrderToken = None,
+    order: Annotated[
+        str | None,
+        Query(max_length=64, description="With X-Order-Token: the order (uuid or number) it opens."),
+    ] = None,
 ) -> Any:
     statuses = frozenset(s.value for s in _statuses(status))
     resume = last_event_id if last_event_id is not None else last_event_id_query
@@ -215,14 +222,27 @@ async def order_events(
             fields={"Last-Event-ID": "not an event id"},
         )
 
+    _customer_or_token(user, token)
+    if user is None:
+        if not order:
+            raise Invalid(
+                "Invalid order: with X-Order-Token, name the order it opens (?order=KRFT-482031).",
+                fields={"order": "required with X-Order-Token"},
+            )
+        holder = await run_in_threadpool(services.orders.holder, order.strip(), token or "")
+        # A token is not a session: nothing revokes it, so the stream stands while the server does.
+        held = services.live.hub.subscribe(holder, statuses)
+        return EventStream(services.live, holder, held, resume=resume, still_allowed=lambda: True)
+    viewer = user
+
     def still_allowed() -> bool:
         try:
             now = optional_user(request, services)
         except Exception:
             return True  # the database is busy or down: the signed session stands, as for other requests
-        return now is not None and now.id == user.id and now.role == user.role
+        return now is not None and now.id == viewer.id and now.role == viewer.role
 
     # Subscribed before the headers go out (a client that has the 200 misses nothing after it), and
     # here rather than in the response, so a user or a server with its most streams open gets a 429.
-    sub = services.live.hub.subscribe(user, statuses)
-    return EventStream(services.live, user, sub, resume=resume, still_allowed=still_allowed)
+    sub = services.live.hub.subscribe(viewer, statuses)
+    return EventStream(services.live, viewer, sub, resume=resume, still_allowed=still_allowed)

@@ -1,4 +1,5 @@
-"""`/api/orders`: create (customers), list and get (staff and owners), advance and plan (staff)."""
+"""`/api/orders`: create (customers), list and get (staff and owners; a guest with its order token),
+advance and plan (staff), new payment evidence (the order's customer)."""
 
 from __future__ import annotations
 
@@ -20,10 +21,11 @@ from server.api.deps import (
     read_json,
 )
 from server.api.serialize import JsonBytes
-from server.domain.errors import Invalid, RateLimited
+from server.domain.errors import Invalid, NotAuthenticated, RateLimited
 from server.domain.filter import OrderFilter
 from server.domain.lifecycle import Status
-from server.domain.schemas import AdvanceIn, PlanIn, parse
+from server.domain.principal import Principal
+from server.domain.schemas import AdvanceIn, PaymentIn, PlanIn, parse
 
 __all__ = ["router"]
 
@@ -42,6 +44,20 @@ async def _key(idempotency_key: Annotated[str | None, Header(alias="Idempotency-
             "Invalid Idempotency-Key: 1 to 255 characters.", fields={"Idempotency-Key": "1 to 255 characters"}
         )
     return idempotency_key
+
+
+# The order token (`POST /api/orders` answers it once): lets a guest open that one order.
+OrderToken = Annotated[
+    str | None,
+    Header(alias="X-Order-Token", description="The orderToken of the order's 201: opens that order only."),
+]
+
+
+def _customer_or_token(user: Principal | None, token: str | None) -> None:
+    if user is None and not token:
+        raise NotAuthenticated(
+            "Not logged in: send a valid krafta-token cookie or Bearer token, or the order's X-Order-Token."
+        )
 
 
 @router.post("", status_code=201, response_model=None)
@@ -110,6 +126,14 @@ def list_orders(
             description="due: rush first, then dueAt (none last), then oldest. Default: newest first.",
         ),
     ] = None,
+    same_reference: Annotated[
+        bool | None,
+        Query(
+            alias="sameReference",
+            description="true: only orders with a payment whose reference another order's payment "
+            "carries (same method and digits, leading zeros ignored); false: only the others.",
+        ),
+    ] = None,
 ) -> Any:
     statuses = _statuses(status)
     if q and "\x00" in q:
@@ -133,6 +157,7 @@ def list_orders(
         held=held,
         priority=priority,
         sort="due" if sort == "due" else "new",
+        same_reference=same_reference,
     )
     if limit is None:
         if cursor is not None:
@@ -146,8 +171,34 @@ def list_orders(
 
 
 @router.get("/{ident}", response_model=None)
-def get_order(ident: str, services: ServicesDep, user: CurrentUser) -> JsonBytes:
-    return JsonBytes({"success": True, "order": services.orders.get(user, ident.strip())})
+def get_order(ident: str, services: ServicesDep, user: OptionalUser, token: OrderToken = None) -> JsonBytes:
+    _customer_or_token(user, token)
+    return JsonBytes({"success": True, "order": services.orders.get(user, ident.strip(), token)})
+
+
+@router.post("/{ident}/payments", status_code=201, response_model=None)
+async def add_payment(
+    ident: str,
+    request: Request,
+    _budget: Annotated[None, Depends(_order_budget)],
+    services: ServicesDep,
+    user: OptionalUser,
+    idempotency_key: Annotated[str | None, Depends(_key)],
+    token: OrderToken = None,
+) -> JsonBytes:
+    """New payment evidence for a PENDING order (its payment was rejected), by the order's owner or
+    its token's holder; a body shaped like the order's `payment`. 201 with the order, REPORTED again."""
+    _customer_or_token(user, token)
+    body = parse(PaymentIn, await read_json(request))
+    order = await run_in_threadpool(
+        services.orders.add_payment,
+        user,
+        ident.strip(),
+        body,
+        token=token,
+        idempotency_key=idempotency_key,
+    )
+    return JsonBytes({"success": True, "order": order}, status_code=201)
 
 
 @router.put("", response_model=None)
