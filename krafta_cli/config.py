@@ -35,10 +35,8 @@ __all__ = [
     "forget_login",
     "load_session",
     "normalize_url",
-    "read_token_file",
     "resolve_url",
     "save_login",
-    "write_token_file",
 ]
 
 DEFAULT_URL = "http://127.0.0.1:8000"
@@ -194,30 +192,3 @@ def forget_login(url: str) -> bool:
     data["servers"] = servers
     _write(data)
     return True
-
-
-def write_token_file(path: Path, token: str) -> None:
-    """A token file as `krafta board --token-file` reads it: the token alone on one line, mode 0600
-    from its creation (never a moment readable by others), never replacing an existing file."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise ConfigError(
-            f"{path} already exists: choose another file (a token file is never replaced)"
-        ) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(token + "\n")
-
-
-def read_token_file(path: Path) -> str:
-    """The token in a token file (`write_token_file`'s format: surrounding whitespace ignored)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read the token file {path}: {exc}") from None
-    token = text.strip()
-    if not token or any(c.isspace() for c in token):
-        raise ConfigError(f"{path} does not hold a token (one line: the token alone)")
-    return token

@@ -1,6 +1,6 @@
 """A token kept in a file, for a screen that stays logged in: `krafta board --token-file FILE`.
 
-The format (agreed with `krafta users device-token -o FILE`, which writes it): UTF-8 text, the bearer
+The format (`write_token_file`, what `krafta users device-token -o FILE` writes): UTF-8 text, the bearer
 token alone on its first line (a trailing newline and surrounding spaces are allowed), nothing else,
 and the file readable by its owner only (mode 0600). A device token lives for months: a file others
 can read is refused rather than used, as ssh refuses a private key others can read.
@@ -8,12 +8,13 @@ can read is refused rather than used, as ssh refuses a private key others can re
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
 from krafta_cli.config import ConfigError
 
-__all__ = ["TokenFileError", "read_token_file"]
+__all__ = ["TokenFileError", "read_token_file", "write_token_file"]
 
 # A token is a few hundred bytes; anything this big is some other file given by mistake.
 _MAX_BYTES = 16 * 1024
@@ -52,3 +53,18 @@ def read_token_file(path: Path) -> str:
     if len(lines) > 1 or any(char.isspace() for char in lines[0]):
         raise TokenFileError(f"{path} holds more than a token (the token alone on its first line)")
     return lines[0]
+
+
+def write_token_file(path: Path, token: str) -> None:
+    """`token` alone on one line in a new file `path`, mode 0600 from its creation (never a moment
+    readable by others); an existing file is never replaced (`TokenFileError`)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise TokenFileError(
+            f"{path} already exists: choose another file (a token file is never replaced)"
+        ) from None
+    except OSError as error:
+        raise TokenFileError(f"cannot write {path}: {error.strerror or error}") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(token + "\n")

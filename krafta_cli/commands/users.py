@@ -9,11 +9,11 @@ import typer
 
 from krafta_cli import render, view
 from krafta_cli.commands.options import FormatOption, JsonOption, ListJsonOption, RoleOption
-from krafta_cli.config import write_token_file
 from krafta_cli.errors_cli import cli_errors, fail
 from krafta_cli.exit_codes import ExitCode
 from krafta_cli.prompts import confirm, read_new_password, require_yes_without_tty
 from krafta_cli.session import connect
+from krafta_cli.token_file import write_token_file
 
 __all__ = ["users_app"]
 
