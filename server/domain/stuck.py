@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from server.domain.lifecycle import CLOSED, Status
@@ -48,11 +49,13 @@ class StuckRules:
 
     after: Mapping[Status, timedelta] = field(default_factory=dict)
 
+    @cached_property
+    def _by_name(self) -> dict[str, timedelta]:
+        # Looked up once per order of a list: by the status's text, not through the Enum's lookup.
+        return {status.value: limit for status, limit in self.after.items()}
+
     def limit(self, status: str) -> timedelta | None:
-        try:
-            return self.after.get(Status(status))
-        except ValueError:
-            return None
+        return self._by_name.get(status)
 
     def cutoffs(self, now: datetime) -> dict[Status, datetime]:
         """For each ruled status, the entry time at or before which an order there is stuck."""
