@@ -49,12 +49,18 @@ def patch(
     today = calendar.today(at)
 
     def decide(record: Any) -> OrderEdit:
-        return plan_edit(record, body, actor, at, today)
+        edit = plan_edit(record, body, actor, at, today)
+        if not edit.fields and not edit.entries:
+            # Nothing differs (rush on a rush order): no write, no event; the order as it is.
+            raise _Same(dict(record))
+        return edit
 
     try:
         changed, answered = storage.find(lambda store: store.change(order_id, decide, actor.id))
     except MoveRefused as refused:
         raise refusal(refused, actor) from None
+    except _Same as same:
+        changed, answered = same.record, True
     if changed is None:
         raise unfound(ident, answered, elsewhere=answered and storage.recent_outage())
     return shown_to(changed, actor, stuck, at, calendar=calendar)
@@ -97,6 +103,14 @@ def _releasing(order_id: str, at: datetime, today: date) -> Callable[[Store], di
         return release_edit(record, at)
 
     return lambda store: store.change(order_id, decide, None)
+
+
+class _Same(Exception):
+    """A PATCH that changes nothing: the transaction is left unwritten, the order answered as read."""
+
+    def __init__(self, record: dict[str, Any]) -> None:
+        super().__init__("nothing to change")
+        self.record = record
 
 
 class _Unchanged(Exception):

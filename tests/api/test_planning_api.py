@@ -103,9 +103,16 @@ def test_each_field_is_set_and_entered_in_the_timeline_with_who(
 def test_setting_what_the_order_has_adds_nothing(admin: httpx.Client, server: InProcessServer) -> None:
     made = _order(server)
     _patch(admin, made["orderId"], {"priority": "rush"})
+    before = admin.get(f"/api/orders/{made['orderId']}").json()["order"]
+    logged = live_log.latest_id(server.app.state.services.db)
+
     again = _patch(admin, made["orderId"], {"priority": "rush", "hold": None})
+
     assert again.status_code == 200
     assert [e["kind"] for e in again.json()["order"]["history"]] == ["move", "priority"]
+    # No write and no event: the order as it was, updatedAt included.
+    assert admin.get(f"/api/orders/{made['orderId']}").json()["order"] == before
+    assert live_log.latest_id(server.app.state.services.db) == logged
 
 
 @pytest.mark.parametrize(
