@@ -16,7 +16,7 @@ it without Pilot.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
@@ -292,6 +292,7 @@ class BoardModel:
         self.moves = data.moves
         if data.show_closed != self.show_closed:
             return False
+        data = self._kept_through_outage(data)
         self.by_status = _in_column_order(data.by_status)
         self.actionable.update(actionable_statuses(o for s in _OPEN_NAMES for o in data.by_status.get(s, [])))
         self.truncated = data.truncated
@@ -307,6 +308,23 @@ class BoardModel:
         elif self.database_down_since is None:
             self.database_down_since = now
         return True
+
+    def _kept_through_outage(self, data: BoardData) -> BoardData:
+        """`data` with the orders this board knows kept, when the server's database is down.
+
+        `load_board` lays the fallback's orders over the picture the load was asked with; a load
+        asked before the previous answer was on screen (a first paint, then the stream's refresh)
+        had none, and would show the fallback's few orders as the shop. Laid over the picture on
+        screen instead, same viewer only.
+        """
+        known, loaded = self.open_orders, data.open_orders
+        if not data.database_down or known is None or loaded is None or known.viewer != loaded.viewer:
+            return data
+        kept = known.with_cards(list(loaded.by_id.values()))
+        by_status = group_by_status(kept.newest_first(), _OPEN_NAMES)
+        for status in _CLOSED_NAMES if data.show_closed else ():
+            by_status[status] = list(data.by_status.get(status, []))
+        return replace(data, by_status=by_status, open_orders=kept)
 
     def apply_event(self, order: Mapping[str, Any], now: datetime) -> bool:
         """One order as a live event brought it: its card goes to its new column (or off the

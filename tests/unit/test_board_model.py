@@ -425,3 +425,21 @@ def test_a_database_outage_is_said_on_the_status_line_instead_of_live() -> None:
     assert model.apply_load(up, NOW + timedelta(minutes=9))
     assert model.database_down_since is None
     assert model.status_line(1, live=True, streaming=True, refresh_interval=5.0).endswith(" · live")
+
+
+def test_a_load_asked_before_the_picture_was_on_screen_keeps_it_through_an_outage() -> None:
+    """Issue 14: a load asked with no picture (a first paint, then the stream's refresh at once)
+    and answered while the database is down brings only the fallback's orders: they are laid
+    over the orders on screen, not taken for the shop."""
+    model = loaded([make_order(n, "READY", hours_ago=2) for n in (1, 2)])
+    taken = summarize(make_order(9, "REPORTED", hours_ago=0.1))
+    alone = OpenOrders.full(viewer_of(ADMIN), [taken])
+    down = BoardData(ADMIN, {"REPORTED": [taken]}, False, open_orders=alone, database_down=True)
+    assert model.apply_load(down, NOW)
+    assert len(numbers(model, "READY")) == 2
+    assert numbers(model, "REPORTED") == [taken.number]
+    assert model.open_orders is not None and len(model.open_orders.by_id) == 3
+    # With the database up, a load is the shop again.
+    up = BoardData(ADMIN, {"REPORTED": [taken]}, False, open_orders=alone)
+    assert model.apply_load(up, NOW)
+    assert numbers(model, "READY") == [] and numbers(model, "REPORTED") == [taken.number]
