@@ -23,6 +23,7 @@ from krafta_cli.client import (
     ValidationFailed,
 )
 from krafta_cli.view import reason, sanitize
+from krafta_cli.workflows import SAME_REFERENCE
 
 __all__ = ["Notice", "notice_for"]
 
@@ -79,6 +80,9 @@ def notice_for(error: BaseException, *, doing: str = "", subject: str = "") -> N
     message = sanitize(error.message) if isinstance(error, KraftaError) else ""
     if isinstance(error, NotLoggedIn):
         return Notice(_join(prefix, "Your session has ended — please log in again."), "warning", login=True)
+    if isinstance(error, Conflict) and error.code == SAME_REFERENCE:
+        # Nobody moved it: its payment's reference is on other orders too (the server names them).
+        return Notice(f"{prefix}{message}", "error", title="Same reference")
     if isinstance(error, Conflict):
         now = f" (now {sanitize(error.current_status)})" if error.current_status else ""
         return Notice(

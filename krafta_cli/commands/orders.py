@@ -78,8 +78,6 @@ YesOption = Annotated[
 ]
 
 DEFAULT_LIMIT = 50
-# The server's code for a confirmation refused because the payment's reference is on other orders.
-SAME_REFERENCE = "same_reference"
 
 
 def _checked_ref(ref: str) -> str:
@@ -103,7 +101,7 @@ def _move(client: KraftaClient, request: MoveRequest) -> Order:
         return outcome.order
     number, current = view.text(request.number), view.text(request.source)
     match outcome.error:
-        case Conflict() as exc if exc.code == SAME_REFERENCE:
+        case Conflict() as exc if exc.code == workflows.SAME_REFERENCE:
             # Not a race: the payment's reference is on other orders too (the server names them).
             fail(
                 f"{number}: {exc.message} (krafta orders advance {number} --force --note …)",
@@ -484,7 +482,7 @@ def _with_tracking(
 
 def _why_not(outcome: MoveOutcome) -> str:
     error = outcome.error
-    if isinstance(error, Conflict) and error.code == SAME_REFERENCE:
+    if isinstance(error, Conflict) and error.code == workflows.SAME_REFERENCE:
         return describe(error)[0]
     if isinstance(error, Conflict) and outcome.source and error.current_status != outcome.source:
         return f"moved by someone else meanwhile: it is now {error.current_status}, not {outcome.source}"

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     )
     from krafta_cli.workflows._moves import (
         HANDOVER,
+        SAME_REFERENCE,
         Handover,
         Movable,
         MoveOutcome,
@@ -111,6 +112,7 @@ _HOMES = {
     "plan_move": "_moves",
     "plan_moves": "_moves",
     "role_refusal": "_moves",
+    "SAME_REFERENCE": "_moves",
     "send_move": "_moves",
     "send_moves": "_moves",
     "save_new": "_paper",
@@ -138,6 +140,7 @@ __all__ = [
     "CHECK_STYLES",
     "HANDOVER",
     "HOLD_REASONS",
+    "SAME_REFERENCE",
     "STATUS_STYLES",
     "Batch",
     "BatchOrder",

@@ -35,6 +35,7 @@ from krafta_cli.client import (
 
 __all__ = [
     "HANDOVER",
+    "SAME_REFERENCE",
     "Handover",
     "Movable",
     "MoveOutcome",
@@ -54,6 +55,10 @@ __all__ = [
 
 HANDOVER = Status.HANDED_TO_DELIVERY
 """The move that takes a courier and a tracking number."""
+
+SAME_REFERENCE = "same_reference"
+"""The code of a confirmation the server refuses because the payment's reference is on other orders
+too: not a race (nobody moved the order), a check with the bank, then `force` with a note."""
 
 _WORD = re.compile(r"\S+")
 

@@ -157,12 +157,24 @@ def test_a_card_is_always_exactly_its_width_and_height(width: int) -> None:
     assert all(strip.text.startswith("◆ " if width >= 20 else "◆") for strip in marked[:4])
 
 
+SAME = "same_reference"  # the server's code (docs/API.md), written out: the client must not drift from it
+
+
 def test_error_notices() -> None:
     offline = notice_for(Unreachable(url="http://x", reason="connection refused"))
     assert offline.offline and "offline — retrying" in offline.message
     assert notice_for(NotLoggedIn(status_code=401)).login
     conflict = notice_for(Conflict(current_status="READY", next_statuses=["HANDED_TO_DELIVERY"]))
     assert (conflict.message, conflict.refresh) == ("moved by someone else — refreshed (now READY)", True)
+    reused = notice_for(
+        Conflict(
+            "The payment's reference is also on KRFT-000002: check it with the bank.", code="same_reference"
+        ),
+        doing="move",
+        subject="KRFT-000001",
+    )
+    assert "someone else" not in reused.message and "also on KRFT-000002" in reused.message
+    assert (reused.title, reused.severity, reused.refresh) == ("Same reference", "error", False)
     forbidden = notice_for(Forbidden("The TALLER role may not cancel orders.", status_code=403))
     assert forbidden.message.startswith("The TALLER role may not cancel orders.") and forbidden.refresh
     assert notice_for(NotFound(status_code=404)).refresh
