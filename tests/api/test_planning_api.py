@@ -6,6 +6,7 @@ customers see dueAt, priority and the hold's reason only; each change is an `ord
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -18,6 +19,7 @@ from server.domain.planning import Calendar
 from server.domain.principal import Principal
 from server.domain.shape import utcnow
 from server.live import log as live_log
+from server.orders.planning import HoldsLoop
 from tests.helpers import create_order
 from tests.servers import InProcessServer
 
@@ -363,3 +365,28 @@ def test_the_shop_day_decides_late(server: InProcessServer, admin: httpx.Client,
     midnight = datetime.combine(calendar.today(now) + timedelta(days=1), datetime.min.time(), calendar.zone)
     steer((midnight - now).total_seconds() / 86400 + 1 / 86400)
     assert admin.get(f"/api/orders/{made['orderId']}").json()["order"]["late"] is True
+
+
+def test_the_servers_own_loop_ends_a_hold_on_its_day(
+    server: InProcessServer, admin: httpx.Client, steer: Any
+) -> None:
+    # The loop the lifespan starts (every minute there), run here every 50 ms on the steered clock.
+    made = _order(server)
+    until = (_today(server) + timedelta(days=1)).isoformat()
+    _patch(admin, made["orderId"], {"hold": {"reason": "OTHER", "until": until}})
+    orders = server.app.state.services.orders
+    loop = HoldsLoop(orders.storage, orders.calendar, 0.05)
+    steer(1)
+    loop.start()
+    try:
+        deadline = time.monotonic() + 10
+        while (
+            time.monotonic() < deadline
+            and admin.get(f"/api/orders/{made['orderId']}").json()["order"]["hold"]
+        ):
+            time.sleep(0.05)
+    finally:
+        loop.stop()
+    order = admin.get(f"/api/orders/{made['orderId']}").json()["order"]
+    assert order["hold"] is None
+    assert [e["kind"] for e in order["history"]] == ["move", "hold", "release"]
