@@ -23,7 +23,7 @@ from typing import Any, Protocol, TypeVar
 from rich.cells import cell_len
 
 from krafta_cli import view
-from krafta_cli.client import CLOSED_STATUSES, OPEN_STATUSES, Conflict
+from krafta_cli.client import CLOSED_STATUSES, OPEN_STATUSES, Conflict, Status
 from krafta_cli.workflows import MoveOutcome, advance_target, can_cancel
 from tui.loading import BoardData, OpenOrders, viewer_of
 from tui.presentation import (
@@ -384,6 +384,12 @@ class BoardModel:
     def may_cancel(self) -> bool:
         """May this user cancel at all (the server's `moves` for their role)? True when unknown."""
         return self.moves is None or any(can_cancel(targets) for targets in self.moves.values())
+
+    @property
+    def may_reject(self) -> bool:
+        """May this user reject payments at all (a move to PENDING in the server's `moves` for their
+        role)? True when unknown."""
+        return self.moves is None or any(Status.PENDING in targets for targets in self.moves.values())
 
     def _orders(self) -> Iterable[OrderSummary]:
         return (o for orders in self.by_status.values() for o in orders)

@@ -29,7 +29,7 @@ from textual.timer import Timer
 from textual.widgets import Header, Input, Static
 
 from krafta_cli import view
-from krafta_cli.client import RESYNC, KraftaClient
+from krafta_cli.client import RESYNC, KraftaClient, Status
 from krafta_cli.literal import literal
 from krafta_cli.workflows import (
     BatchOrder,
@@ -46,7 +46,7 @@ from tui.loading import CLOSED_LIMIT, BoardData, LoadPolicy
 from tui.messages import MovesDone, PlansDone
 from tui.presentation import OrderSummary
 from tui.screens.batches import BatchesScreen
-from tui.screens.cancel_note import CancelDialog
+from tui.screens.cancel_note import CancelDialog, RejectDialog
 from tui.screens.detail import DetailScreen
 from tui.screens.handover import CourierMemory, confirm_moves
 from tui.screens.help import HelpScreen
@@ -131,6 +131,14 @@ class BoardScreen(Screen[None]):
             "Cancel",
             id="board.cancel",
             tooltip="Cancel with a note (ADMIN) — the marked cards, else this one",
+        ),
+        Binding(
+            "x",
+            "reject_payment",
+            "Reject",
+            id="board.reject",
+            tooltip="Reject this REPORTED order's payment with a reason the customer sees (ADMIN; asks)",
+            show=False,
         ),
         Binding(
             "exclamation_mark",
@@ -583,8 +591,13 @@ class BoardScreen(Screen[None]):
 
     def action_help(self) -> None:
         bindings = [*Binding.make_bindings(self.BINDINGS), *Binding.make_bindings(self.app.BINDINGS)]
-        # Only the keys this user's role can use: a TALLER is not told that `c` cancels.
-        offered = [b for b in bindings if b.action != "cancel_order" or self.model.may_cancel]
+        # Only the keys this user's role can use: a TALLER is not told that `c` cancels or `x` rejects.
+        offered = [
+            b
+            for b in bindings
+            if (b.action != "cancel_order" or self.model.may_cancel)
+            and (b.action != "reject_payment" or self.model.may_reject)
+        ]
         self.app.push_screen(HelpScreen(offered))
 
     def action_advance(self) -> None:
@@ -738,6 +751,19 @@ class BoardScreen(Screen[None]):
                 self.connection.move(plan_move(order, cancel=True, note=note))
 
         self.app.push_screen(CancelDialog(order.number, order.status), answered)
+
+    def action_reject_payment(self) -> None:
+        order = self.selected
+        # Offered by the server (REPORTED → PENDING is an ADMIN's rejection), never decided here.
+        if order is None or Status.PENDING not in order.next_statuses:
+            self.app.notify("Nothing to reject here: only a REPORTED order's payment, by an ADMIN.")
+            return
+
+        def answered(reason: str | None) -> None:
+            if reason:
+                self.connection.move(plan_move(order, Status.PENDING, note=reason))
+
+        self.app.push_screen(RejectDialog(order.number, order.status), answered)
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)

@@ -1,4 +1,5 @@
-"""Cancelling an order asks why: the note goes into the order's history."""
+"""Cancelling an order asks why: the note goes into the order's history. Rejecting a payment asks
+why too: the reason goes to the customer (`RejectDialog`)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,18 @@ from textual.widgets import Button, Input, Static
 
 from krafta_cli.literal import literal
 
-__all__ = ["CancelDialog"]
+__all__ = ["CancelDialog", "RejectDialog"]
 
 
 class CancelDialog(ModalScreen[str | None]):
     """Dismisses with the note, or None when the operator backs out."""
+
+    # What the dialog says; `RejectDialog` says its own.
+    VERB = "Cancel"
+    QUESTION = "Cancel {number} ({status})? This cannot be undone without an admin correction."
+    PLACEHOLDER = "why? (required, kept in the history)"
+    BUTTON = "Cancel order"
+    REQUIRED = "A note is required: say why the order is cancelled."
 
     AUTO_FOCUS = "#note"
 
@@ -30,24 +38,21 @@ class CancelDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog -danger") as box:
-            box.border_title = literal(f"Cancel {self.number}")
+            box.border_title = literal(f"{self.VERB} {self.number}")
             yield Static(
-                literal(
-                    f"Cancel {self.number} ({self.status})? "
-                    "This cannot be undone without an admin correction."
-                ),
+                literal(self.QUESTION.format(number=self.number, status=self.status)),
                 classes="question",
             )
-            yield Input(placeholder="why? (required, kept in the history)", id="note", max_length=500)
+            yield Input(placeholder=self.PLACEHOLDER, id="note", max_length=500)
             yield Static("", id="why", classes="error")
             with Horizontal(classes="buttons"):
-                yield Button("Cancel order", id="confirm", variant="error")
+                yield Button(self.BUTTON, id="confirm", variant="error")
                 yield Button("Back (esc)", id="back")
 
     def _submit(self) -> None:
         note = self.query_one("#note", Input).value.strip()
         if not note:
-            self.query_one("#why", Static).update("A note is required: say why the order is cancelled.")
+            self.query_one("#why", Static).update(self.REQUIRED)
             self.query_one("#note", Input).focus()
             return
         self.dismiss(note)
@@ -67,3 +72,16 @@ class CancelDialog(ModalScreen[str | None]):
 
     def action_back(self) -> None:
         self.dismiss(None)
+
+
+class RejectDialog(CancelDialog):
+    """Rejecting a REPORTED order's payment (ADMIN): the reason is required, and the customer sees it."""
+
+    VERB = "Reject payment of"
+    QUESTION = (
+        "Reject the payment of {number} ({status})? "
+        "It goes back to PENDING until the customer sends new evidence."
+    )
+    PLACEHOLDER = "why? (required; the customer is shown it)"
+    BUTTON = "Reject payment"
+    REQUIRED = "A reason is required: the customer is shown why the payment was rejected."
