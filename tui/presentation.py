@@ -121,6 +121,9 @@ class OrderSummary:
     """The server's `late`: the promised day passed with the order still in the workshop."""
     hold: str | None = None
     """Why the order is held (the hold's reason); None when it is not. A held order is never stuck."""
+    same_reference: tuple[str, ...] = ()
+    """The other orders a REPORTED payment of this one shares its reference with (the server's
+    `sameReference`, staff views): confirming it then needs force and a note."""
 
     @property
     def advance_target(self) -> str | None:
@@ -160,7 +163,21 @@ def summarize(order: Order) -> OrderSummary:
         due=view.parse_day(order.get("dueAt")),
         late=order.get("late") is True,
         hold=_hold_reason(order.get("hold")),
+        same_reference=_same_reference(payments),
     )
+
+
+def _same_reference(payments: list[Any]) -> tuple[str, ...]:
+    numbers: set[str] = set()
+    for payment in payments:
+        same = payment.get("sameReference") if isinstance(payment, Mapping) else None
+        if _payment_status(payment) == "REPORTED" and isinstance(same, list):
+            numbers.update(view.text(n) for n in same if isinstance(n, str))
+    return tuple(sorted(numbers))
+
+
+def _payment_status(payment: object) -> str:
+    return view.text(payment.get("status")) if isinstance(payment, Mapping) else ""
 
 
 def _hold_reason(hold: object) -> str | None:
@@ -197,6 +214,8 @@ class CardText:
     due: str = ""
     late: bool = False
     hold: str = ""
+    # The payment desk (issue 16): "ref = KRFT-193844" (+N more) when the payment's reference is reused.
+    same_reference: str = ""
 
     @property
     def stuck(self) -> bool:
@@ -240,7 +259,15 @@ def card_text(order: OrderSummary, now: datetime, *, stuck: bool = False) -> Car
         due=view.due_words(order.due, order.late, now.astimezone().date()) or "",
         late=order.late,
         hold=order.hold or "",
+        same_reference=_reused_words(order.same_reference),
     )
+
+
+def _reused_words(numbers: tuple[str, ...]) -> str:
+    if not numbers:
+        return ""
+    more = f" +{len(numbers) - 1}" if len(numbers) > 1 else ""
+    return f"ref = {numbers[0]}{more}"
 
 
 def matches(order: OrderSummary, query: str) -> bool:

@@ -257,6 +257,27 @@ def test_the_product_gives_way_before_its_variant() -> None:
     assert item_name(card, 8) == "Franela blanca"  # too narrow for both: the product, cut by the line
 
 
+def test_a_reported_card_with_a_reused_reference_names_the_other_order() -> None:
+    plain = Style()
+    styles = CardStyles(plain, plain, plain, plain, plain, plain, plain, plain, plain)
+    order = make_order(9, "REPORTED", hours_ago=30, in_status_hours=30, total=15.0)
+    order["payments"] = [
+        {**order["payments"][0], "status": "REJECTED", "sameReference": ["KRFT-000077"]},
+        {**order["payments"][0], "status": "REPORTED", "sameReference": ["KRFT-193844", "KRFT-000123"]},
+    ]
+    card = card_text(summarize(order), NOW, stuck=True)
+    plain_card = card_text(summarize(make_order(10, "REPORTED", hours_ago=1)), NOW)
+
+    assert summarize(order).same_reference == ("KRFT-000123", "KRFT-193844")  # the rejected one's: no
+    assert card.same_reference == "ref = KRFT-000123 +1"
+    wide = paint_card(Console(), card, 40, styles, cursor=False)[3].text
+    narrow = paint_card(Console(), card, 19, styles, cursor=False)[3].text
+    assert "$15.00" in wide and wide.rstrip().endswith("ref = KRFT-000123 +1"), wide
+    assert "$15.00" in narrow and narrow.rstrip().endswith("ref ="), narrow
+    assert plain_card.same_reference == ""
+    assert "ref =" not in paint_card(Console(), plain_card, 40, styles, cursor=False)[3].text
+
+
 def test_a_narrow_card_keeps_the_total_whole_beside_how_long_it_is_stuck() -> None:
     plain = Style()
     styles = CardStyles(plain, plain, plain, plain, plain, plain, plain, plain, plain)

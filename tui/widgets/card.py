@@ -118,14 +118,19 @@ def paint_card(
     # assemble() makes the style a span: Text.render() ignores a Text's own base style.
     bar = Strip(list(Text.assemble((glyph, bar_style)).render(console)), len(glyph)).apply_style(background)
     age_style = styles.old if card.old else styles.muted
-    # The last line's right end: stuck (red) wins; a held order is never stuck, so it says why it waits.
-    if card.stuck_for:
+    # The last line's right end: a reused payment reference first (confirming it would be refused),
+    # then stuck (red); a held order is never stuck, so it says why it waits.
+    if card.same_reference and cell_len(card.total) + 1 + cell_len(card.same_reference) <= inner:
+        flag = Text(card.same_reference, style=styles.stuck)
+    elif card.same_reference:
+        flag = Text("ref =", style=styles.stuck)
+    elif card.stuck_for:
         flag = Text(f"stuck {card.stuck_for}", style=styles.stuck)
     elif card.hold:
         flag = Text(f"held {card.hold}", style=styles.hold)
     else:
         flag = Text()
-    if card.stuck_for and cell_len(card.total) + 1 + flag.cell_len > inner:
+    if card.stuck_for and not card.same_reference and cell_len(card.total) + 1 + flag.cell_len > inner:
         # The total stays whole; the red bar and colour still say stuck, the time says how long.
         flag = Text(card.stuck_for, style=styles.stuck)
     number = Text(card.number, style=styles.number)
