@@ -46,7 +46,7 @@ from tui.loading import CLOSED_LIMIT, BoardData, LoadPolicy
 from tui.messages import MovesDone, PlansDone
 from tui.presentation import OrderSummary
 from tui.screens.batches import BatchesScreen
-from tui.screens.cancel_note import CancelDialog, RejectDialog
+from tui.screens.cancel_note import CancelDialog, ConfirmReusedDialog, RejectDialog
 from tui.screens.detail import DetailScreen
 from tui.screens.handover import CourierMemory, confirm_moves
 from tui.screens.help import HelpScreen
@@ -612,6 +612,14 @@ class BoardScreen(Screen[None]):
         request = plan_move(order)
         if request.target is None:
             self.notify(f"{order.number}: no move is offered to you from {view.status_label(order.status)}.")
+            return
+        if request.target == Status.CONFIRMED and order.same_reference:
+            # The server confirms a reused reference only forced, with a note: never one key press.
+            def noted(note: str | None) -> None:
+                if note:
+                    self.connection.move(plan_move(order, note=note, force=True))
+
+            self.app.push_screen(ConfirmReusedDialog(order.number, ", ".join(order.same_reference)), noted)
             return
         confirm_moves(self, [request], self.courier_memory, lambda sent: self.connection.move(sent[0]))
 

@@ -12,7 +12,7 @@ from textual.widgets import Button, Input, Static
 
 from krafta_cli.literal import literal
 
-__all__ = ["CancelDialog", "RejectDialog"]
+__all__ = ["CancelDialog", "ConfirmReusedDialog", "RejectDialog"]
 
 
 class CancelDialog(ModalScreen[str | None]):
@@ -85,3 +85,17 @@ class RejectDialog(CancelDialog):
     PLACEHOLDER = "why? (required; the customer is shown it)"
     BUTTON = "Reject payment"
     REQUIRED = "A reason is required: the customer is shown why the payment was rejected."
+
+
+class ConfirmReusedDialog(CancelDialog):
+    """Confirming a payment whose reference other orders' payments carry: the server takes it only
+    as a forced move with a note, so the board asks for the note (`status` names the other orders)."""
+
+    VERB = "Confirm"
+    QUESTION = (
+        "The payment of {number} has a reference also on {status}. Checked with the bank? "
+        "It is confirmed as a correction, with your note."
+    )
+    PLACEHOLDER = "what the bank said (required, kept in the history)"
+    BUTTON = "Confirm anyway"
+    REQUIRED = "A note is required: say how the payment was checked."
