@@ -50,7 +50,9 @@ class OrderLists:
             limit + 1,
             lambda database: self._database_page(database, viewer, filt, after, limit + 1),
         )
-        pieces = [*share.database, *self._pieces(viewer, share.files, filt.sort)]
+        held = {key[-1] for key, _ in share.database}
+        fallback = [p for p in self._pieces(viewer, share.files, filt.sort) if p[0][-1] not in held]
+        pieces = [*share.database, *fallback]
         merged = sorted(pieces, key=_key, reverse=filt.descending)
         page, more = merged[:limit], len(merged) > limit
         next_cursor = encode_cursor(page[-1][0], filt.sort) if more and page else None
@@ -78,7 +80,7 @@ class OrderLists:
             return self._chunks(viewer, iter(fallback), answered=False)
         pages = self._database_pages(viewer, filt, share.database)
         merged = heapq.merge(pages, fallback, key=_key, reverse=filt.descending)
-        return self._chunks(viewer, merged, answered=True)
+        return self._chunks(viewer, _once(merged, {key[-1] for key, _ in fallback}), answered=True)
 
     def _scope(self, viewer: Principal, filt: OrderFilter) -> OrderFilter:
         if is_staff(viewer):
@@ -143,6 +145,19 @@ class OrderLists:
         if chunk:
             yield sep + b",".join(chunk)
         yield b'],"nextCursor":null' + (b"" if answered else b',"database":"down"') + b"}"
+
+
+def _once(pieces: Iterator[Piece], pending: set[str]) -> Iterator[Piece]:
+    """The merged stream without a second copy of an order the replay committed while the list was
+    read (its file's copy and its row: the key's last part is the order's id)."""
+    seen: set[str] = set()
+    for piece in pieces:
+        order_id = piece[0][-1]
+        if order_id in pending:
+            if order_id in seen:
+                continue
+            seen.add(order_id)
+        yield piece
 
 
 def _key(piece: Piece) -> After:

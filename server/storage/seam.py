@@ -84,7 +84,8 @@ def attempt(operation: Callable[[], T], *, instead: str | None = "the fallback")
 @dataclass
 class Listing(Generic[T]):
     """Each store's share of one list: what the database read (empty when it is down), and the
-    pending orders of the files, newest first, that the database does not hold yet."""
+    pending orders of the files, read just before (an order the replay committed in between is
+    in both)."""
 
     database: list[T]
     files: list[dict[str, Any]]
@@ -138,11 +139,13 @@ class OrderStorage:
     ) -> Listing[T]:
         """A list's share of each store, after the keyset position `after`: `read(database)` (which
         knows how its caller wants the page), and up to `size` matching fallback orders (all with
-        None), read from their files once."""
+        None), read from their files once.
+
+        The files are read first: the replay commits an order before it archives the file, so an
+        order it moves meanwhile is in the files' share, the database's, or both — read the other
+        way round it could be in neither (a list right after an outage came back one short). An
+        order in both shares is listed once by the caller (`orders/lists.py`, by id).
+        """
+        pending = self.files.load(self.files.matching(filt, after)[:size], filt)
         answered, rows = attempt(lambda: read(self.database))
-        ids = self.files.matching(filt, after)[:size]
-        if ids and answered:
-            # A file whose order was just committed by a replay must not show twice.
-            _, present = attempt(lambda: self.database.present(ids))
-            ids = [i for i in ids if i not in (present or set())]
-        return Listing(rows or [], self.files.load(ids, filt), answered)
+        return Listing(rows or [], pending, answered)

@@ -608,3 +608,44 @@ def test_an_order_out_of_reach_is_unavailable_not_unknown(
     assert up.get(admin, stored["orderNumber"])["id"] == stored["orderId"]
     with pytest.raises(NotFound):
         up.get(admin, "KRFT-000001")
+
+
+@pytest.mark.parametrize("replay_at", ["before the database read", "after the database read"])
+def test_an_order_the_replay_commits_while_a_list_is_read_is_listed_once(
+    db: Database, down: Database, store: FallbackStore, monkeypatch: pytest.MonkeyPatch, replay_at: str
+) -> None:
+    """The replay commits a fallback order, then archives its file: a list reading the two stores
+    around that moment must show the order once — not twice, and not (as when the database was read
+    first) in neither share."""
+    lease = NumberLease(db)
+    queued = OrderService(OrderStorage(down, store), lease=lease).create(
+        _body(), owner=None, idempotency_key="q", request_hash="h"
+    )[1]
+    storage = OrderStorage(db, store)
+    service = OrderService(storage, lease=lease)
+    held = service.create(_body(), owner=None, idempotency_key="d", request_hash="h")[1]
+    read = storage.database.page_json
+
+    def read_with_the_replay(*args: object, **kwargs: object) -> object:
+        # The real replay, at the moment of the real read the parametrisation names.
+        if replay_at.startswith("before") and store.count():
+            Replayer(storage, lease=lease).run()
+        rows = read(*args, **kwargs)  # type: ignore[arg-type]
+        if replay_at.startswith("after") and store.count():
+            Replayer(storage, lease=lease).run()
+        return rows
+
+    monkeypatch.setattr(storage.database, "page_json", read_with_the_replay)
+    page = json.loads(service.list_page(_admin(db), OrderFilter(), limit=50, cursor=None))
+    assert store.count() == 0  # the replay did run inside the list
+    assert sorted(o["id"] for o in page["orders"]) == sorted([queued["orderId"], held["orderId"]])
+
+    # The same through the streamed whole list, with a second order queued and replayed likewise.
+    again = OrderService(OrderStorage(down, store), lease=lease).create(
+        _body(), owner=None, idempotency_key="q2", request_hash="h"
+    )[1]
+    streamed = json.loads(b"".join(service.stream_all(_admin(db), OrderFilter())))
+    assert store.count() == 0
+    assert sorted(o["id"] for o in streamed["orders"]) == sorted(
+        [queued["orderId"], held["orderId"], again["orderId"]]
+    )
