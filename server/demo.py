@@ -34,7 +34,7 @@ from server.domain.handover import delivery_of
 from server.domain.lifecycle import PIPELINE, Status, plan_move
 from server.domain.numbers import draw_number
 from server.domain.principal import Principal
-from server.domain.records import PriceInfo, build_record
+from server.domain.records import PriceInfo, build_record, variant_label
 from server.domain.schemas import AdvanceIn, CatalogIn, OrderIn
 from server.domain.shape import utcnow
 from server.storage.database import insert_rows
@@ -203,7 +203,9 @@ def seed_demo(
             record = build_record(
                 body,
                 owner=None,
-                price=PriceInfo("OK", product_name=name, unit_price=base),
+                price=PriceInfo(
+                    "OK", product_name=name, unit_price=base, variant_label=_LABELS[body.variant_id]
+                ),
                 number=number,
                 at=created,
             )
@@ -215,6 +217,7 @@ def seed_demo(
 _VARIANTS = [
     (v["id"], Decimal(str(v["basePrice"])), p["name"]) for p in CATALOG["products"] for v in p["variants"]
 ]
+_LABELS = {v["id"]: variant_label(v.get("attributes")) for p in CATALOG["products"] for v in p["variants"]}
 
 
 def _order_body(rnd: random.Random, n: int) -> tuple[OrderIn, str, Decimal]:

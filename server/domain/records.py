@@ -8,6 +8,7 @@ every store as an edit (`domain/edits.py`).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +33,7 @@ __all__ = [
     "new_payment",
     "reviewer",
     "upgrade",
+    "variant_label",
 ]
 
 
@@ -53,6 +55,25 @@ class PriceInfo:
     expected: Decimal | None = None
     product_name: str | None = None
     unit_price: Decimal | None = None
+    variant_label: str | None = None
+
+
+# Between two attribute values in a variant's label: the separator the clients show it with.
+LABEL_SEPARATOR = " · "
+
+
+def variant_label(attributes: Any) -> str | None:
+    """A variant's attributes as one label, their values in the catalog's order ("L · blanco" for
+    `{"talla": "L", "color": "blanco"}`); None when it has none. Empty values say nothing and are
+    left out; a value that is not text (a number, a flat list) is written as JSON would."""
+    if not isinstance(attributes, Mapping):
+        return None
+    words = []
+    for value in attributes.values():
+        if value is None or value == "":
+            continue
+        words.append(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+    return LABEL_SEPARATOR.join(words) or None
 
 
 def history_entry(
@@ -200,6 +221,7 @@ def apply_price(record: dict[str, Any], price: PriceInfo) -> None:
     record["priceExpected"] = money(price.expected)
     for item in record["items"]:
         item["productName"] = price.product_name
+        item["variantLabel"] = price.variant_label
         item["unitPrice"] = money(price.unit_price)
 
 

@@ -264,6 +264,9 @@ ITEM = Part(
         Field("id", "id"),
         Field("variantId", "variant_id", source="variant_id"),
         Field("productName", "product_name", nullable=True),
+        # The variant's attributes when the order was placed (`records.variant_label`, "L · blanco"),
+        # kept like the product's name: a later catalog change does not rewrite what was ordered.
+        Field("variantLabel", "variant_label", nullable=True),
         Field("quantity", "quantity", INT, source="quantity"),
         Field("unitPrice", "unit_price", MONEY, nullable=True),
         Field("designUploadId", "design_upload_id", nullable=True, source="design_upload_id"),

@@ -23,7 +23,7 @@ from server.domain.errors import ErrorCode
 from server.domain.filter import After, OrderFilter, due_key
 from server.domain.lifecycle import MovePlan, MoveRefused, Status
 from server.domain.principal import Principal
-from server.domain.records import Idem, PriceInfo
+from server.domain.records import Idem, PriceInfo, variant_label
 from server.domain.search import search_text
 from server.domain.shape import CHILDREN, HISTORY, ORDER, PAYMENT, Part
 from server.storage.db import Database
@@ -228,17 +228,26 @@ class DatabaseOrders:
 
     def price(self, conn: Connection, variant_id: str, quantity: int, subtotal: Decimal) -> PriceInfo:
         found = conn.execute(
-            select(variants_t.c.base_price, variants_t.c.active, products_t.c.name, products_t.c.active)
+            select(
+                variants_t.c.base_price,
+                variants_t.c.active,
+                products_t.c.name,
+                products_t.c.active,
+                variants_t.c.attributes,
+            )
             .join(products_t, products_t.c.id == variants_t.c.product_id)
             .where(variants_t.c.id == variant_id)
         ).first()
         if found is None or not found[1] or not found[3]:
             return PriceInfo("UNKNOWN_VARIANT")
-        base_price, _, name, _ = found
+        base_price, _, name, _, attributes = found
+        label = variant_label(attributes)
         expected = (base_price * quantity).quantize(Decimal("0.01"))
         if expected != subtotal:
-            return PriceInfo("MISMATCH", expected=expected, product_name=name, unit_price=base_price)
-        return PriceInfo("OK", product_name=name, unit_price=base_price)
+            return PriceInfo(
+                "MISMATCH", expected=expected, product_name=name, unit_price=base_price, variant_label=label
+            )
+        return PriceInfo("OK", product_name=name, unit_price=base_price, variant_label=label)
 
     def upload_exists(self, conn: Connection, upload_id: str) -> bool:
         return conn.scalar(select(uploads_t.c.id).where(uploads_t.c.id == upload_id)) is not None

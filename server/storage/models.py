@@ -207,6 +207,7 @@ class OrderItem(Base):
     order_id: Mapped[str] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     variant_id: Mapped[str] = mapped_column(String(64))
     product_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    variant_label: Mapped[str | None] = mapped_column(Text, nullable=True)
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price: Mapped[Decimal | None] = mapped_column(Money, nullable=True)
     design_upload_id: Mapped[str | None] = mapped_column(

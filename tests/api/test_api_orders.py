@@ -486,3 +486,48 @@ def test_example_order_is_valid() -> None:
     # The fixtures build on examples/order.json; it must be self-consistent for these tests to mean anything.
     assert EXAMPLE["total"] == EXAMPLE["subtotal"] + EXAMPLE["shippingCost"]
     assert EXAMPLE["totalBs"] == EXAMPLE["total"] * EXAMPLE["exchangeRate"]
+
+
+def test_an_item_keeps_its_variants_attributes_as_they_were_when_ordered(
+    server: Server, admin: httpx.Client
+) -> None:
+    # Issue 19: staff and the customer read "L · blanco" on the item, in the catalog's order of the
+    # attributes; a variant without attributes has none, and a later catalog change keeps the old label.
+    product, plain = _marker("prod"), _marker("var")
+    labelled = _marker("var")
+    catalog = {
+        "products": [
+            {
+                "id": product,
+                "name": "Franela etiquetada",
+                "variants": [
+                    {
+                        "id": labelled,
+                        "sku": "L-BLA",
+                        "basePrice": 12.00,
+                        "attributes": {"talla": "L", "color": "blanco"},
+                    },
+                    {"id": plain, "sku": "SIN", "basePrice": 12.00},
+                ],
+            }
+        ]
+    }
+    assert admin.put("/api/catalog", json=catalog).status_code == 200
+    email = f"{_marker('cliente')}@test.krafta"
+    server.make_user(email, role="CLIENTE")
+    token = server.login(email)
+    city = _marker("Ciudad")
+    ordered = create_order(server, token, variantId=labelled, shippingCity=city)
+    unlabelled = create_order(server, token, variantId=plain, shippingCity=city)
+
+    catalog["products"][0]["variants"][0]["attributes"] = {"talla": "XL", "color": "negro"}
+    assert admin.put("/api/catalog", json=catalog).status_code == 200
+
+    with server.client(token) as mine:
+        for http in (admin, mine):
+            [item] = _get(http, ordered["orderId"])["items"]
+            assert item["variantLabel"] == "L · blanco"
+            assert _get(http, unlabelled["orderId"])["items"][0]["variantLabel"] is None
+            listed = {o["id"]: o for o in _list(http, q=city)}
+            assert listed[ordered["orderId"]]["items"][0]["variantLabel"] == "L · blanco"
+            assert listed[unlabelled["orderId"]]["items"][0]["variantLabel"] is None

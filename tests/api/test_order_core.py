@@ -7,6 +7,7 @@ with the one whose database answers — as one server instance before and during
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
@@ -71,6 +72,13 @@ def _steer(monkeypatch: pytest.MonkeyPatch, numbers: list[int]) -> None:
         return next(queue, None) or real(n)
 
     monkeypatch.setattr(order_numbers.secrets, "randbelow", draw)
+
+
+# The test catalog with attributes on its variants: an item keeps them as its `variantLabel`, which
+# the fallback cannot know during an outage (no catalog there) and the replay fills in.
+LABELLED = copy.deepcopy(CATALOG)
+for _variant in LABELLED["products"][0]["variants"]:
+    _variant["attributes"] = {"talla": _variant["sku"][-1], "color": "blanco"}
 
 
 def _body(**overrides: object) -> OrderIn:
@@ -170,7 +178,8 @@ def test_an_unknown_design_upload_is_imported_with_a_note_and_the_price_checked(
     with pytest.raises(Invalid):  # with the database up the same body is refused at once
         up.create(body, owner=None, idempotency_key=None, request_hash="b")
 
-    CatalogService(db).upsert(CatalogIn.model_validate(CATALOG))
+    assert outage.get(_admin(db), queued["orderId"])["items"][0]["variantLabel"] is None
+    CatalogService(db).upsert(CatalogIn.model_validate(LABELLED))
     report = Replayer(OrderStorage(db, store)).run()
     assert report.imported == [queued["orderId"]] and report.noted == [queued["orderId"]]
     order = up.get(_admin(db), queued["orderId"])
@@ -179,6 +188,7 @@ def test_an_unknown_design_upload_is_imported_with_a_note_and_the_price_checked(
     # The price check was computed at import: 12.00 × 1 expected, 11.00 sent.
     assert order["priceCheck"] == "MISMATCH" and order["priceExpected"] == 12.0
     assert order["items"][0]["productName"] == "Franela blanca"
+    assert order["items"][0]["variantLabel"] == "M · blanco"
     assert store.count() == 0
 
 
@@ -415,7 +425,7 @@ def test_the_order_shape_round_trips_through_the_database_and_the_fallback(
     db: Database, down: Database, store: FallbackStore, data: dict[str, object]
 ) -> None:
     if not hasattr(db, "_catalog_loaded"):
-        CatalogService(db).upsert(CatalogIn.model_validate(CATALOG))
+        CatalogService(db).upsert(CatalogIn.model_validate(LABELLED))
         db._catalog_loaded = True  # type: ignore[attr-defined]
     body = OrderIn.model_validate(data)
     up, outage = OrderService(OrderStorage(db, store)), OrderService(OrderStorage(down, store))
@@ -442,8 +452,13 @@ def test_the_order_shape_round_trips_through_the_database_and_the_fallback(
     # Served from its file the order differs only in what the catalog could not say during the outage.
     expected = _comparable(direct)
     expected |= {"priceCheck": "UNKNOWN_VARIANT", "priceExpected": None}
-    expected["items"] = [{**i, "productName": None, "unitPrice": None} for i in expected["items"]]
+    expected["items"] = [
+        {**i, "productName": None, "unitPrice": None, "variantLabel": None} for i in expected["items"]
+    ]
     assert _comparable(from_file) == expected
+    labels = {"var-1": "M · blanco", "var-2": "L · blanco"}  # LABELLED; the other variants are unknown
+    for item in direct["items"] + replayed["items"]:
+        assert item["variantLabel"] == labels.get(item["variantId"])
 
 
 def test_a_list_reads_each_order_as_stored_by_its_last_write(db: Database, store: FallbackStore) -> None:
