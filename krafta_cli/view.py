@@ -287,11 +287,18 @@ class ItemLine:
     variant_label: str | None = None
 
     @property
+    def name(self) -> str:
+        """`Franela blanca · L · blanco`: the product's name and its variant's label (as production
+        batches name them), either alone when the server sent only one; `NONE` when neither."""
+        named = [part for part in (self.product, self.variant_label) if part and part != NONE]
+        return " · ".join(named) or NONE
+
+    @property
     def label(self) -> str:
-        """`Franela blanca (var-2)`; the id alone when the server sent no name."""
-        if self.product == NONE:
+        """`Franela blanca · L · blanco (var-2)`; the id alone when the server sent no name."""
+        if self.name == NONE:
             return self.variant
-        return f"{self.product} ({self.variant})" if self.variant != NONE else self.product
+        return f"{self.name} ({self.variant})" if self.variant != NONE else self.name
 
 
 def _entries(order: Order, key: str) -> list[Mapping[str, Any] | None]:
@@ -324,15 +331,15 @@ def item_lines(order: Order) -> list[ItemLine | None]:
 
 
 def items_summary(order: Order, *, limit: int | None = None, ids: bool = True) -> str:
-    """`Franela blanca (var-2) × 3, Taza (var-4) × 1`; past `limit` items, "+N more".
+    """`Franela blanca · L · blanco (var-2) × 3, Taza (var-4) × 1`; past `limit` items, "+N more".
 
-    `ids=False` leaves the variant ids out where room is short (a card): `Franela blanca × 3`.
+    `ids=False` leaves the variant ids out where room is short: `Franela blanca · L · blanco × 3`.
     """
     lines = [line for line in item_lines(order) if line is not None]
     if not lines:
         return "no items"
     shown = lines if limit is None else lines[:limit]
-    names = (line.label if ids or line.product == NONE else line.product for line in shown)
+    names = (line.label if ids or line.name == NONE else line.name for line in shown)
     summary = ", ".join(f"{name} × {line.quantity}" for name, line in zip(names, shown, strict=True))
     if len(lines) > len(shown):
         summary += f" +{len(lines) - len(shown)} more"

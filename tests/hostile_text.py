@@ -165,7 +165,9 @@ DETAIL = [
     shown("Caracas"),
     shown("Miranda"),
     RECIPIENT,
-    f"{shown('Franela')} ({short_shown('var')})",
+    # The product's name and its variant's label (attributes), literal; the board's narrower item
+    # column cuts the rest of these 100-character texts with "…".
+    f"{shown('Franela')} · L{CLOSE}",
     URL,
     short_shown("ref"),
     shown("Banco"),

@@ -86,7 +86,7 @@ def test_orders_list_tsv_and_json(krafta: Krafta, orders: dict[str, dict[str, An
     assert_inert(tsv.out + tsv.err, "orders list (tsv)")
     row = next(line for line in tsv.out.splitlines() if line.startswith(number(orders, "confirmed")))
     assert f"{shown('Caracas')}, {shown('Miranda')}" in row.split("\t")
-    assert f"{shown('Franela')} ({short_shown('var')}) × 1" in row.split("\t")
+    assert f"{shown('Franela')} · {shown('L')} ({short_shown('var')}) × 1" in row.split("\t")
 
     raw = krafta("orders", "list", "--json")
     assert raw.code == 0, raw
@@ -112,7 +112,7 @@ def test_orders_show_on_a_terminal_and_in_a_pipe(krafta: Krafta, orders: dict[st
     piped = krafta("orders", "show", number(orders, "handed"))
     assert piped.code == 0, piped
     assert_inert(piped.out + piped.err, "orders show (pipe)")
-    for text in expected:
+    for text in [*expected, f"{shown('Franela')} · {shown('L')} ({short_shown('var')})"]:
         assert text in piped.out, (text, piped.out)
 
 

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import subprocess
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,43 @@ def test_list_is_plain_tab_separated_without_ansi_when_piped(admin: Krafta, sqli
         "600.00",
     ]
     assert rows[0][0] == order["orderNumber"], "newest first"
+
+
+def test_list_and_show_name_the_variant_the_order_was_placed_with(
+    admin: Krafta, taller: Krafta, sqlite_server: Server
+) -> None:
+    # Issue 19: the server keeps the variant's attributes on the item (`variantLabel`); the CLI
+    # names the item with them, as the board's cards and production batches do.
+    variant = f"var-{uuid.uuid4().hex[:8]}"
+    catalog = {
+        "products": [
+            {
+                "id": f"prod-{variant}",
+                "name": "Franela etiquetada",
+                "variants": [
+                    {
+                        "id": variant,
+                        "sku": "L-BLA",
+                        "basePrice": 12.0,
+                        "attributes": {"talla": "L", "color": "blanco"},
+                    }
+                ],
+            }
+        ]
+    }
+    with sqlite_server.client(sqlite_server.admin_token) as http:
+        assert http.put("/api/catalog", json=catalog).status_code == 200
+    city = f"Ciudad-{variant}"
+    order = new_order(sqlite_server, variantId=variant, shippingCity=city)
+    named = f"Franela etiquetada · L · blanco ({variant})"
+
+    listed = taller("orders", "list", "--search", city)
+    shown = admin("orders", "show", order["orderNumber"])
+
+    assert listed.code == 0 and shown.code == 0, (listed, shown)
+    [row] = [line.split("\t") for line in listed.out.splitlines()]
+    assert row[0] == order["orderNumber"] and row[4] == f"{named} × 1", listed
+    assert named in shown.out, shown
 
 
 def test_list_json_round_trips_the_api(admin: Krafta, sqlite_server: Server) -> None:

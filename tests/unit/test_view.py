@@ -234,6 +234,14 @@ def test_an_item_line_keeps_the_variant_label_the_order_was_placed_with() -> Non
     first, second = view.item_lines(order)
     assert first is not None and first.variant_label == "L · blanco\ufffd[2J"  # sanitized like all text
     assert second is not None and second.variant_label is None
+    # orders list and show name the item with it, as production batches do; without one, as before.
+    assert first.label == f"Franela blanca · L · blanco\ufffd[2J ({first.variant})"
+    assert second.label == "Taza (var-9)"
+    order["items"][0]["variantLabel"] = "L · blanco"
+    assert view.items_summary(order) == f"Franela blanca · L · blanco ({first.variant}) × 1, Taza (var-9) × 1"
+    assert view.items_summary(order, ids=False) == "Franela blanca · L · blanco × 1, Taza × 1"
+    order["items"][0]["productName"] = None
+    assert view.items_summary(order, ids=False).startswith("L · blanco × 1")
 
 
 def test_next_statuses_ignores_junk() -> None:
