@@ -22,7 +22,17 @@ from server.api.errors import STATUS
 from server.domain.errors import ErrorCode
 from server.domain.handover import HANDOVER
 from server.domain.lifecycle import Status
-from server.domain.schemas import AdvanceIn, CatalogIn, LoginIn, OrderIn, PlanIn, UserIn
+from server.domain.schemas import (
+    AdvanceIn,
+    CatalogIn,
+    DeviceTokenIn,
+    LoginIn,
+    OrderIn,
+    PasswordChangeIn,
+    PasswordResetIn,
+    PlanIn,
+    UserIn,
+)
 from server.domain.shape import (
     BOOL,
     CHILDREN,
@@ -37,6 +47,7 @@ from server.domain.shape import (
     Field,
     Part,
 )
+from server.domain.text import NOT_BLANK, WHITESPACE
 
 __all__ = ["install_openapi", "part_schema"]
 
@@ -47,6 +58,9 @@ BODIES: dict[tuple[str, str], type[BaseModel]] = {
     ("patch", "/api/orders/{ident}"): PlanIn,
     ("post", "/api/auth/login"): LoginIn,
     ("post", "/api/users"): UserIn,
+    ("post", "/api/users/{email}/password"): PasswordResetIn,
+    ("post", "/api/users/device-tokens"): DeviceTokenIn,
+    ("post", "/api/auth/password"): PasswordChangeIn,
     ("put", "/api/catalog"): CatalogIn,
 }
 
@@ -234,8 +248,32 @@ _ERRORS = {
 # Rules the server enforces that a JSON Schema can state (schemathesis found them unstated, issue 14).
 # No string the API reads may hold NUL (`deps.bad_text_field`: PostgreSQL cannot store it).
 NO_NUL = "^[^\\u0000]*$"
+NOT_BLANK_NOR_NUL = f"^[^\\u0000]*[^\\u0000{WHITESPACE}][^\\u0000]*$"
 # A list cursor is what the server made: URL-safe base64 without padding (`filter.encode_cursor`).
 PARAMETER_PATTERNS = {("get", "/api/orders", "cursor"): "^[A-Za-z0-9_-]+$"}
+# Parameters the routes read as text but take only these values of (400 otherwise).
+PARAMETER_ENUMS: dict[tuple[str, str, str], list[str]] = {
+    ("get", "/api/orders", "priority"): ["normal", "rush"],
+    ("get", "/api/orders", "sort"): ["due"],
+    ("get", "/api/tickets", "status"): [s.value for s in Status],
+}
+# Parameters with a length rule of their own (`orders._key`: an Idempotency-Key is 1 to 255 characters).
+PARAMETER_LENGTHS = {("post", "/api/orders", "Idempotency-Key"): (1, 255)}
+
+
+# Any JSON value without NUL in its strings or keys (what a body's free-form parts may hold).
+_NUL_FREE = {
+    "anyOf": [
+        {"type": ["number", "boolean", "null"]},
+        {"type": "string", "pattern": NO_NUL},
+        {"type": "array", "items": {"$ref": "#/components/schemas/NulFree"}},
+        {
+            "type": "object",
+            "propertyNames": {"pattern": NO_NUL},
+            "additionalProperties": {"$ref": "#/components/schemas/NulFree"},
+        },
+    ]
+}
 
 
 def _no_nul(schema: Any) -> None:
@@ -246,16 +284,31 @@ def _no_nul(schema: Any) -> None:
     elif isinstance(schema, dict):
         if schema.get("type") == "string" and not {"pattern", "enum", "const", "format"} & schema.keys():
             schema["pattern"] = NO_NUL
+        elif schema.get("type") == "string" and schema.get("pattern") == NOT_BLANK:
+            schema["pattern"] = NOT_BLANK_NOR_NUL
+        if schema.get("type") == "object":
+            # Keys and free-form values too: a NUL anywhere in a body is refused, also in a property
+            # the model ignores.
+            schema["propertyNames"] = {"pattern": NO_NUL}
+            if schema.get("additionalProperties", True) in (True, {}):
+                schema["additionalProperties"] = {"$ref": "#/components/schemas/NulFree"}
         for value in schema.values():
             _no_nul(value)
 
 
 def _parameter_rules(method: str, path: str, operation: dict[str, Any]) -> None:
     for parameter in operation.get("parameters", []):
-        pattern = PARAMETER_PATTERNS.get((method, path, parameter["name"]))
+        key = (method, path, parameter["name"])
+        pattern = PARAMETER_PATTERNS.get(key)
         schema = parameter.get("schema", {})
         for branch in schema.get("anyOf", [schema]):
             if branch.get("type") == "string":
+                if key in PARAMETER_ENUMS:
+                    branch["enum"] = PARAMETER_ENUMS[key]
+                    branch.pop("maxLength", None)
+                    continue
+                if key in PARAMETER_LENGTHS:
+                    branch["minLength"], branch["maxLength"] = PARAMETER_LENGTHS[key]
                 if pattern:
                     branch["pattern"] = pattern
                 else:
@@ -267,6 +320,11 @@ _HANDOVER_ONLY = {
     "if": {"required": ["status"], "properties": {"status": {"not": {"const": HANDOVER.value}}}},
     "then": {"properties": {"courier": {"type": "null"}, "trackingNumber": {"type": "null"}}},
 }
+# A forced move needs a note saying why (`moves`: 400 "required with force"); the note is trimmed first.
+_FORCE_NEEDS_NOTE = {
+    "if": {"required": ["force"], "properties": {"force": {"const": True}}},
+    "then": {"required": ["note"], "properties": {"note": {"type": "string", "pattern": NOT_BLANK}}},
+}
 
 
 def _error_statuses() -> list[int]:
@@ -277,6 +335,7 @@ def _describe(app: FastAPI) -> dict[str, Any]:
     spec = get_openapi(title=app.title, version=app.version, routes=app.routes)
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     schemas["Error"] = _ERROR
+    schemas["NulFree"] = _NUL_FREE
     for part in (ORDER, *CHILDREN):
         schemas[_NAMES[part.key]] = part_schema(part)
     for path, operations in spec.get("paths", {}).items():
@@ -313,8 +372,11 @@ def _describe(app: FastAPI) -> dict[str, Any]:
                 continue
             schema = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
             _no_nul(schema)
+            if model is PlanIn:
+                # Something to change: `expectedStatus` alone is refused (`planning.patch`).
+                schema["anyOf"] = [{"required": [name]} for name in ("dueAt", "priority", "hold", "note")]
             if model is AdvanceIn:
-                schema.update(_HANDOVER_ONLY)
+                schema["allOf"] = [_HANDOVER_ONLY, _FORCE_NEEDS_NOTE]
             schemas.update(schema.pop("$defs", {}))
             schemas[model.__name__] = schema
             operation["requestBody"] = {

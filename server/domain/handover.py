@@ -15,10 +15,11 @@ import unicodedata
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, StringConstraints, WithJsonSchema
 
 from server.domain.errors import Invalid
 from server.domain.lifecycle import Status
+from server.domain.text import NOT_BLANK, printable_schema
 
 __all__ = [
     "COURIER_MAX",
@@ -46,8 +47,11 @@ def printable(value: str) -> str:
 def _text(max_length: int) -> Any:
     return Annotated[
         str,
-        StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=max_length),
+        StringConstraints(
+            strict=True, strip_whitespace=True, min_length=1, max_length=max_length, pattern=NOT_BLANK
+        ),
         AfterValidator(printable),
+        WithJsonSchema(printable_schema(max_length)),
     ]
 
 

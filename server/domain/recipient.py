@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, StringConstraints, WithJsonSchema
 
 from server.domain.handover import printable
+from server.domain.text import NOT_BLANK, printable_schema
 
 __all__ = [
     "ID_NUMBER_MAX",
@@ -45,10 +46,14 @@ def _with_digits(pattern: re.Pattern[str], allowed: str) -> Any:
 
 
 def _text(max_length: int) -> StringConstraints:
-    return StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=max_length)
+    return StringConstraints(
+        strict=True, strip_whitespace=True, min_length=1, max_length=max_length, pattern=NOT_BLANK
+    )
 
 
-RecipientName = Annotated[str, _text(NAME_MAX), AfterValidator(printable)]
+RecipientName = Annotated[
+    str, _text(NAME_MAX), AfterValidator(printable), WithJsonSchema(printable_schema(NAME_MAX))
+]
 RecipientPhone = Annotated[
     str, _text(PHONE_MAX), AfterValidator(_with_digits(_PHONE, "digits, spaces, + and -"))
 ]

@@ -33,6 +33,7 @@ from server.domain.errors import Invalid, validation_to_invalid
 from server.domain.handover import Courier, TrackingNumber
 from server.domain.lifecycle import Role, Status
 from server.domain.recipient import RecipientIdNumber, RecipientName, RecipientPhone
+from server.domain.text import NOT_BLANK, PY_WHITESPACE
 
 __all__ = [
     "EMAIL_PATTERN",
@@ -153,8 +154,15 @@ def _shallow(value: Any) -> Any:
     return value
 
 
+def _whole(value: Any) -> Any:
+    # JSON Schema's integer includes 90.0; a float with a fraction stays a float and is refused.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def _text(max_length: int) -> StringConstraints:
-    return StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=max_length)
+    return StringConstraints(
+        strict=True, strip_whitespace=True, min_length=1, max_length=max_length, pattern=NOT_BLANK
+    )
 
 
 # Named aliases rather than a `Text(n)` call in annotations, so a type checker reads them as `str`.
@@ -183,7 +191,27 @@ Rate = Annotated[
     AfterValidator(_rate),
     WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": 100000000, "multipleOf": 0.0001}),
 ]
-HttpUrl = Annotated[str, _text(2048), AfterValidator(_http_url)]
+# What `_http_url` takes, as a pattern: http(s), then a host (urlparse refuses a lone bracket there).
+HTTP_URL_PATTERN = "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\[\\]\\s\\u0000]+([/?#][^\\u0000]*)?$"
+HttpUrl = Annotated[
+    str,
+    _text(2048),
+    AfterValidator(_http_url),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 2048, "pattern": HTTP_URL_PATTERN}),
+]
+# `_preview`'s rule: an http(s) URL, or an image as base64 whose bytes fit in MAX_PREVIEW_BYTES
+# (the longest base64 of whole 3-byte groups under it, after the longest prefix).
+_PREVIEW_SCHEMA = {
+    "anyOf": [
+        {"type": "string", "maxLength": 2048, "pattern": HTTP_URL_PATTERN},
+        {
+            "type": "string",
+            "maxLength": len("data:image/jpeg;base64,") + MAX_PREVIEW_BYTES // 3 * 4,
+            "pattern": "^data:image/(png|jpeg|webp);base64,([A-Za-z0-9+/]{4})*"
+            "([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$",
+        },
+    ]
+}
 
 
 class _Wire(BaseModel):
@@ -200,8 +228,11 @@ class PaymentIn(_Wire):
 
 
 class OrderIn(_Wire):
+    """A customer's order. The money must add up (400 otherwise): total = subtotal + shippingCost
+    (within 0.01) and totalBs = total × exchangeRate (within 0.5%)."""
+
     variant_id: Text64
-    quantity: Annotated[StrictInt, Field(ge=1, le=1000)]
+    quantity: Annotated[StrictInt, Field(ge=1, le=1000), BeforeValidator(_whole)]
     shipping_address: Text300
     shipping_city: Text100
     shipping_state: Text100
@@ -214,7 +245,13 @@ class OrderIn(_Wire):
         None
     )
     preview_url: (
-        Annotated[str, StringConstraints(strict=True, max_length=3_000_000), AfterValidator(_preview)] | None
+        Annotated[
+            str,
+            StringConstraints(strict=True, max_length=3_000_000),
+            AfterValidator(_preview),
+            WithJsonSchema(_PREVIEW_SCHEMA),
+        ]
+        | None
     ) = None
     design_views: (
         Annotated[
@@ -268,7 +305,11 @@ def _day(value: Any) -> date:
     return day
 
 
-Day = Annotated[date, BeforeValidator(_day)]
+Day = Annotated[
+    date,
+    BeforeValidator(_day),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": "^\\s*2[0-9]{3}-[0-9]{2}-[0-9]{2}\\s*$"}),
+]
 PlanNote = Annotated[str, _text(1000)]
 
 
@@ -285,14 +326,22 @@ class PlanIn(_Wire):
     `dueAt: null` clears the date and `hold: null` releases."""
 
     due_at: Day | None = None
-    priority: Literal["normal", "rush"] | None = None
+    # Left out leaves it; null is refused (`planning.patch`), so the description offers no null.
+    priority: Annotated[
+        Literal["normal", "rush"] | None, WithJsonSchema({"type": "string", "enum": ["normal", "rush"]})
+    ] = None
     hold: HoldIn | None = None
     note: PlanNote | None = None
     expected_status: StatusName | None = None
 
 
 class LoginIn(_Wire):
-    email: Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=254)]
+    email: Annotated[
+        str,
+        StringConstraints(
+            strict=True, strip_whitespace=True, min_length=1, max_length=254, pattern=NOT_BLANK
+        ),
+    ]
     password: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=1024)]
 
 
@@ -307,7 +356,9 @@ def _email(value: str) -> str:
 
 # `_email`'s rule as a pattern, for the OpenAPI description: one @, something before it, two or more
 # non-empty dot-separated labels after it, no spaces (the server also trims and lower-cases).
-EMAIL_PATTERN = r"^[^@\s\u0000]+@[^@\s.\u0000]+(\.[^@\s.\u0000]+)+$"
+EMAIL_PATTERN = (
+    f"^[^@{PY_WHITESPACE}\\u0000]+@[^@{PY_WHITESPACE}.\\u0000]+(\\.[^@{PY_WHITESPACE}.\\u0000]+)+$"
+)
 Email = Annotated[
     str,
     StringConstraints(strict=True, max_length=254),
@@ -343,9 +394,15 @@ def _device_name(value: str) -> str:
 
 
 class DeviceTokenIn(_Wire):
-    name: Annotated[str, _text(64), AfterValidator(_device_name)]
+    # Not trimmed: the pattern is the whole rule (the CLI trims what it is given).
+    name: Annotated[
+        str,
+        StringConstraints(strict=True, min_length=1, max_length=64),
+        AfterValidator(_device_name),
+        WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 64, "pattern": _DEVICE_NAME.pattern}),
+    ]
     role: Literal["ADMIN", "TALLER"]
-    days: Annotated[int, Field(strict=True, ge=1, le=365)] = 90
+    days: Annotated[int, Field(strict=True, ge=1, le=365), BeforeValidator(_whole)] = 90
 
 
 class VariantIn(_Wire):
@@ -364,7 +421,8 @@ class ProductIn(_Wire):
 
 
 class CatalogIn(_Wire):
-    products: Annotated[list[ProductIn], Field(max_length=5000)]
+    # 4,998: with the body's object and this list, the most a body may hold (`deps.MAX_CONTAINERS`).
+    products: Annotated[list[ProductIn], Field(max_length=4998)]
 
 
 M = TypeVar("M", bound=BaseModel)

@@ -111,7 +111,13 @@ def list_orders(
         ),
     ] = None,
     limit: Annotated[int | None, Query(ge=1, le=500)] = None,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="A previous page's nextCursor, with its limit and sort (400 otherwise).",
+        ),
+    ] = None,
     updated_since: Annotated[str | None, Query(alias="updatedSince", max_length=64)] = None,
     stuck: Annotated[bool | None, Query()] = None,
     late: Annotated[

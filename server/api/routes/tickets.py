@@ -14,9 +14,10 @@ from typing import Annotated, Any, Literal
 import orjson
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from pydantic import BeforeValidator
 
 from server import paper
-from server.api.deps import ServicesDep, StaffReader
+from server.api.deps import NUL_MESSAGE, ServicesDep, StaffReader
 from server.domain.errors import Invalid, NotFound, Unavailable
 from server.domain.filter import OrderFilter
 from server.domain.lifecycle import Status
@@ -67,7 +68,10 @@ def order_ticket(ident: str, services: ServicesDep, user: StaffReader, size: Siz
 def batch_tickets(
     services: ServicesDep,
     user: StaffReader,
-    number: Annotated[list[str], Query(max_length=MAX_TICKETS)] = [],  # noqa: B006 - FastAPI copies it
+    number: Annotated[
+        list[str],
+        Query(max_length=MAX_TICKETS, description="Order numbers; give these or a status, one of the two."),
+    ] = [],  # noqa: B006 - FastAPI copies it
     status: Annotated[str | None, Query(max_length=40)] = None,
     size: Size = "a6",
 ) -> Response:
@@ -99,11 +103,25 @@ def batch_tickets(
     return _pdf(_tickets(services, orders, size), name, tickets=len(orders))
 
 
+def _iso_day(value: Any) -> Any:
+    # YYYY-MM-DD only: pydantic's lax dates also take a number of seconds (`date=0` was 1970-01-01).
+    if isinstance(value, str) and len(value.strip()) == 10:
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError("must be a date like 2026-12-10")
+
+
 @router.get("/api/manifest", response_model=None)
 def manifest(
     services: ServicesDep,
     user: StaffReader,
-    day: Annotated[date | None, Query(alias="date", description="YYYY-MM-DD, the shop's local day.")] = None,
+    day: Annotated[
+        date | None,
+        BeforeValidator(_iso_day),
+        Query(alias="date", description="YYYY-MM-DD, the shop's local day."),
+    ] = None,
     courier: Annotated[str | None, Query(max_length=40)] = None,
     format: Annotated[Literal["pdf", "csv"], Query()] = "pdf",
 ) -> Response:
@@ -118,6 +136,9 @@ def manifest(
         ) from None
     # An order handed over that day was last changed then or later: its updatedAt bounds the search.
     filt = OrderFilter(statuses=_AFTER_HANDOVER, updated_since=start)
+    if courier and "\x00" in courier:
+        # As every text the API reads (the description says so); it would only ever match nothing.
+        raise Invalid("Invalid courier: must not contain NUL characters.", fields={"courier": NUL_MESSAGE})
     courier = courier.strip() if courier and courier.strip() else None
     handed = paper.handed_over(_pages(services, user, filt, "the manifest"), start, end, courier)
     rows = paper.manifest_rows(handed)
