@@ -30,6 +30,7 @@ from server.domain.schemas import (
     OrderIn,
     PasswordChangeIn,
     PasswordResetIn,
+    PaymentIn,
     PlanIn,
     UserIn,
 )
@@ -54,6 +55,7 @@ __all__ = ["install_openapi", "part_schema"]
 # (method, path) → the model of its JSON body.
 BODIES: dict[tuple[str, str], type[BaseModel]] = {
     ("post", "/api/orders"): OrderIn,
+    ("post", "/api/orders/{ident}/payments"): PaymentIn,
     ("put", "/api/orders"): AdvanceIn,
     ("patch", "/api/orders/{ident}"): PlanIn,
     ("post", "/api/auth/login"): LoginIn,
@@ -258,7 +260,10 @@ PARAMETER_ENUMS: dict[tuple[str, str, str], list[str]] = {
     ("get", "/api/tickets", "status"): [s.value for s in Status],
 }
 # Parameters with a length rule of their own (`orders._key`: an Idempotency-Key is 1 to 255 characters).
-PARAMETER_LENGTHS = {("post", "/api/orders", "Idempotency-Key"): (1, 255)}
+PARAMETER_LENGTHS = {
+    ("post", "/api/orders", "Idempotency-Key"): (1, 255),
+    ("post", "/api/orders/{ident}/payments", "Idempotency-Key"): (1, 255),
+}
 
 
 # Any JSON value without NUL in its strings or keys (what a body's free-form parts may hold).
