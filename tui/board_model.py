@@ -252,6 +252,18 @@ class BoardView:
         return next((c for c in self.columns if c.status == status), None)
 
 
+# How long an order a live event brought is laid over later loads that hold an older picture of it
+# (a load takes well under this; a later event or load of the order ends it sooner).
+RECENT_EVENTS = timedelta(seconds=60)
+
+
+def _not_older(loaded: OrderSummary, brought: OrderSummary) -> bool:
+    """Is the loaded card at least as new as the one the event brought (`updatedAt`)?"""
+    if brought.updated_at is None:
+        return True
+    return loaded.updated_at is not None and loaded.updated_at >= brought.updated_at
+
+
 class BoardModel:
     """The board's state; the screen asks it what to show and tells it what happened."""
 
@@ -280,6 +292,8 @@ class BoardModel:
         """How many live events were applied (tests wait on it)."""
         self._arrived: OrderSummary | None = None
         """The card the last live event brought (judged by `check_marks` even if it left the board)."""
+        self._recent: dict[str, tuple[datetime, Mapping[str, Any]]] = {}
+        """Each order a live event brought in the last `RECENT_EVENTS`: when, and as it came."""
 
     # -- what arrives --------------------------------------------------------------------------
 
@@ -307,6 +321,7 @@ class BoardModel:
             self.database_down_since = None
         elif self.database_down_since is None:
             self.database_down_since = now
+        self._lay_recent(now)
         return True
 
     def _kept_through_outage(self, data: BoardData) -> BoardData:
@@ -331,6 +346,16 @@ class BoardModel:
         board). False when there is no picture yet to apply it to (a load will bring it)."""
         if self.open_orders is None:
             return False
+        card = self._lay(order)
+        self.updated = now
+        self.live_events += 1
+        self._arrived = card
+        self._recent[card.id] = (now, order)
+        return True
+
+    def _lay(self, order: Mapping[str, Any]) -> OrderSummary:
+        """`order`'s card in its column (or off the board), every other card as it was."""
+        assert self.open_orders is not None
         card = summarize(order)
         self.open_orders = self.open_orders.updated([order])
         by_status = group_by_status(self.open_orders.newest_first(), _OPEN_NAMES)
@@ -340,10 +365,22 @@ class BoardModel:
                 by_status[status] = [card, *closed] if card.status == status else closed
         self.by_status = _in_column_order(by_status)
         self.actionable.update(actionable_statuses([card]))
-        self.updated = now
-        self.live_events += 1
-        self._arrived = card
-        return True
+        return card
+
+    def _lay_recent(self, now: datetime) -> None:
+        """The orders live events brought lately, laid over a load that holds an older picture of
+        them, or none: a load asked just before an event and answered just after it (the first
+        paint, the reload when the stream connects) would put the older picture back — a new order
+        appeared, then vanished until the next reload."""
+        self._recent = {i: (at, o) for i, (at, o) in self._recent.items() if now - at <= RECENT_EVENTS}
+        if self.open_orders is None:
+            return
+        for order_id, (_, order) in list(self._recent.items()):
+            brought = summarize(order)
+            held = self.open_orders.by_id.get(order_id)
+            if held is not None and _not_older(held, brought):
+                continue
+            self._lay(order)
 
     def check_marks(self) -> list[DroppedMark]:
         """Unmark the marked orders that moved since they were marked, and say which (see `Marks`).

@@ -443,3 +443,35 @@ def test_a_load_asked_before_the_picture_was_on_screen_keeps_it_through_an_outag
     up = BoardData(ADMIN, {"REPORTED": [taken]}, False, open_orders=alone)
     assert model.apply_load(up, NOW)
     assert numbers(model, "READY") == [] and numbers(model, "REPORTED") == [taken.number]
+
+
+def test_a_load_asked_before_a_live_event_does_not_put_the_older_picture_back() -> None:
+    """The first paint's or the stream's reload can be asked before an event and answered after
+    it: the orders the event brought stay as it brought them (the board lost a new order so)."""
+    first = make_order(1, "REPORTED", hours_ago=5)
+    model = loaded([first])
+    arrived = make_order(2, "REPORTED", hours_ago=0)
+    confirmed = {**first, "status": "CONFIRMED", "updatedAt": (NOW + timedelta(minutes=1)).isoformat()}
+    assert model.apply_event(arrived, NOW) and model.apply_event(confirmed, NOW)
+
+    loaded([first], model=model)  # the stale answer: no `arrived`, `first` still REPORTED
+    assert numbers(model, "REPORTED") == [arrived["orderNumber"]]
+    assert numbers(model, "CONFIRMED") == [first["orderNumber"]]
+
+    # A load newer than the event wins: `first` moved on again since.
+    later = {**first, "status": "IN_PRODUCTION", "updatedAt": (NOW + timedelta(minutes=2)).isoformat()}
+    loaded([later, arrived], model=model)
+    assert numbers(model, "CONFIRMED") == [] and numbers(model, "IN_PRODUCTION") == [first["orderNumber"]]
+    assert model.live_events == 2  # laying events over a load is not another event
+
+
+def test_events_are_laid_over_loads_for_a_minute_only() -> None:
+    model = loaded([])
+    arrived = make_order(1, "REPORTED", hours_ago=0)
+    assert model.apply_event(arrived, NOW)
+    summaries = OpenOrders.full(viewer_of(ADMIN), [])
+    data = BoardData(ADMIN, group_by_status([], OPEN), False, open_orders=summaries)
+    assert model.apply_load(data, NOW + timedelta(seconds=59))
+    assert numbers(model, "REPORTED") == [arrived["orderNumber"]]
+    assert model.apply_load(data, NOW + timedelta(seconds=61))
+    assert numbers(model, "REPORTED") == []
