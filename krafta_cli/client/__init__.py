@@ -18,8 +18,7 @@
 The private modules may move; import from here.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from krafta_cli.client._client import (
     DEFAULT_TIMEOUT,
@@ -46,6 +45,7 @@ from krafta_cli.client._exceptions import (
     ValidationFailed,
     error_from_response,
 )
+from krafta_cli.client._lazy import lazy_attributes
 from krafta_cli.client._vocabulary import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -108,11 +108,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Load only the submodule that defines `name`, the first time it is asked for (PEP 562)."""
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _HOMES, globals())

@@ -23,8 +23,9 @@ the words come from `krafta_cli.view`. The board (`tui`) may import from `krafta
 `client`, `view` and this package (an import-linter contract). The private modules may move; import from here.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from krafta_cli.client._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from krafta_cli.workflows._batches import (
@@ -189,11 +190,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Load only the submodule that defines `name`, the first time it is asked for (PEP 562)."""
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _HOMES, globals())
